@@ -1,0 +1,181 @@
+//! `cargo xtask`: the project's chores in plain Rust (no shell scripts to keep in sync).
+//!
+//! - `test`: install what is missing, start the test world, run every test in it, stop it.
+//! - `world -- CMD...`: run any command inside the test world.
+//! - `run [-- ARGS]`: install what is missing, build and run `clipnote`.
+//! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
+//! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
+//!   `ffmpeg` CLI, and the size and legibility of a code walkthrough.
+
+mod bench;
+mod deps;
+mod proc;
+mod world;
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+/// Errors are messages for a person: what failed and what to do about it.
+pub type Result<T> = std::result::Result<T, String>;
+
+pub fn fail(message: impl Into<String>) -> String {
+    message.into()
+}
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
+                              moving content, PulseAudio with a tone as the microphone), run
+                              `cargo test --workspace` in it, stop it; exits with the tests' code
+  world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
+  run [-- ARGS]               install what is missing, build and run `clipnote ARGS`
+  tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
+  bench record                record 20 s of full motion and of a still editor with clipnote and
+                              with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    proc::catch_signals();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(after_dashes(&args[1..])),
+        Some("world") => world_cmd(after_dashes(&args[1..])),
+        Some("run") => run(after_dashes(&args[1..])),
+        Some("tidy") => tidy(),
+        Some("bench") => bench::main(&args[1..]),
+        Some("help" | "-h" | "--help") | None => {
+            print!("{HELP}");
+            Ok(0)
+        }
+        Some(other) => Err(fail(format!(
+            "unknown command `{other}`; run `cargo xtask --help` for the list"
+        ))),
+    };
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The words after a leading `--`, or all of them.
+fn after_dashes(args: &[String]) -> &[String] {
+    match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// `$CARGO_TARGET_DIR`, or `<root>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                root().join(dir)
+            }
+        }
+        _ => root().join("target"),
+    }
+}
+
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs `cmd` to completion; a non-zero exit is an error naming the command.
+pub fn run_checked(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .map_err(|e| fail(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(fail(format!("{cmd:?} failed ({status})")))
+    }
+}
+
+fn test(cargo_args: &[String]) -> Result<i32> {
+    deps::ensure(&[deps::BUILD, deps::WORLD])?;
+    let mut world = world::World::start(&target_dir(), world::Content::Motion)?;
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace"])
+        .args(cargo_args)
+        .envs(world.env());
+    eprintln!("xtask: running {cmd:?} in the test world");
+    let status = proc::run_foreground(&mut cmd, true)?;
+    let code = proc::exit_code(status);
+    if code != 0 {
+        world.keep_dir();
+        eprintln!(
+            "xtask: tests failed ({status}); the world's logs are kept in {}",
+            world.dir.display()
+        );
+    }
+    Ok(code)
+}
+
+fn world_cmd(command: &[String]) -> Result<i32> {
+    let Some((program, args)) = command.split_first() else {
+        return Err(fail(
+            "say what to run: `cargo xtask world -- CMD [ARGS]`, e.g. `cargo xtask world -- bash`",
+        ));
+    };
+    deps::ensure(&[deps::WORLD])?;
+    let world = world::World::start(&target_dir(), world::Content::Motion)?;
+    for (key, value) in world.env() {
+        eprintln!("xtask:   {key}={value}");
+    }
+    let mut cmd = world.command(program);
+    cmd.args(args);
+    let status = proc::run_foreground(&mut cmd, false)?;
+    Ok(proc::exit_code(status))
+}
+
+fn run(args: &[String]) -> Result<i32> {
+    deps::ensure(&[deps::BUILD, deps::RUN])?;
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--package",
+        "app",
+        "--bin",
+        "clipnote",
+        "--",
+    ])
+    .args(args);
+    let status = proc::run_foreground(&mut cmd, false)?;
+    Ok(proc::exit_code(status))
+}
+
+fn tidy() -> Result<i32> {
+    deps::ensure(&[deps::BUILD])?;
+    eprintln!("xtask: cargo fmt --all -- --check");
+    run_checked(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    eprintln!("xtask: cargo clippy --workspace --all-targets -- -D warnings");
+    run_checked(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    eprintln!("xtask: tidy: all clean");
+    Ok(0)
+}
