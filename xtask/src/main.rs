@@ -111,7 +111,7 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
 
 fn test(cargo_args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD])?;
-    let mut world = world::World::start(&target_dir(), world::Content::Motion)?;
+    let mut world = world::World::start(&target_dir())?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"])
         .args(cargo_args)
@@ -136,7 +136,7 @@ fn world_cmd(command: &[String]) -> Result<i32> {
         ));
     };
     deps::ensure(&[deps::WORLD])?;
-    let world = world::World::start(&target_dir(), world::Content::Motion)?;
+    let world = world::World::start(&target_dir())?;
     for (key, value) in world.env() {
         eprintln!("xtask:   {key}={value}");
     }

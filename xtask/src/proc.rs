@@ -159,7 +159,7 @@ pub struct Usage {
     /// User + system CPU time of the child and the children it waited for.
     pub cpu_secs: f64,
     /// Peak resident set size.
-    pub max_rss_mib: f64,
+    pub max_rss_bytes: u64,
     pub wall_secs: f64,
 }
 
@@ -186,7 +186,7 @@ pub fn wait_measured(child: Child, started: Instant) -> Result<Usage> {
     Ok(Usage {
         status: ExitStatus::from_raw(status),
         cpu_secs: secs(usage.ru_utime) + secs(usage.ru_stime),
-        max_rss_mib: usage.ru_maxrss as f64 / 1024.0, // Linux reports KiB
+        max_rss_bytes: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024, // Linux: KiB
         wall_secs: started.elapsed().as_secs_f64(),
     })
 }

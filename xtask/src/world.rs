@@ -25,16 +25,6 @@ pub const WIDTH: u32 = 1920;
 pub const HEIGHT: u32 = 1080;
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// What the screen shows once the world is up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Content {
-    /// `ffplay` showing `testsrc2`, scrolling sideways, full screen: every pixel changes every
-    /// frame.
-    Motion,
-    /// Nothing: the black root window. Benches put their own windows up.
-    Blank,
-}
-
 #[derive(Debug)]
 pub struct World {
     pub display: u32,
@@ -49,8 +39,8 @@ pub struct World {
 }
 
 impl World {
-    /// Starts Xvfb, PulseAudio, the tone and `content`, each checked before going on.
-    pub fn start(target_dir: &Path, content: Content) -> Result<World> {
+    /// Starts Xvfb, PulseAudio, the tone and full-motion content, each checked before going on.
+    pub fn start(target_dir: &Path) -> Result<World> {
         let dir = target_dir
             .join("testworld")
             .join(std::process::id().to_string());
@@ -88,10 +78,8 @@ impl World {
             _xvfb: xvfb,
             keep_dir: false,
         };
-        if content == Content::Motion {
-            world.content = Some(start_motion(&world)?);
-            eprintln!("xtask: ffplay shows testsrc2 full screen (1920x1080 @ 30 fps)");
-        }
+        world.content = Some(start_motion(&world)?);
+        eprintln!("xtask: ffplay shows testsrc2 full screen, scrolling (1920x1080 @ 30 fps)");
         Ok(world)
     }
 
@@ -126,14 +114,6 @@ impl World {
         self.content = None;
     }
 
-    /// Starts full-motion content if it is not showing.
-    pub fn show_motion(&mut self) -> Result<()> {
-        if self.content.is_none() {
-            self.content = Some(start_motion(self)?);
-        }
-        Ok(())
-    }
-
     fn helper_env(&self) -> WorldEnv {
         WorldEnv {
             dir: self.dir.clone(),
@@ -159,16 +139,6 @@ impl World {
     /// Keeps the run directory (logs) after the world stops, e.g. when tests failed.
     pub fn keep_dir(&mut self) {
         self.keep_dir = true;
-    }
-
-    /// A screenshot of the whole screen, lossless PNG.
-    pub fn screenshot(&self, png: &Path) -> Result<()> {
-        crate::run_checked(
-            self.command("import")
-                .args(["-window", "root"])
-                .arg(png)
-                .stderr(Stdio::null()),
-        )
     }
 }
 
