@@ -1,0 +1,388 @@
+//! ClickUp: the clip as a task attachment (multipart field `attachment`), then a rich
+//! `comment` with the title in bold, the summary and a link to the attachment.
+//! See `shared/api/CONTRACTS.md` §2.
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
+use crate::error::{Error, Failure, Result, Service};
+use crate::http;
+use crate::markdown;
+use crate::progress::Progress;
+use crate::retry::{self, RetryPolicy};
+use crate::secrets::Token;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.clickup.com/api";
+/// ClickUp's per-file cap (the workspace's storage may be smaller; that shows as `GBUSED_005`).
+pub const MAX_FILE_BYTES: u64 = 1_000_000_000;
+/// Comment pages read back when looking for our own comment (25 each, newest first).
+const COMMENT_PAGES_CHECKED: usize = 4;
+
+/// How to reach ClickUp.
+#[derive(Debug, Clone)]
+pub struct ClickUpConfig {
+    pub base_url: String,
+    pub token: Token,
+    pub retry: RetryPolicy,
+}
+
+/// A ClickUp task as a destination.
+pub struct ClickUp {
+    cfg: ClickUpConfig,
+    task_id: String,
+    /// `Some(team)` when `task_id` is a custom id.
+    custom_team: Option<String>,
+    http: reqwest::Client,
+}
+
+impl ClickUp {
+    pub fn new(cfg: ClickUpConfig, task_id: String, custom_team: Option<String>) -> Self {
+        ClickUp {
+            cfg,
+            task_id,
+            custom_team,
+            http: http::client(),
+        }
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let token = self.cfg.token.expose();
+        // Personal tokens go raw; OAuth tokens as Bearer.
+        let value = if token.starts_with("pk_") {
+            token.to_string()
+        } else {
+            format!("Bearer {token}")
+        };
+        let mut h = HeaderMap::new();
+        if let Ok(mut v) = HeaderValue::from_str(&value) {
+            v.set_sensitive(true);
+            h.insert(reqwest::header::AUTHORIZATION, v);
+        }
+        h
+    }
+
+    fn url(&self, tail: &str, extra_query: &str) -> String {
+        let mut url = format!(
+            "{}/v2/task/{}{tail}",
+            self.cfg.base_url.trim_end_matches('/'),
+            self.task_id
+        );
+        let mut q: Vec<String> = Vec::new();
+        if let Some(team) = &self.custom_team {
+            q.push(format!("custom_task_ids=true&team_id={team}"));
+        }
+        if !extra_query.is_empty() {
+            q.push(extra_query.to_string());
+        }
+        if !q.is_empty() {
+            url.push('?');
+            url.push_str(&q.join("&"));
+        }
+        url
+    }
+
+    async fn finish(&self, what: &str, resp: reqwest::Response) -> Result<Value, Failure> {
+        let status = resp.status();
+        tracing::debug!(what, status = status.as_u16(), "clickup");
+        let value = http::json(Service::ClickUp, resp).await?;
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(self.error(status, &value))
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        tail: &str,
+        query: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Failure> {
+        let mut req = self
+            .http
+            .request(method, self.url(tail, query))
+            .headers(self.headers());
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = http::send(Service::ClickUp, req).await?;
+        self.finish(tail, resp).await
+    }
+
+    /// Maps ClickUp's `{err, ECODE}` bodies to messages that name the fix.
+    fn error(&self, status: StatusCode, body: &Value) -> Failure {
+        let code = body["ECODE"].as_str().unwrap_or_default();
+        let err = http::short(body["err"].as_str().unwrap_or_default());
+        let task = &self.task_id;
+        let error = match code {
+            "GBUSED_005" => Error::StorageFull,
+            "OAUTH_017" | "OAUTH_018" | "OAUTH_019" | "OAUTH_021" | "OAUTH_025" | "OAUTH_077" => {
+                Error::Unauthorized {
+                    service: Service::ClickUp,
+                    detail: format!("{code}: {err}"),
+                }
+            }
+            c if c.starts_with("OAUTH_0") && status == StatusCode::UNAUTHORIZED => {
+                Error::NotFound(format!(
+                    "ClickUp says the workspace is not authorised for this token, or the task id {task} is mistyped ({code}: {err}): check the task link, authorise the workspace for the token, or for a custom id give its workspace (https://app.clickup.com/t/<team>/<ID>)"
+                ))
+            }
+            "ITEM_015" | "ITEM_013" => Error::NotFound(format!(
+                "ClickUp task {task} was not found ({code}): check the task link or id"
+            )),
+            _ if status == StatusCode::UNAUTHORIZED => Error::Unauthorized {
+                service: Service::ClickUp,
+                detail: format!("{code}: {err}"),
+            },
+            _ if status == StatusCode::NOT_FOUND => Error::NotFound(format!(
+                "ClickUp task {task} was not found ({code} {err}): check the task link or id"
+            )),
+            _ => Error::Rejected {
+                service: Service::ClickUp,
+                detail: format!("HTTP {} {code}: {err}", status.as_u16()),
+            },
+        };
+        Failure::fatal(error)
+    }
+
+    async fn task(&self) -> Result<Value, Failure> {
+        self.call(Method::GET, "", "", None).await
+    }
+
+    /// Our attachment from an earlier attempt, found by its unique file name.
+    async fn find_attachment(&self, file_name: &str) -> Result<Option<StepDone>, Failure> {
+        let task = self.task().await?;
+        Ok(task["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| {
+                a["title"].as_str() == Some(file_name) && a["deleted"].as_bool() != Some(true)
+            })
+            .map(attachment_step))
+    }
+
+    /// Comments, newest first, following `start`/`start_id` for up to `pages` pages.
+    async fn comments(&self, pages: usize) -> Result<Vec<Value>, Failure> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut query = String::new();
+        for _ in 0..pages {
+            let v = self.call(Method::GET, "/comment", &query, None).await?;
+            let page = v["comments"].as_array().cloned().unwrap_or_default();
+            let Some(last) = page.last() else { break };
+            let (date, id) = (json_str(&last["date"]), json_str(&last["id"]));
+            let full = page.len() >= 25;
+            out.extend(page);
+            if !full {
+                break;
+            }
+            query = format!("start={date}&start_id={id}");
+        }
+        Ok(out)
+    }
+
+    async fn find_comment(&self, marker: &str) -> Result<Option<StepDone>, Failure> {
+        let comments = self.comments(COMMENT_PAGES_CHECKED).await?;
+        Ok(comments
+            .iter()
+            .find(|c| comment_text(c).contains(marker))
+            .map(|c| StepDone::new(json_str(&c["id"]), None)))
+    }
+}
+
+fn json_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn attachment_step(a: &Value) -> StepDone {
+    StepDone::new(json_str(&a["id"]), a["url"].as_str().map(str::to_string))
+}
+
+/// A comment's text: `comment_text`, or the runs of the rich `comment` array.
+fn comment_text(c: &Value) -> String {
+    if let Some(t) = c["comment_text"].as_str() {
+        if !t.is_empty() {
+            return t.to_string();
+        }
+    }
+    c["comment"]
+        .as_array()
+        .map(|ops| ops.iter().filter_map(|o| o["text"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The rich comment: bold title, the summary, a link to the clip, the footer line.
+pub fn comment_ops(post: &Post, attachment_url: Option<&str>) -> Vec<Value> {
+    let mut ops = vec![
+        json!({ "text": post.title, "attributes": { "bold": true } }),
+        json!({ "text": "\n" }),
+    ];
+    ops.extend(markdown::to_clickup_ops(&markdown::parse(&post.summary)));
+    if let Some(url) = attachment_url {
+        ops.push(json!({ "text": format!("▶ Watch the clip ({})", post.file_name), "attributes": { "link": url } }));
+        ops.push(json!({ "text": "\n" }));
+    }
+    ops.push(json!({ "text": post.footer(), "attributes": { "italic": true } }));
+    ops.push(json!({ "text": "\n" }));
+    ops
+}
+
+impl Destination for ClickUp {
+    fn service(&self) -> Service {
+        Service::ClickUp
+    }
+
+    fn task_url(&self) -> String {
+        match &self.custom_team {
+            Some(team) => format!("https://app.clickup.com/t/{team}/{}", self.task_id),
+            None => format!("https://app.clickup.com/t/{}", self.task_id),
+        }
+    }
+
+    fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>> {
+        Box::pin(async { Ok(Some(MAX_FILE_BYTES)) })
+    }
+
+    fn upload<'a>(
+        &'a self,
+        post: &'a Post,
+        progress: &'a Progress,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move {
+            let total = std::fs::metadata(&post.clip)
+                .map_err(|e| Error::io("read", &post.clip, e))?
+                .len();
+            if total > MAX_FILE_BYTES {
+                return Err(Error::TooLarge {
+                    service: Service::ClickUp,
+                    size_bytes: total,
+                    limit_bytes: MAX_FILE_BYTES,
+                });
+            }
+            progress.start_bytes();
+            retry::run(
+                &self.cfg.retry,
+                "clickup.attachment",
+                || async {
+                    let body = http::file_body(&post.clip, 0, total, total, progress);
+                    let part = reqwest::multipart::Part::stream_with_length(body, total)
+                        .file_name(post.file_name.clone())
+                        .mime_str("video/mp4")
+                        .map_err(|e| {
+                            Failure::fatal(Error::Rejected {
+                                service: Service::ClickUp,
+                                detail: e.to_string(),
+                            })
+                        })?;
+                    let form = reqwest::multipart::Form::new()
+                        .text("filename", post.file_name.clone())
+                        .part("attachment", part);
+                    let req = self
+                        .http
+                        .post(self.url("/attachment", ""))
+                        .headers(self.headers())
+                        .multipart(form);
+                    let result = async {
+                        let resp = http::send(Service::ClickUp, req).await?;
+                        self.finish("/attachment", resp).await
+                    }
+                    .await;
+                    if result.is_err() {
+                        progress.sub_bytes(total);
+                    }
+                    Ok(attachment_step(&result?))
+                },
+                || self.find_attachment(&post.file_name),
+            )
+            .await
+        })
+    }
+
+    fn attach<'a>(
+        &'a self,
+        _post: &'a Post,
+        upload: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        // The attachment request already put the clip on the task.
+        Box::pin(async move { Ok(upload.clone()) })
+    }
+
+    fn summary<'a>(
+        &'a self,
+        post: &'a Post,
+        attached: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move {
+            let body = json!({ "comment": comment_ops(post, attached.url.as_deref()), "notify_all": false });
+            let marker = post.marker();
+            retry::run(
+                &self.cfg.retry,
+                "clickup.comment",
+                || async {
+                    let v = self.call(Method::POST, "/comment", "", Some(&body)).await?;
+                    Ok(StepDone::new(json_str(&v["id"]), None))
+                },
+                || self.find_comment(&marker),
+            )
+            .await
+        })
+    }
+
+    fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
+        Box::pin(async move {
+            let task = retry::run(
+                &self.cfg.retry,
+                "clickup.task",
+                || self.task(),
+                || async { Ok(None) },
+            )
+            .await?;
+            let comments = retry::run(
+                &self.cfg.retry,
+                "clickup.comments",
+                || self.comments(COMMENT_PAGES_CHECKED),
+                || async { Ok(None) },
+            )
+            .await?;
+            let mut out = Vec::new();
+            for a in task["attachments"].as_array().into_iter().flatten() {
+                let is_video = a["mimetype"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("video/"))
+                    || a["extension"].as_str() == Some("mp4");
+                let (Some(url), true) = (a["url"].as_str(), is_video) else {
+                    continue;
+                };
+                let title = a["title"].as_str().map(str::to_string);
+                let summary = title.as_deref().and_then(|t| {
+                    comments
+                        .iter()
+                        .map(comment_text)
+                        .find(|text| text.contains(&format!("({t})")))
+                });
+                out.push(PostedClip {
+                    url: url.to_string(),
+                    file_name: title.clone(),
+                    title: summary
+                        .as_deref()
+                        .and_then(|s| s.lines().next())
+                        .map(str::to_string)
+                        .or(title),
+                    summary,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn download<'a>(&'a self, clip: &'a PostedClip) -> BoxFuture<'a, Result<Vec<u8>>> {
+        Box::pin(http::download(Service::ClickUp, &self.http, &clip.url))
+    }
+}

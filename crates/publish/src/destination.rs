@@ -1,0 +1,138 @@
+//! The one seam every destination implements, and the plain data that crosses it.
+//!
+//! A post is three steps, each recorded in the outbox with its remote id as soon as it
+//! completes: **upload** the clip, **attach** it to the task, write the **summary**. A
+//! destination where two steps are one request (ClickUp uploads straight onto the task)
+//! does the work in the first and confirms it in the second. Every non-idempotent request
+//! is checked against the task before it is repeated, so after any fault the task holds
+//! exactly one clip and one summary.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, Service};
+use crate::progress::Progress;
+
+/// A boxed future, so destinations can live behind `Box<dyn Destination>`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Everything a destination needs to post one clip.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Post {
+    /// The outbox job id; also the marker that finds our own blocks and comments again.
+    pub job_id: String,
+    /// The file to upload (may be a re-encoded copy of the recording).
+    pub clip: PathBuf,
+    /// The file name the destination shows (unique per job: it ends in the job id).
+    pub file_name: String,
+    pub title: String,
+    /// The summary in light markdown.
+    pub summary: String,
+    pub author: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub duration_secs: Option<f64>,
+}
+
+impl Post {
+    /// The text that identifies this job's blocks and comments on the task.
+    pub fn marker(&self) -> String {
+        format!("clipnote {}", self.job_id)
+    }
+
+    /// "1:02 · 2026-11-25 · Ada · clipnote <job>": the line under the summary.
+    pub fn footer(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = self.duration_secs {
+            let secs = d.round() as u64;
+            parts.push(format!("{}:{:02}", secs / 60, secs % 60));
+        }
+        parts.push(self.date.clone());
+        if !self.author.is_empty() {
+            parts.push(self.author.clone());
+        }
+        parts.push(self.marker());
+        parts.join(" · ")
+    }
+}
+
+/// The remote result of one step, recorded in the job file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepDone {
+    /// The remote id: Notion file upload or block id, ClickUp attachment or comment id, a path.
+    pub remote_id: String,
+    /// A link, when the step produced one (ClickUp attachment URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Unix seconds when the step completed (Notion uploads expire an hour after creation).
+    #[serde(default)]
+    pub at_unix: u64,
+}
+
+impl StepDone {
+    pub fn new(remote_id: impl Into<String>, url: Option<String>) -> Self {
+        StepDone {
+            remote_id: remote_id.into(),
+            url,
+            at_unix: crate::now_unix(),
+        }
+    }
+}
+
+/// A clip read back from a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostedClip {
+    /// Where the bytes are: a signed URL (expires; re-read before downloading) or a local path.
+    pub url: String,
+    pub file_name: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// A place clips are posted to. One conformance suite runs against every implementation.
+pub trait Destination: Send + Sync {
+    /// Which service this is, for messages.
+    fn service(&self) -> Service;
+
+    /// The link a person opens to see the task (or the folder's path).
+    fn task_url(&self) -> String;
+
+    /// The largest file the destination accepts, learned before uploading (`None`: no known cap).
+    fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>>;
+
+    /// Step 1: send the clip's bytes.
+    fn upload<'a>(
+        &'a self,
+        post: &'a Post,
+        progress: &'a Progress,
+    ) -> BoxFuture<'a, Result<StepDone>>;
+
+    /// Step 2: put the uploaded clip on the task.
+    fn attach<'a>(
+        &'a self,
+        post: &'a Post,
+        upload: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>>;
+
+    /// Step 3: write the summary (and a link to the clip) on the task.
+    fn summary<'a>(
+        &'a self,
+        post: &'a Post,
+        attached: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>>;
+
+    /// Whether an upload recorded earlier can still be attached (Notion uploads expire after 1 h).
+    fn upload_still_usable(&self, upload: &StepDone) -> bool {
+        let _ = upload;
+        true
+    }
+
+    /// Reads back the clips on the task, oldest first.
+    fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>>;
+
+    /// Downloads a clip's bytes (signed URLs take no token).
+    fn download<'a>(&'a self, clip: &'a PostedClip) -> BoxFuture<'a, Result<Vec<u8>>>;
+}

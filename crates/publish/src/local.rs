@@ -1,0 +1,187 @@
+//! The local library (the default, no account) and a shared folder a team syncs: the clip
+//! plus a JSON sidecar with title, summary, author and date. Every write is a copy to a
+//! temporary name and an atomic rename, so a crash never leaves half a clip under its name.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
+use crate::error::{Error, Result, Service};
+use crate::progress::Progress;
+
+/// What the sidecar next to each clip holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sidecar {
+    pub clip: String,
+    pub title: String,
+    pub summary: String,
+    pub author: String,
+    pub date: String,
+    #[serde(default)]
+    pub duration_secs: Option<f64>,
+    pub job_id: String,
+}
+
+/// A folder of clips and sidecars.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    root: PathBuf,
+    service: Service,
+}
+
+impl Folder {
+    /// The local library at `root`.
+    pub fn library(root: PathBuf) -> Self {
+        Folder {
+            root,
+            service: Service::Library,
+        }
+    }
+
+    /// A shared folder at `root`.
+    pub fn shared(root: PathBuf) -> Self {
+        Folder {
+            root,
+            service: Service::Folder,
+        }
+    }
+
+    fn ensure_root(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.root).map_err(|e| {
+            Error::io(
+                "create the folder (check it exists and is writable)",
+                &self.root,
+                e,
+            )
+        })
+    }
+}
+
+fn sidecar_path(clip: &Path) -> PathBuf {
+    clip.with_extension("json")
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+impl Destination for Folder {
+    fn service(&self) -> Service {
+        self.service
+    }
+
+    fn task_url(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn upload<'a>(
+        &'a self,
+        post: &'a Post,
+        progress: &'a Progress,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move {
+            self.ensure_root()?;
+            let dest = self.root.join(&post.file_name);
+            let total = std::fs::metadata(&post.clip)
+                .map_err(|e| Error::io("read", &post.clip, e))?
+                .len();
+            let already = std::fs::metadata(&dest).is_ok_and(|m| m.len() == total);
+            if !already {
+                progress.start_bytes();
+                let tmp = dest.with_extension("partial");
+                tokio::fs::copy(&post.clip, &tmp)
+                    .await
+                    .map_err(|e| Error::io("copy the clip into", &self.root, e))?;
+                std::fs::rename(&tmp, &dest).map_err(|e| Error::io("write", &dest, e))?;
+                progress.add_bytes(total, total);
+            }
+            Ok(StepDone::new(dest.display().to_string(), None))
+        })
+    }
+
+    fn attach<'a>(
+        &'a self,
+        _post: &'a Post,
+        upload: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move { Ok(upload.clone()) })
+    }
+
+    fn summary<'a>(
+        &'a self,
+        post: &'a Post,
+        attached: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move {
+            let clip = PathBuf::from(&attached.remote_id);
+            let sidecar = Sidecar {
+                clip: post.file_name.clone(),
+                title: post.title.clone(),
+                summary: post.summary.clone(),
+                author: post.author.clone(),
+                date: post.date.clone(),
+                duration_secs: post.duration_secs,
+                job_id: post.job_id.clone(),
+            };
+            let path = sidecar_path(&clip);
+            let bytes = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
+            write_atomic(&path, &bytes).map_err(|e| Error::io("write", &path, e))?;
+            Ok(StepDone::new(path.display().to_string(), None))
+        })
+    }
+
+    fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
+        Box::pin(async move {
+            let entries = match std::fs::read_dir(&self.root) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(Error::io("read", &self.root, e)),
+            };
+            let mut found: Vec<(String, PostedClip)> = Vec::new();
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                    continue;
+                }
+                // A sidecar another program wrote badly is skipped, not fatal.
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                let Ok(side) = serde_json::from_slice::<Sidecar>(&bytes) else {
+                    continue;
+                };
+                let clip = self.root.join(&side.clip);
+                if !clip.is_file() {
+                    continue;
+                }
+                found.push((
+                    side.date.clone(),
+                    PostedClip {
+                        url: clip.display().to_string(),
+                        file_name: Some(side.clip),
+                        title: Some(side.title),
+                        summary: Some(side.summary),
+                    },
+                ));
+            }
+            found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.url.cmp(&b.1.url)));
+            Ok(found.into_iter().map(|(_, c)| c).collect())
+        })
+    }
+
+    fn download<'a>(&'a self, clip: &'a PostedClip) -> BoxFuture<'a, Result<Vec<u8>>> {
+        Box::pin(async move {
+            tokio::fs::read(&clip.url)
+                .await
+                .map_err(|e| Error::io("read", &clip.url, e))
+        })
+    }
+}

@@ -1,0 +1,439 @@
+//! The durable outbox: every post is a job file on disk (JSON, written to a temporary name,
+//! synced and renamed over the old one), with its three steps and the remote id of each
+//! recorded the moment the step completes. A job survives crashes, restarts and offline
+//! spells; a run resumes at the first step not recorded, and a step whose reply was lost is
+//! looked for on the task before it is repeated (inside each destination).
+//!
+//! ```text
+//! outbox/
+//!   <job id>.json   the job: destination, post, status, steps done, last error
+//!   <job id>.lock   present while a process posts it (holds that pid)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::destination::{Post, StepDone};
+use crate::error::{Error, Result};
+use crate::progress::{Event, Progress, Step};
+use crate::settings::Settings;
+use crate::taskref::TaskRef;
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    /// Waiting to be posted (new, or after a failure that a retry can fix).
+    Queued,
+    /// On the task.
+    Done,
+    /// Stopped for a reason a retry cannot fix; `last_error` says what to do.
+    Failed,
+    /// Cancelled by the user.
+    Cancelled,
+}
+
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
+/// One post, as stored on disk. Holds no token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub created_unix: u64,
+    pub to: TaskRef,
+    pub post: Post,
+    pub status: JobStatus,
+    pub upload: Option<StepDone>,
+    pub attach: Option<StepDone>,
+    pub summary: Option<StepDone>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// The task's link, once known.
+    pub task_url: Option<String>,
+    /// A file the outbox made (a re-encoded clip) and removes when the job is done.
+    #[serde(default)]
+    pub owned_clip: Option<PathBuf>,
+}
+
+impl Job {
+    /// The next step to do, if any.
+    pub fn next_step(&self) -> Option<Step> {
+        if self.upload.is_none() {
+            Some(Step::Upload)
+        } else if self.attach.is_none() {
+            Some(Step::Attach)
+        } else if self.summary.is_none() {
+            Some(Step::Summary)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a new post needs.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    pub to: TaskRef,
+    pub clip: PathBuf,
+    pub title: String,
+    pub summary: String,
+    pub author: String,
+    pub duration_secs: Option<f64>,
+}
+
+/// The folder of jobs.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    dir: PathBuf,
+}
+
+impl Outbox {
+    /// Opens (and creates) the outbox at `dir`.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io("create the outbox folder", &dir, e))?;
+        Ok(Outbox { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn job_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.json"))
+    }
+
+    /// A new job id: time-ordered, unique per process and call.
+    pub fn new_id() -> String {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let mix = (nanos as u32)
+            ^ std::process::id().rotate_left(16)
+            ^ COUNTER
+                .fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(0x9e37_79b9);
+        format!("{:010x}{:04x}", (nanos / 1_000_000) as u64, mix & 0xffff)
+    }
+
+    /// Records a new post as a queued job; nothing is sent yet.
+    pub fn enqueue(&self, new: NewPost) -> Result<Job> {
+        std::fs::metadata(&new.clip).map_err(|e| Error::io("read the clip", &new.clip, e))?;
+        let id = Outbox::new_id();
+        let date = crate::today();
+        let file_name = format!("{}-{}.mp4", slug(&new.title), &id);
+        let job = Job {
+            id: id.clone(),
+            created_unix: crate::now_unix(),
+            to: new.to,
+            post: Post {
+                job_id: id,
+                clip: new.clip,
+                file_name,
+                title: new.title,
+                summary: new.summary,
+                author: new.author,
+                date,
+                duration_secs: new.duration_secs,
+            },
+            status: JobStatus::Queued,
+            upload: None,
+            attach: None,
+            summary: None,
+            attempts: 0,
+            last_error: None,
+            task_url: None,
+            owned_clip: None,
+        };
+        self.save(&job)?;
+        Ok(job)
+    }
+
+    /// Writes the job atomically: temporary file, fsync, rename.
+    pub fn save(&self, job: &Job) -> Result<()> {
+        let path = self.job_path(&job.id);
+        let tmp = self.dir.join(format!(".{}.json.tmp", job.id));
+        let bytes = serde_json::to_vec_pretty(job).unwrap_or_default();
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            if let Ok(d) = std::fs::File::open(&self.dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| Error::io("write the job file", &path, e))
+    }
+
+    /// Reads one job.
+    pub fn get(&self, id: &str) -> Result<Job> {
+        let path = self.job_path(id);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NoSuchJob(id.to_string()));
+            }
+            Err(e) => return Err(Error::io("read the job file", &path, e)),
+        };
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::io(
+                "parse the job file (move it away to drop the job)",
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            )
+        })
+    }
+
+    /// Every job, oldest first. Unreadable files are reported in the log and skipped.
+    pub fn list(&self) -> Result<Vec<Job>> {
+        let entries = std::fs::read_dir(&self.dir)
+            .map_err(|e| Error::io("read the outbox folder", &self.dir, e))?;
+        let mut jobs = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if id.starts_with('.') {
+                continue;
+            }
+            match self.get(id) {
+                Ok(j) => jobs.push(j),
+                Err(e) => tracing::warn!(error = %e, "skipping an unreadable job file"),
+            }
+        }
+        jobs.sort_by(|a, b| {
+            a.created_unix
+                .cmp(&b.created_unix)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(jobs)
+    }
+
+    /// Cancels a job that is not done. Steps already on the task stay there.
+    pub fn cancel(&self, id: &str) -> Result<Job> {
+        let _lock = self.lock(id)?;
+        let mut job = self.get(id)?;
+        if job.status != JobStatus::Done {
+            job.status = JobStatus::Cancelled;
+            self.save(&job)?;
+        }
+        Ok(job)
+    }
+
+    /// Puts a failed or cancelled job back in the queue.
+    pub fn requeue(&self, id: &str) -> Result<Job> {
+        let _lock = self.lock(id)?;
+        let mut job = self.get(id)?;
+        if job.status != JobStatus::Done {
+            job.status = JobStatus::Queued;
+            self.save(&job)?;
+        }
+        Ok(job)
+    }
+
+    /// Records a re-encoded clip that the job posts instead of the original.
+    pub fn use_clip(&self, id: &str, clip: PathBuf) -> Result<Job> {
+        let mut job = self.get(id)?;
+        job.post.clip = clip.clone();
+        job.owned_clip = Some(clip);
+        self.save(&job)?;
+        Ok(job)
+    }
+
+    /// Takes the job's lock: a file holding our pid. A lock left by a dead process is taken over.
+    pub fn lock(&self, id: &str) -> Result<JobLock> {
+        let path = self.dir.join(format!("{id}.lock"));
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(JobLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid: u32 = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok())
+                        .unwrap_or(0);
+                    if pid != 0 && pid != std::process::id() && process_alive(pid) {
+                        return Err(Error::Busy(id.to_string(), pid));
+                    }
+                    if pid == std::process::id() {
+                        return Err(Error::Busy(id.to_string(), pid));
+                    }
+                    tracing::info!(
+                        job = id,
+                        stale_pid = pid,
+                        "taking over a lock left by a process that is gone"
+                    );
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => return Err(Error::io("lock the job", &path, e)),
+            }
+        }
+        Err(Error::Busy(id.to_string(), 0))
+    }
+
+    /// Posts one job: resumes at its first unrecorded step and records each step as it completes.
+    /// On failure the job stays queued when a retry can help, or is marked failed with the reason.
+    pub async fn run_job(&self, id: &str, settings: &Settings, progress: &Progress) -> Result<Job> {
+        let _lock = self.lock(id)?;
+        let mut job = self.get(id)?;
+        if job.status != JobStatus::Queued {
+            return Ok(job);
+        }
+        let span = tracing::info_span!("job", id = %job.id, to = %job.to);
+        job.attempts += 1;
+        let outcome =
+            tracing::Instrument::instrument(self.drive(&mut job, settings, progress), span).await;
+        match outcome {
+            Ok(()) => {
+                job.status = JobStatus::Done;
+                job.last_error = None;
+                self.save(&job)?;
+                if let Some(owned) = job.owned_clip.take() {
+                    let _ = std::fs::remove_file(owned);
+                }
+                progress.emit(Event::Done {
+                    job_id: job.id.clone(),
+                    task_url: job.task_url.clone().unwrap_or_default(),
+                });
+                Ok(job)
+            }
+            Err(e) => {
+                job.status = if e.is_retryable() {
+                    JobStatus::Queued
+                } else {
+                    JobStatus::Failed
+                };
+                job.last_error = Some(e.to_string());
+                self.save(&job)?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn drive(&self, job: &mut Job, settings: &Settings, progress: &Progress) -> Result<()> {
+        let dest = settings.open(&job.to)?;
+        job.task_url = Some(dest.task_url());
+        let mut uploads_left = 2;
+        loop {
+            if let (Some(up), None) = (&job.upload, &job.attach) {
+                if !dest.upload_still_usable(up) {
+                    tracing::info!("the recorded upload is too old to attach; uploading again");
+                    job.upload = None;
+                }
+            }
+            let Some(step) = job.next_step() else {
+                return Ok(());
+            };
+            progress.emit(Event::Step {
+                job_id: job.id.clone(),
+                step,
+            });
+            tracing::info!(%step, "step");
+            match step {
+                Step::Upload => {
+                    job.upload = Some(dest.upload(&job.post, progress).await?);
+                }
+                Step::Attach => {
+                    let up = job
+                        .upload
+                        .clone()
+                        .unwrap_or_else(|| StepDone::new("", None));
+                    match dest.attach(&job.post, &up).await {
+                        Ok(done) => job.attach = Some(done),
+                        Err(Error::UploadExpired) if uploads_left > 0 => {
+                            uploads_left -= 1;
+                            job.upload = None;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Step::Summary => {
+                    let at = job
+                        .attach
+                        .clone()
+                        .unwrap_or_else(|| StepDone::new("", None));
+                    job.summary = Some(dest.summary(&job.post, &at).await?);
+                }
+            }
+            self.save(job)?;
+        }
+    }
+
+    /// Posts every queued job, oldest first. Returns the jobs it touched, in order.
+    pub async fn run_all(
+        &self,
+        settings: &Settings,
+        progress: &Progress,
+    ) -> Result<Vec<(String, Result<Job>)>> {
+        let mut out = Vec::new();
+        for job in self.list()? {
+            if job.status == JobStatus::Queued {
+                let r = self.run_job(&job.id, settings, progress).await;
+                out.push((job.id, r));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Held while a process posts a job; removes the lock file when dropped.
+#[derive(Debug)]
+pub struct JobLock {
+    path: PathBuf,
+}
+
+impl Drop for JobLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without /proc we cannot tell: assume alive, the user can remove the lock file.
+        true
+    }
+}
+
+/// A file-name-safe version of the title.
+pub fn slug(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            s.extend(c.to_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+        if s.len() >= 48 {
+            break;
+        }
+    }
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() { "clip".into() } else { s }
+}
