@@ -1,0 +1,83 @@
+//! The command line: one module per subcommand, all dispatched from [`run`].
+
+mod devices;
+mod record;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit;
+
+/// Clipnote: record your screen, write a summary, post it where the work lives.
+#[derive(Debug, Parser)]
+#[command(name = "clipnote", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record the screen and microphone to an MP4 clip.
+    Record(record::RecordArgs),
+    /// List screens, windows and microphones.
+    Devices(devices::DevicesArgs),
+}
+
+/// An error a user can act on: the message names the cause and the fix; the code tells scripts.
+#[derive(Debug)]
+pub struct UserError {
+    pub message: String,
+    pub code: u8,
+}
+
+impl UserError {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+pub fn run() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Record(args)) => record::run(args),
+        Some(Command::Devices(args)) => devices::run(args),
+        None => Err(UserError::new(
+            exit::USAGE,
+            "the desktop app is not built yet; use a subcommand (see `clipnote --help`)",
+        )
+        .into()),
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(err) => {
+            let code = err
+                .downcast_ref::<UserError>()
+                .map_or(exit::FAILURE, |e| e.code);
+            eprintln!("clipnote: error: {err:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,195 @@
+//! `clipnote record`: record the screen and microphone to an MP4 clip.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use capture::{CaptureError, Mic, RecordSettings, Recording, Source};
+
+use crate::cli::UserError;
+use crate::{exit, library};
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "While recording: Ctrl-C or SIGTERM stops and saves; SIGUSR1 pauses and resumes."
+)]
+pub struct RecordArgs {
+    /// Record one monitor, by the number `clipnote devices` lists.
+    #[arg(long, value_name = "N", group = "what")]
+    pub screen: Option<usize>,
+    /// Record one window, by id (decimal or 0x-hex) or a part of its title.
+    #[arg(long, value_name = "ID|TITLE", group = "what")]
+    pub window: Option<String>,
+    /// Record a rectangle of the display.
+    #[arg(long, value_name = "X,Y,W,H", group = "what")]
+    pub region: Option<String>,
+    /// The microphone, by the name `clipnote devices` lists, or `none`. Default: the system's.
+    #[arg(long, value_name = "NAME|none")]
+    pub mic: Option<String>,
+    /// Also record what the computer plays.
+    #[arg(long)]
+    pub system_audio: bool,
+    /// Frames a second.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub fps: u32,
+    /// Stop after this many seconds (pauses not counted).
+    #[arg(long, value_name = "N")]
+    pub seconds: Option<f64>,
+    /// Where to write the clip. Default: a new file in the local library.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Scale wider sources down to this width.
+    #[arg(long, default_value_t = 1920, value_parser = clap::value_parser!(u32).range(64..=7680))]
+    pub max_width: u32,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl RecordArgs {
+    fn settings(self) -> Result<(RecordSettings, Option<f64>, bool), UserError> {
+        if let Some(s) = self.seconds {
+            if !(s > 0.0 && s.is_finite()) {
+                return Err(UserError::new(
+                    exit::USAGE,
+                    format!("--seconds {s} is not a positive number of seconds"),
+                ));
+            }
+        }
+        let out = match self.out {
+            Some(p) => p,
+            None => library::new_clip_path()?,
+        };
+        let mut settings = RecordSettings::new(out);
+        settings.source = if let Some(n) = self.screen {
+            Source::Screen(n)
+        } else if let Some(w) = self.window {
+            Source::Window(w)
+        } else if let Some(r) = self.region {
+            r.parse()
+                .map_err(|e: String| UserError::new(exit::USAGE, e))?
+        } else {
+            Source::WholeDisplay
+        };
+        settings.mic = match self.mic.as_deref() {
+            None | Some("default") => Mic::Default,
+            Some("none") => Mic::None,
+            Some(name) => Mic::Named(name.into()),
+        };
+        settings.system_audio = self.system_audio;
+        settings.fps = self.fps;
+        settings.max_width = self.max_width;
+        Ok((settings, self.seconds, self.json))
+    }
+}
+
+/// Maps a capture error to the exit code scripts see.
+pub fn user_error(e: CaptureError) -> UserError {
+    let code = match &e {
+        CaptureError::NoDisplay { .. }
+        | CaptureError::UnknownScreen { .. }
+        | CaptureError::UnknownWindow(_)
+        | CaptureError::UnknownMicrophone { .. }
+        | CaptureError::MicrophoneUnavailable { .. }
+        | CaptureError::Unsupported(_) => exit::DEVICE,
+        CaptureError::BadRegion(_) => exit::USAGE,
+        CaptureError::OutputNotWritable { .. } | CaptureError::DiskFull { .. } => exit::IO,
+        _ => exit::FAILURE,
+    };
+    UserError::new(code, e.to_string())
+}
+
+struct Signals {
+    stop: Arc<AtomicBool>,
+    toggle_pause: Arc<AtomicBool>,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let toggle_pause = Arc::new(AtomicBool::new(false));
+        for sig in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ] {
+            signal_hook::flag::register(sig, stop.clone())?;
+        }
+        signal_hook::flag::register(signal_hook::consts::SIGUSR1, toggle_pause.clone())?;
+        Ok(Self { stop, toggle_pause })
+    }
+}
+
+fn status_line(recording: &Recording) -> String {
+    let secs = recording.elapsed().as_secs();
+    let state = if recording.is_paused() {
+        "PAUSED"
+    } else {
+        "REC"
+    };
+    let level = (recording.stats().mic_level() * 10.0).round() as usize;
+    format!(
+        "● {state} {:02}:{:02}  {:.1} MiB  dropped {}  mic [{:<10}]",
+        secs / 60,
+        secs % 60,
+        recording.stats().bytes() as f64 / (1024.0 * 1024.0),
+        recording.stats().dropped(),
+        "|".repeat(level.min(10)),
+    )
+}
+
+pub fn run(args: RecordArgs) -> anyhow::Result<()> {
+    let (settings, seconds, json) = args.settings()?;
+    let signals = Signals::install()?;
+    let recording = Recording::start(settings).map_err(user_error)?;
+    let live = std::io::stderr().is_terminal();
+    if !json {
+        eprintln!(
+            "Recording to {} — Ctrl-C to stop.",
+            recording.partial_path().display()
+        );
+    }
+    let mut last_status = Instant::now();
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        if signals.stop.load(Ordering::Relaxed) || recording.has_failed() {
+            break;
+        }
+        if seconds.is_some_and(|s| recording.elapsed().as_secs_f64() >= s) {
+            break;
+        }
+        if signals.toggle_pause.swap(false, Ordering::Relaxed) {
+            let _ = if recording.is_paused() {
+                recording.resume()
+            } else {
+                recording.pause()
+            };
+            tracing::info!(paused = recording.is_paused(), "pause toggled");
+        }
+        if live && last_status.elapsed() >= Duration::from_millis(250) {
+            last_status = Instant::now();
+            eprint!("\r{}", status_line(&recording));
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if live {
+        eprintln!("\r{}", status_line(&recording));
+    }
+    let finished = recording.stop().map_err(user_error)?;
+    if json {
+        println!("{}", serde_json::to_string(&finished)?);
+    } else {
+        eprintln!(
+            "Saved {:.1} s, {:.2} MiB, {}x{}, {} dropped frame(s).",
+            finished.duration_secs,
+            finished.bytes as f64 / (1024.0 * 1024.0),
+            finished.width,
+            finished.height,
+            finished.dropped_frames
+        );
+        println!("{}", finished.path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Exit codes: scripts rely on these, so they never change meaning.
+
+/// Success.
+pub const OK: u8 = 0;
+/// Something failed that is not covered by a more specific code.
+pub const FAILURE: u8 = 1;
+/// The command line was wrong (clap's own code).
+pub const USAGE: u8 = 2;
+/// A device (display, window, monitor, microphone) is missing or unusable.
+pub const DEVICE: u8 = 3;
+/// A file or folder could not be read or written (permissions, full disk).
+pub const IO: u8 = 4;
+/// Authentication failed or no token is configured.
+pub const AUTH: u8 = 5;
+/// The destination refused the post (not found, not shared, over a limit).
+pub const DESTINATION: u8 = 6;
+/// The post was queued in the outbox and will be retried later.
+pub const QUEUED: u8 = 7;
+/// The configuration file is malformed.
+pub const CONFIG: u8 = 8;

@@ -1,0 +1,50 @@
+//! The local library: where clips go when no destination is given.
+
+use std::path::PathBuf;
+
+use crate::cli::UserError;
+use crate::exit;
+
+/// The library folder: `CLIPNOTE_LIBRARY_DIR`, else the platform data dir
+/// (`~/.local/share/clipnote` on Linux). Created if missing.
+pub fn dir() -> Result<PathBuf, UserError> {
+    let dir = match std::env::var_os("CLIPNOTE_LIBRARY_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => directories::ProjectDirs::from("", "", "clipnote")
+            .map(|p| p.data_dir().to_owned())
+            .ok_or_else(|| {
+                UserError::new(
+                    exit::IO,
+                    "cannot find a home folder for the clip library; set HOME, or CLIPNOTE_LIBRARY_DIR, or pass --out",
+                )
+            })?,
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        UserError::new(
+            exit::IO,
+            format!(
+                "cannot create the clip library folder {}: {e}. Set CLIPNOTE_LIBRARY_DIR to a folder you can write to, or pass --out",
+                dir.display()
+            ),
+        )
+    })?;
+    Ok(dir)
+}
+
+/// A new clip's path in the library, named by the local time: `clip-2026-11-25_14-03-09.mp4`.
+pub fn new_clip_path() -> Result<PathBuf, UserError> {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let stamp = now
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]_[hour]-[minute]-[second]"
+        ))
+        .unwrap_or_else(|_| now.unix_timestamp().to_string());
+    let dir = dir()?;
+    let mut path = dir.join(format!("clip-{stamp}.mp4"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("clip-{stamp}-{n}.mp4"));
+        n += 1;
+    }
+    Ok(path)
+}

@@ -1,0 +1,192 @@
+//! The FFmpeg glue that depends on the FFmpeg version or needs `unsafe`, kept in one place.
+//!
+//! ffmpeg-next's API follows the FFmpeg found at build time (Debian 12 has 5.1); code that would
+//! differ between versions lives here and nowhere else.
+
+use std::ffi::{CStr, CString};
+use std::sync::Once;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg_next::ffi;
+
+/// Initialises FFmpeg and its devices once per process, with its own logging quietened.
+pub fn init() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let _ = ffmpeg::init();
+        ffmpeg::device::register_all();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error);
+    });
+}
+
+/// Opens an input device (`x11grab`, `pulse`, ...) with its options.
+pub fn open_device(
+    format: &str,
+    url: &str,
+    options: &[(&str, String)],
+) -> Result<ffmpeg::format::context::Input, ffmpeg::Error> {
+    init();
+    let name = CString::new(format).map_err(|_| ffmpeg::Error::InvalidData)?;
+    // SAFETY: av_find_input_format takes a NUL-terminated name and returns a static or null.
+    let fmt = unsafe { ffi::av_find_input_format(name.as_ptr()) };
+    if fmt.is_null() {
+        return Err(ffmpeg::Error::DemuxerNotFound);
+    }
+    // SAFETY: fmt is a valid, static AVInputFormat.
+    let fmt = unsafe { ffmpeg::format::format::Input::wrap(fmt as *mut _) };
+    let mut dict = ffmpeg::Dictionary::new();
+    for (k, v) in options {
+        dict.set(k, v);
+    }
+    match ffmpeg::format::open_with(url, &ffmpeg::Format::Input(fmt), dict)? {
+        ffmpeg::format::context::Context::Input(input) => Ok(input),
+        ffmpeg::format::context::Context::Output(_) => Err(ffmpeg::Error::Bug),
+    }
+}
+
+/// One source a device reports: its name, description and whether it is the default.
+#[derive(Debug, Clone)]
+pub struct DeviceEntry {
+    pub name: String,
+    pub description: String,
+    pub is_default: bool,
+}
+
+/// Lists the sources of an input device (for `pulse`: microphones and monitors).
+pub fn list_device_sources(format: &str) -> Result<Vec<DeviceEntry>, ffmpeg::Error> {
+    init();
+    let name = CString::new(format).map_err(|_| ffmpeg::Error::InvalidData)?;
+    // SAFETY: as in open_device; the list is freed before returning and the strings copied.
+    unsafe {
+        let fmt = ffi::av_find_input_format(name.as_ptr());
+        if fmt.is_null() {
+            return Err(ffmpeg::Error::DemuxerNotFound);
+        }
+        let mut list: *mut ffi::AVDeviceInfoList = std::ptr::null_mut();
+        let ret = ffi::avdevice_list_input_sources(
+            fmt as *mut _,
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            &mut list,
+        );
+        if ret < 0 {
+            if !list.is_null() {
+                ffi::avdevice_free_list_devices(&mut list);
+            }
+            return Err(ffmpeg::Error::from(ret));
+        }
+        let count = usize::try_from((*list).nb_devices).unwrap_or(0);
+        let default = (*list).default_device;
+        let text = |p: *const std::os::raw::c_char| {
+            if p.is_null() {
+                String::new()
+            } else {
+                CStr::from_ptr(p).to_string_lossy().into_owned()
+            }
+        };
+        let entries = (0..count)
+            .map(|i| {
+                let info = *(*list).devices.add(i);
+                DeviceEntry {
+                    name: text((*info).device_name),
+                    description: text((*info).device_description),
+                    is_default: i as i32 == default,
+                }
+            })
+            .collect();
+        ffi::avdevice_free_list_devices(&mut list);
+        Ok(entries)
+    }
+}
+
+/// Sets a mono layout on an audio encoder (the field differs between FFmpeg 5 and 7).
+///
+/// On FFmpeg 5 the legacy mask is set and `avcodec_open2` derives the new layout from it.
+pub fn set_mono(encoder: &mut ffmpeg::codec::encoder::audio::Audio) {
+    encoder.set_channel_layout(ffmpeg::ChannelLayout::MONO);
+}
+
+/// A swscale context that may move to another thread (it is used by one thread at a time).
+pub struct Scaler(pub ffmpeg::software::scaling::Context);
+
+// SAFETY: an SwsContext has no thread affinity; we never share it, only move it.
+unsafe impl Send for Scaler {}
+
+/// Converts a packed BGR0/BGRA picture into a YUV420P frame with swscale, reading it in place.
+pub fn scale_packed(
+    scaler: &mut Scaler,
+    src: &[u8],
+    src_stride: usize,
+    src_height: u32,
+    dst: &mut ffmpeg::frame::Video,
+) -> Result<(), ffmpeg::Error> {
+    if src.len() < src_stride * src_height as usize {
+        return Err(ffmpeg::Error::InvalidData);
+    }
+    let planes = [
+        src.as_ptr(),
+        std::ptr::null(),
+        std::ptr::null(),
+        std::ptr::null(),
+    ];
+    let strides = [src_stride as i32, 0, 0, 0];
+    // SAFETY: src holds src_height rows of src_stride bytes (checked above); dst was allocated
+    // by FFmpeg for the scaler's output format and size.
+    let ret = unsafe {
+        let out = dst.as_mut_ptr();
+        ffi::sws_scale(
+            scaler.0.as_mut_ptr(),
+            planes.as_ptr(),
+            strides.as_ptr(),
+            0,
+            src_height as i32,
+            (*out).data.as_ptr() as *const *mut u8,
+            (*out).linesize.as_ptr(),
+        )
+    };
+    if ret < 0 {
+        Err(ffmpeg::Error::from(ret))
+    } else {
+        Ok(())
+    }
+}
+
+/// Flushes an output's I/O buffer to the file, so a crash loses nothing already muxed.
+pub fn flush_output(output: &mut ffmpeg::format::context::Output) -> Result<(), ffmpeg::Error> {
+    // SAFETY: the context is open for writing; pb is its I/O context (non-null for files).
+    unsafe {
+        let pb = (*output.as_mut_ptr()).pb;
+        if pb.is_null() {
+            return Ok(());
+        }
+        ffi::avio_flush(pb);
+        match (*pb).error {
+            0 => Ok(()),
+            e => Err(ffmpeg::Error::from(e)),
+        }
+    }
+}
+
+/// Bytes written so far to an output.
+pub fn output_position(output: &mut ffmpeg::format::context::Output) -> u64 {
+    // SAFETY: as in flush_output.
+    unsafe {
+        let pb = (*output.as_mut_ptr()).pb;
+        if pb.is_null() {
+            0
+        } else {
+            u64::try_from(ffi::avio_seek(pb, 0, libc::SEEK_CUR)).unwrap_or(0)
+        }
+    }
+}
+
+/// The wall-clock time FFmpeg's devices stamp packets with, in microseconds.
+pub fn wallclock_micros() -> i64 {
+    // SAFETY: plain clock read.
+    unsafe { ffi::av_gettime() }
+}
+
+/// Whether an FFmpeg error is "no space left on device".
+pub fn is_disk_full(e: &ffmpeg::Error) -> bool {
+    matches!(e, ffmpeg::Error::Other { errno } if *errno == libc::ENOSPC)
+}

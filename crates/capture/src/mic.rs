@@ -1,0 +1,168 @@
+//! Audio inputs through PulseAudio (or PipeWire's Pulse server): listing and capture.
+//!
+//! The capture thread reads 16-bit mono at 48 kHz in 20 ms packets and hands the samples on,
+//! stamped on the recording's [`Timeline`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+use ffmpeg_next as ffmpeg;
+
+use crate::devices::Microphone;
+use crate::error::{CaptureError, Result};
+use crate::ff;
+use crate::settings::Mic;
+use crate::stats::Stats;
+use crate::timeline::Timeline;
+
+/// The sample rate of everything audio in Clipnote.
+pub const SAMPLE_RATE: u32 = 48_000;
+const PACKET_MS: u32 = 20;
+
+/// Lists the audio inputs the audio server offers.
+pub fn list() -> Result<Vec<Microphone>> {
+    let entries =
+        ff::list_device_sources("pulse").map_err(|e| CaptureError::MicrophoneUnavailable {
+            name: "default".into(),
+            reason: format!("the audio server cannot be reached ({e})"),
+        })?;
+    Ok(entries
+        .into_iter()
+        .map(|e| Microphone {
+            is_monitor: e.name.ends_with(".monitor"),
+            name: e.name,
+            description: e.description,
+            is_default: e.is_default,
+        })
+        .collect())
+}
+
+/// A run of mono samples starting at `at` in the recording.
+#[derive(Debug)]
+pub struct AudioChunk {
+    /// Which input this came from (0: microphone, 1: system audio).
+    pub input: usize,
+    pub at: Duration,
+    pub samples: Vec<f32>,
+}
+
+/// An opened audio input, ready to be drained by a capture thread.
+pub struct AudioInput {
+    input: ffmpeg::format::context::Input,
+    pub index: usize,
+    pub name: String,
+}
+
+/// The `pulse` device name for a choice of microphone, checked against the list.
+pub fn device_name(mic: &Mic) -> Result<Option<String>> {
+    match mic {
+        Mic::None => Ok(None),
+        Mic::Default => Ok(Some("default".into())),
+        Mic::Named(name) => {
+            let mics = list()?;
+            if mics.iter().any(|m| &m.name == name) {
+                Ok(Some(name.clone()))
+            } else {
+                Err(CaptureError::UnknownMicrophone {
+                    name: name.clone(),
+                    available: if mics.is_empty() {
+                        "none".into()
+                    } else {
+                        mics.iter()
+                            .map(|m| m.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                })
+            }
+        }
+    }
+}
+
+impl AudioInput {
+    /// Opens a source by its `pulse` name (`default`, `@DEFAULT_MONITOR@`, or a listed name).
+    pub fn open(name: &str, index: usize) -> Result<Self> {
+        let bytes_per_packet = SAMPLE_RATE * 2 * PACKET_MS / 1000;
+        let input = ff::open_device(
+            "pulse",
+            name,
+            &[
+                ("sample_rate", SAMPLE_RATE.to_string()),
+                ("channels", "1".into()),
+                ("fragment_size", bytes_per_packet.to_string()),
+                ("frame_size", bytes_per_packet.to_string()),
+                ("stream_name", "Clipnote recording".into()),
+                ("name", "Clipnote".into()),
+            ],
+        )
+        .map_err(|e| CaptureError::MicrophoneUnavailable {
+            name: name.into(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            input,
+            index,
+            name: name.into(),
+        })
+    }
+
+    /// Reads until `stop`, sending samples that fall inside the recording.
+    pub fn run(
+        mut self,
+        timeline: Arc<Timeline>,
+        tx: SyncSender<AudioChunk>,
+        stop: Arc<AtomicBool>,
+        stats: Arc<Stats>,
+    ) -> Result<()> {
+        let mut packet = ffmpeg::Packet::empty();
+        while !stop.load(Ordering::Relaxed) {
+            match packet.read(&mut self.input) {
+                Ok(()) => {}
+                Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                }
+                Err(e) => {
+                    return Err(CaptureError::MicrophoneUnavailable {
+                        name: self.name.clone(),
+                        reason: format!("reading stopped ({e})"),
+                    });
+                }
+            }
+            let Some(data) = packet.data() else { continue };
+            // Pulse stamps the first sample's capture time (latency removed) on the wall clock;
+            // move it onto the monotonic clock by reading both clocks now.
+            let captured = packet.pts().map_or_else(Instant::now, |pts| {
+                let age = ff::wallclock_micros().saturating_sub(pts).max(0) as u64;
+                Instant::now()
+                    .checked_sub(Duration::from_micros(age))
+                    .unwrap_or_else(Instant::now)
+            });
+            let Some(at) = timeline.map(captured) else {
+                continue;
+            };
+            let samples: Vec<f32> = data
+                .chunks_exact(2)
+                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+                .collect();
+            if self.index == 0 {
+                stats.set_mic_level(samples.iter().fold(0.0f32, |m, s| m.max(s.abs())));
+            }
+            let chunk = AudioChunk {
+                input: self.index,
+                at,
+                samples,
+            };
+            match tx.try_send(chunk) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    stats.audio_dropouts.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(TrySendError::Disconnected(_)) => break,
+            }
+        }
+        Ok(())
+    }
+}

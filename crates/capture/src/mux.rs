@@ -1,0 +1,178 @@
+//! MP4 writing: fragmented while recording (a crash leaves a playable file), then rewritten
+//! with the index first so browsers start playing at once.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Receiver;
+
+use ffmpeg_next as ffmpeg;
+
+use crate::error::{CaptureError, Result};
+use crate::ff;
+use crate::stats::Stats;
+
+/// Fragment length while recording: at most this much is lost to a crash (plus encoder delay).
+pub const FRAGMENT_MICROS: u32 = 500_000;
+
+/// Which stream a packet belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Track {
+    Video,
+    Audio,
+}
+
+/// An encoded packet on its way to the file, with the time base of its timestamps.
+pub struct MuxPacket {
+    pub track: Track,
+    pub packet: ffmpeg::Packet,
+    pub time_base: ffmpeg::Rational,
+}
+
+/// The file being recorded.
+pub struct Muxer {
+    output: ffmpeg::format::context::Output,
+    video: usize,
+    audio: Option<usize>,
+}
+
+fn not_writable(path: &Path, e: impl std::fmt::Display) -> CaptureError {
+    CaptureError::OutputNotWritable {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    }
+}
+
+impl Muxer {
+    /// Creates the fragmented file with a video stream and optionally an audio stream.
+    pub fn create(
+        path: &Path,
+        video: (ffmpeg::codec::Parameters, ffmpeg::Rational),
+        audio: Option<(ffmpeg::codec::Parameters, ffmpeg::Rational)>,
+    ) -> Result<Self> {
+        ff::init();
+        let mut output =
+            ffmpeg::format::output_as(path, "mp4").map_err(|e| not_writable(path, e))?;
+        let mut add = |params: ffmpeg::codec::Parameters, tb: ffmpeg::Rational| -> Result<usize> {
+            let mut stream = output
+                .add_stream(ffmpeg::encoder::find(ffmpeg::codec::Id::None))
+                .map_err(CaptureError::ffmpeg("adding a stream"))?;
+            stream.set_parameters(params);
+            stream.set_time_base(tb);
+            // SAFETY: plain field write on a stream we just created; lets MP4 choose its tag.
+            unsafe { (*(*stream.as_mut_ptr()).codecpar).codec_tag = 0 };
+            Ok(stream.index())
+        };
+        let video_index = add(video.0, video.1)?;
+        let audio_index = audio.map(|(p, tb)| add(p, tb)).transpose()?;
+        let mut opts = ffmpeg::Dictionary::new();
+        opts.set("movflags", "empty_moov+default_base_moof+frag_discont");
+        opts.set("frag_duration", &FRAGMENT_MICROS.to_string());
+        output
+            .write_header_with(opts)
+            .map_err(|e| not_writable(path, e))?;
+        ff::flush_output(&mut output).map_err(|e| not_writable(path, e))?;
+        Ok(Self {
+            output,
+            video: video_index,
+            audio: audio_index,
+        })
+    }
+
+    fn write(&mut self, mut p: MuxPacket) -> std::result::Result<(), ffmpeg::Error> {
+        let index = match p.track {
+            Track::Video => self.video,
+            Track::Audio => match self.audio {
+                Some(i) => i,
+                None => return Ok(()),
+            },
+        };
+        let stream_tb = self
+            .output
+            .stream(index)
+            .map(|s| s.time_base())
+            .unwrap_or(p.time_base);
+        p.packet.set_stream(index);
+        p.packet.rescale_ts(p.time_base, stream_tb);
+        p.packet.write_interleaved(&mut self.output)?;
+        ff::flush_output(&mut self.output)
+    }
+
+    /// Writes packets until both encoders hang up, then closes the file.
+    ///
+    /// A write error (a full disk) stops writing; the fragments already on disk stay playable.
+    pub fn run(
+        mut self,
+        rx: Receiver<MuxPacket>,
+        stats: Arc<Stats>,
+    ) -> std::result::Result<(), ffmpeg::Error> {
+        for packet in rx {
+            self.write(packet)?;
+            stats
+                .bytes_written
+                .store(ff::output_position(&mut self.output), Ordering::Relaxed);
+        }
+        self.output.write_trailer()?;
+        ff::flush_output(&mut self.output)?;
+        stats
+            .bytes_written
+            .store(ff::output_position(&mut self.output), Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Rewrites a (fragmented) MP4 into a plain one with its index first (`faststart`).
+///
+/// Streams are copied, not re-encoded. The new file is written beside `to` and renamed into
+/// place, so `to` is either complete or absent.
+pub fn finalize(from: &Path, to: &Path) -> Result<()> {
+    ff::init();
+    let bad = |e: ffmpeg::Error| CaptureError::BadClip {
+        path: from.to_owned(),
+        reason: e.to_string(),
+    };
+    let mut input = ffmpeg::format::input(from).map_err(bad)?;
+    let tmp = to.with_extension("mp4.tmp");
+    let mut output = ffmpeg::format::output_as(&tmp, "mp4").map_err(|e| not_writable(&tmp, e))?;
+    let mut map = Vec::new();
+    for stream in input.streams() {
+        let medium = stream.parameters().medium();
+        if medium != ffmpeg::media::Type::Video && medium != ffmpeg::media::Type::Audio {
+            map.push(None);
+            continue;
+        }
+        let mut out = output
+            .add_stream(ffmpeg::encoder::find(ffmpeg::codec::Id::None))
+            .map_err(CaptureError::ffmpeg("adding a stream"))?;
+        out.set_parameters(stream.parameters());
+        // SAFETY: as in Muxer::create.
+        unsafe { (*(*out.as_mut_ptr()).codecpar).codec_tag = 0 };
+        map.push(Some(out.index()));
+    }
+    let mut opts = ffmpeg::Dictionary::new();
+    opts.set("movflags", "faststart");
+    output
+        .write_header_with(opts)
+        .map_err(|e| not_writable(&tmp, e))?;
+    let out_tbs: Vec<ffmpeg::Rational> = output.streams().map(|s| s.time_base()).collect();
+    for (stream, mut packet) in input.packets() {
+        let Some(Some(out_index)) = map.get(stream.index()).copied() else {
+            continue;
+        };
+        let tb = stream.time_base();
+        packet.set_stream(out_index);
+        packet.set_position(-1);
+        packet.rescale_ts(tb, out_tbs[out_index]);
+        packet.write_interleaved(&mut output).map_err(|e| {
+            if ff::is_disk_full(&e) {
+                not_writable(&tmp, "the disk is full")
+            } else {
+                not_writable(&tmp, e)
+            }
+        })?;
+    }
+    output.write_trailer().map_err(|e| not_writable(&tmp, e))?;
+    drop(output);
+    std::fs::rename(&tmp, to).map_err(|e| not_writable(to, e))?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! A recording: opens the sources, runs the pipeline threads, pauses, stops and finalises.
+//!
+//! ```text
+//! mic-capture ──┐                          ┌─ audio-encode ─┐
+//! sys-capture ──┴─ AudioChunk (bounded) ───┘                ├─ MuxPacket (bounded) ─ mux ─ file
+//! screen-capture ─ SlottedFrame (bounded) ─── video-encode ─┘
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::audio::AudioEncoder;
+use crate::error::{CaptureError, Result};
+use crate::mic::{self, AudioInput};
+use crate::mux::{self, Muxer};
+use crate::screen::{self, ScreenSource, X11Grab};
+use crate::settings::RecordSettings;
+use crate::stats::Stats;
+use crate::timeline::Timeline;
+use crate::video::{self, VideoEncoder};
+use crate::{ff, x11};
+
+/// Frames waiting for the encoder: few, since each 1080p frame is 8 MB.
+const FRAME_QUEUE: usize = 3;
+/// Audio chunks (20 ms each) waiting for the encoder: 2 s.
+const AUDIO_QUEUE: usize = 100;
+/// Encoded packets waiting for the muxer.
+const PACKET_QUEUE: usize = 256;
+
+/// What a finished recording produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finished {
+    /// The playable clip.
+    pub path: PathBuf,
+    pub duration_secs: f64,
+    pub bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub frames_encoded: u64,
+    pub frames_unchanged: u64,
+    pub dropped_frames: u64,
+    pub audio_dropouts: u64,
+    pub has_audio: bool,
+}
+
+/// A recording under way. Dropping it without [`Recording::stop`] discards nothing: the
+/// fragmented file stays on disk, playable.
+pub struct Recording {
+    settings: RecordSettings,
+    timeline: Arc<Timeline>,
+    stats: Arc<Stats>,
+    stop: Arc<AtomicBool>,
+    failed: Arc<std::sync::Mutex<Option<CaptureError>>>,
+    capture_threads: Vec<JoinHandle<()>>,
+    encode_threads: Vec<JoinHandle<()>>,
+    mux_thread: Option<JoinHandle<()>>,
+    size: (u32, u32),
+    has_audio: bool,
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .map_err(|_| CaptureError::WorkerDied("starting"))
+}
+
+fn check_writable(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(CaptureError::OutputNotWritable {
+            path: path.to_owned(),
+            reason: format!("the folder {} does not exist", dir.display()),
+        });
+    }
+    Ok(())
+}
+
+impl Recording {
+    /// Checks every input, opens the devices and starts recording.
+    pub fn start(settings: RecordSettings) -> Result<Self> {
+        ff::init();
+        check_writable(&settings.out)?;
+        let display = x11::Display::open()?;
+        let area = display.resolve(&settings.source)?;
+
+        // Audio first: opening it can take a second, and it must be draining before we start.
+        let mut audio_inputs = Vec::new();
+        if let Some(name) = mic::device_name(&settings.mic)? {
+            audio_inputs.push(AudioInput::open(&name, 0)?);
+        }
+        if settings.system_audio {
+            audio_inputs.push(AudioInput::open("@DEFAULT_MONITOR@", audio_inputs.len())?);
+        }
+        let source: Box<dyn ScreenSource> =
+            Box::new(X11Grab::open(display.name(), area, settings.fps)?);
+        let src_size = source.size();
+        let size = video::output_size(src_size.0, src_size.1, settings.max_width);
+        let video_encoder = VideoEncoder::open(src_size, size, settings.fps, &settings.profile)?;
+        let audio_encoder = if audio_inputs.is_empty() {
+            None
+        } else {
+            Some(AudioEncoder::open(&settings.profile)?)
+        };
+        let muxer = Muxer::create(
+            &settings.partial_path(),
+            video_encoder.parameters(),
+            audio_encoder.as_ref().map(AudioEncoder::parameters),
+        )?;
+
+        let timeline = Arc::new(Timeline::new(Instant::now()));
+        let stats = Arc::new(Stats::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let failed = Arc::new(std::sync::Mutex::new(None));
+        let fail = {
+            let failed = failed.clone();
+            let stop = stop.clone();
+            move |e: CaptureError| {
+                tracing::error!(error = %e, "recording pipeline failed");
+                failed.lock().unwrap().get_or_insert(e);
+                stop.store(true, Ordering::Relaxed);
+            }
+        };
+
+        let (packet_tx, packet_rx) = sync_channel(PACKET_QUEUE);
+        let (frame_tx, frame_rx) = sync_channel(FRAME_QUEUE);
+        let mut capture_threads = Vec::new();
+        let mut encode_threads = Vec::new();
+
+        let has_audio = audio_encoder.is_some();
+        if let Some(encoder) = audio_encoder {
+            let (chunk_tx, chunk_rx) = sync_channel(AUDIO_QUEUE);
+            let inputs = audio_inputs.len();
+            for input in audio_inputs {
+                let name = if input.index == 0 {
+                    "mic-capture"
+                } else {
+                    "system-audio-capture"
+                };
+                let (tl, tx, st, stats, fail) = (
+                    timeline.clone(),
+                    chunk_tx.clone(),
+                    stop.clone(),
+                    stats.clone(),
+                    fail.clone(),
+                );
+                capture_threads.push(spawn(name, move || {
+                    if let Err(e) = input.run(tl, tx, st, stats) {
+                        fail(e);
+                    }
+                })?);
+            }
+            drop(chunk_tx);
+            let (tx, fail) = (packet_tx.clone(), fail.clone());
+            encode_threads.push(spawn("audio-encode", move || {
+                if let Err(e) = encoder.run(inputs, chunk_rx, tx) {
+                    fail(e);
+                }
+            })?);
+        }
+        {
+            let (tl, st, stats, fail, fps) = (
+                timeline.clone(),
+                stop.clone(),
+                stats.clone(),
+                fail.clone(),
+                settings.fps,
+            );
+            capture_threads.push(spawn("screen-capture", move || {
+                if let Err(e) = screen::run_capture(source, fps, tl, frame_tx, st, stats) {
+                    fail(e);
+                }
+            })?);
+        }
+        {
+            let (tx, stats, fail) = (packet_tx, stats.clone(), fail.clone());
+            encode_threads.push(spawn("video-encode", move || {
+                if let Err(e) = video_encoder.run(frame_rx, tx, stats) {
+                    fail(e);
+                }
+            })?);
+        }
+        let mux_thread = {
+            let (stats, tl, partial) = (stats.clone(), timeline.clone(), settings.partial_path());
+            spawn("mux", move || {
+                if let Err(e) = muxer.run(packet_rx, stats) {
+                    let kept = partial.clone();
+                    let recorded_secs = tl.elapsed(Instant::now()).as_secs_f64();
+                    fail(if ff::is_disk_full(&e) {
+                        CaptureError::DiskFull {
+                            kept,
+                            recorded_secs,
+                        }
+                    } else {
+                        CaptureError::OutputNotWritable {
+                            path: kept,
+                            reason: e.to_string(),
+                        }
+                    });
+                }
+            })?
+        };
+        tracing::info!(
+            width = size.0,
+            height = size.1,
+            fps = settings.fps,
+            audio = has_audio,
+            "recording started"
+        );
+        Ok(Self {
+            settings,
+            timeline,
+            stats,
+            stop,
+            failed,
+            capture_threads,
+            encode_threads,
+            mux_thread: Some(mux_thread),
+            size,
+            has_audio,
+        })
+    }
+
+    /// Pauses: nothing is recorded until [`Recording::resume`]; the span is cut out.
+    pub fn pause(&self) -> bool {
+        self.timeline.pause(Instant::now())
+    }
+
+    pub fn resume(&self) -> bool {
+        self.timeline.resume(Instant::now())
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.timeline.is_paused()
+    }
+
+    /// Recorded length so far (pauses excluded).
+    pub fn elapsed(&self) -> Duration {
+        self.timeline.elapsed(Instant::now())
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The file being written now (fragmented, playable even after a crash).
+    pub fn partial_path(&self) -> PathBuf {
+        self.settings.partial_path()
+    }
+
+    /// True once the pipeline has stopped by itself (a full disk, a lost device).
+    pub fn has_failed(&self) -> bool {
+        self.failed.lock().unwrap().is_some()
+    }
+
+    fn shut_down(&mut self) -> Duration {
+        let elapsed = self.elapsed();
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self
+            .capture_threads
+            .drain(..)
+            .chain(self.encode_threads.drain(..))
+        {
+            let _ = t.join();
+        }
+        if let Some(t) = self.mux_thread.take() {
+            let _ = t.join();
+        }
+        elapsed
+    }
+
+    /// Stops, writes the finished clip (index first) and removes the fragmented file.
+    ///
+    /// If the pipeline failed, the fragmented file is kept and the error says where it is.
+    pub fn stop(mut self) -> Result<Finished> {
+        let elapsed = self.shut_down();
+        if let Some(e) = self.failed.lock().unwrap().take() {
+            return Err(e);
+        }
+        let partial = self.settings.partial_path();
+        let out = self.settings.out.clone();
+        mux::finalize(&partial, &out)?;
+        let _ = std::fs::remove_file(&partial);
+        let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        let s = &self.stats;
+        Ok(Finished {
+            path: out,
+            duration_secs: elapsed.as_secs_f64(),
+            bytes,
+            width: self.size.0,
+            height: self.size.1,
+            frames_encoded: s.frames_encoded.load(Ordering::Relaxed),
+            frames_unchanged: s.frames_unchanged.load(Ordering::Relaxed),
+            dropped_frames: s.frames_dropped.load(Ordering::Relaxed),
+            audio_dropouts: s.audio_dropouts.load(Ordering::Relaxed),
+            has_audio: self.has_audio,
+        })
+    }
+
+    /// Stops and deletes everything recorded.
+    pub fn discard(mut self) {
+        self.shut_down();
+        let _ = std::fs::remove_file(self.settings.partial_path());
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}

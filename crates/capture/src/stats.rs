@@ -1,0 +1,41 @@
+//! Live counters a recording shares between its threads and with whoever shows its status.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+/// Counters updated by the pipeline threads, read by the status line and the HUD.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Frames the screen source delivered.
+    pub frames_captured: AtomicU64,
+    /// Frame slots lost: the source was late or the encoder could not keep up.
+    pub frames_dropped: AtomicU64,
+    /// Frames given to the encoder.
+    pub frames_encoded: AtomicU64,
+    /// Frames identical to the one before, for which conversion and encoding were skipped.
+    pub frames_unchanged: AtomicU64,
+    /// Audio packets lost because the encoder could not keep up.
+    pub audio_dropouts: AtomicU64,
+    /// Bytes written to the file.
+    pub bytes_written: AtomicU64,
+    mic_level_bits: AtomicU32,
+}
+
+impl Stats {
+    /// The peak level (0.0–1.0) of the latest microphone packet.
+    pub fn mic_level(&self) -> f32 {
+        f32::from_bits(self.mic_level_bits.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set_mic_level(&self, level: f32) {
+        self.mic_level_bits
+            .store(level.to_bits(), Ordering::Relaxed);
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.frames_dropped.load(Ordering::Relaxed)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes_written.load(Ordering::Relaxed)
+    }
+}
