@@ -676,3 +676,31 @@ fn check_targets(rows: &[(String, &str, Result<Run>)], motion: &str, still: &str
     }
     ok
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_last_figure_a_tool_printed() {
+        let ffmpeg = "frame=  60 dup=0 drop=2 speed=1x\rframe= 600 dup=1 drop=7 speed=1x\n";
+        assert_eq!(last_number_after(ffmpeg, "drop="), Some(7));
+        let clipnote = "{\"path\":\"a.mp4\",\"dropped_frames\": 3,\"secs\":20}";
+        assert_eq!(last_number_after(clipnote, "\"dropped_frames\":"), Some(3));
+        assert_eq!(last_number_after("no figure", "drop="), None);
+        let ssim = "[Parsed_ssim_4 @ 0x1] SSIM Y:0.991 (20.4) All:0.991234 (20.5)";
+        assert_eq!(last_float_after(ssim, "All:"), Some(0.991234));
+    }
+
+    #[test]
+    fn options_have_defaults_and_reject_what_they_do_not_know() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let o = Options::parse(&args(&[])).unwrap();
+        assert_eq!((o.seconds, o.walkthrough_secs), (20, 60));
+        let o = Options::parse(&args(&["--seconds", "5", "--walkthrough-seconds", "0"])).unwrap();
+        assert_eq!((o.seconds, o.walkthrough_secs), (5, 0));
+        assert!(Options::parse(&args(&["--seconds"])).is_err());
+        assert!(Options::parse(&args(&["--seconds", "five"])).is_err());
+        assert!(Options::parse(&args(&["--fast"])).is_err());
+    }
+}

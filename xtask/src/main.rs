@@ -28,7 +28,9 @@ usage: cargo xtask <command>
 commands:
   test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
                               moving content, PulseAudio with a tone as the microphone), run
-                              `cargo test --workspace` in it, stop it; exits with the tests' code
+                              `cargo test --workspace CARGO_TEST_ARGS` in it, stop it; exits
+                              with the tests' code. E.g. `cargo xtask test -- -p capture`,
+                              `cargo xtask test -- -- --nocapture`
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
   run [-- ARGS]               install what is missing, build and run `clipnote ARGS`
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
@@ -113,9 +115,16 @@ fn test(cargo_args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD])?;
     let mut world = world::World::start(&target_dir())?;
     let mut cmd = cargo();
-    cmd.args(["test", "--workspace"])
-        .args(cargo_args)
-        .envs(world.env());
+    cmd.arg("test");
+    // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
+    let picks_package = cargo_args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "-p" || a.starts_with("--package"));
+    if !picks_package {
+        cmd.arg("--workspace");
+    }
+    cmd.args(cargo_args).envs(world.env());
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);
