@@ -136,6 +136,7 @@ impl AudioInput {
             // move it onto the monotonic clock by reading both clocks now.
             let captured = packet.pts().map_or_else(Instant::now, |pts| {
                 let age = ff::wallclock_micros().saturating_sub(pts).max(0) as u64;
+                tracing::trace!(input = self.index, age_us = age, "audio packet");
                 Instant::now()
                     .checked_sub(Duration::from_micros(age))
                     .unwrap_or_else(Instant::now)

@@ -66,7 +66,7 @@ impl Muxer {
         let video_index = add(video.0, video.1)?;
         let audio_index = audio.map(|(p, tb)| add(p, tb)).transpose()?;
         let mut opts = ffmpeg::Dictionary::new();
-        opts.set("movflags", "empty_moov+default_base_moof+frag_discont");
+        opts.set("movflags", "empty_moov+default_base_moof");
         opts.set("frag_duration", &FRAGMENT_MICROS.to_string());
         output
             .write_header_with(opts)

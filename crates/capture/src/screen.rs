@@ -130,6 +130,9 @@ pub fn run_capture(
             continue;
         };
         let slot = (at.as_secs_f64() * f64::from(fps)).round() as i64;
+        if last_slot.is_none() {
+            tracing::debug!(slot, at_ms = at.as_millis() as u64, "first frame");
+        }
         if let Some(last) = last_slot {
             if slot <= last {
                 continue; // two frames in one slot: keep the first

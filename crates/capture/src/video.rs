@@ -64,6 +64,9 @@ impl VideoEncoder {
         enc.set_time_base(time_base);
         enc.set_frame_rate(Some(ffmpeg::Rational::new(fps as i32, 1)));
         enc.set_gop(fps * profile.keyframe_secs);
+        // No B-frames: with still frames skipped, the reorder delay would be measured in
+        // seconds (shifting every timestamp) and would hold frames back from the file.
+        enc.set_max_b_frames(0);
         enc.set_colorspace(ffmpeg::color::Space::SMPTE170M);
         enc.set_color_range(ffmpeg::color::Range::MPEG);
         // MP4 keeps codec headers in the container, not in the stream.

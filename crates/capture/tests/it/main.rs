@@ -1,0 +1,220 @@
+//! Records for real in the test world and reads the result back.
+
+mod stimulus;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use capture::{Mic, RecordSettings, Recording, Source};
+use testkit::clip::{self, Probe};
+use testkit::world::{screen_lock, world};
+
+fn settings(dir: &tempfile::TempDir, name: &str) -> RecordSettings {
+    let w = world();
+    let mut s = RecordSettings::new(dir.path().join(name));
+    s.mic = Mic::Named(w.mic);
+    s
+}
+
+fn record_for(settings: RecordSettings, secs: f64) -> capture::Finished {
+    let rec = Recording::start(settings).expect("recording starts");
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    rec.stop().expect("recording stops cleanly")
+}
+
+#[test]
+fn records_h264_and_aac_of_the_asked_length_with_the_tone() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let done = record_for(settings(&dir, "a.mp4"), 3.0);
+    let probe = Probe::of(&done.path).expect("ffprobe reads the clip");
+    let v = probe.stream("video").expect("a video stream");
+    assert_eq!(v["codec_name"], "h264");
+    assert_eq!(v["pix_fmt"], "yuv420p");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(1920), Some(1080))
+    );
+    let a = probe.stream("audio").expect("an audio stream");
+    assert_eq!(a["codec_name"], "aac");
+    assert_eq!(a["profile"], "LC");
+    assert_eq!(a["sample_rate"], "48000");
+    let duration = probe.duration_secs();
+    assert!((duration - 3.0).abs() <= 0.3, "asked 3 s, got {duration} s");
+    assert!(
+        clip::index_first(&done.path),
+        "moov must come before mdat for instant start"
+    );
+    assert!(
+        !settings(&dir, "a.mp4").partial_path().exists(),
+        "the fragmented file is removed"
+    );
+
+    let samples = clip::audio_samples(&done.path);
+    let body = &samples[samples.len() / 4..samples.len() * 3 / 4];
+    let rms = clip::rms(body);
+    assert!(rms > 0.01, "the audio is silent (rms {rms})");
+    let tone = clip::tone_amplitude(body, 440.0, 48_000.0);
+    let off = clip::tone_amplitude(body, 1000.0, 48_000.0);
+    assert!(
+        tone > 0.01 && tone > 10.0 * off,
+        "440 Hz amplitude {tone}, 1 kHz {off}"
+    );
+    clip::decode_all(&done.path).expect("every frame decodes");
+}
+
+#[test]
+fn pause_cuts_out_the_paused_span() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recording::start(settings(&dir, "p.mp4")).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(rec.pause());
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(rec.resume());
+    std::thread::sleep(Duration::from_millis(1500));
+    let done = rec.stop().unwrap();
+    let duration = Probe::of(&done.path).unwrap().duration_secs();
+    assert!(
+        (duration - 3.0).abs() <= 0.3,
+        "5.5 s with 2.5 s paused should give 3 s, got {duration}"
+    );
+    let samples = clip::audio_samples(&done.path);
+    let audio_secs = samples.len() as f64 / 48_000.0;
+    assert!(
+        (audio_secs - 3.0).abs() <= 0.3,
+        "audio lasts {audio_secs} s"
+    );
+}
+
+#[test]
+fn a_still_screen_is_not_converted_or_encoded_again() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let _panel = stimulus::Panel::show(100, 100, 640, 360);
+    let mut s = settings(&dir, "still.mp4");
+    s.source = Source::Region {
+        x: 100,
+        y: 100,
+        width: 640,
+        height: 360,
+    };
+    s.mic = Mic::None;
+    let done = record_for(s, 3.0);
+    let total = done.frames_encoded + done.frames_unchanged;
+    assert!(total > 45, "the source delivered {total} frames in 3 s");
+    assert!(
+        done.frames_unchanged * 10 >= total * 8,
+        "only {} of {total} still frames were skipped",
+        done.frames_unchanged
+    );
+    let probe = Probe::of(&done.path).unwrap();
+    assert!(
+        probe.stream("audio").is_none(),
+        "--mic none records no audio"
+    );
+    let duration = probe.duration_secs();
+    assert!(
+        (duration - 3.0).abs() <= 0.3,
+        "a still clip keeps its length: {duration} s"
+    );
+}
+
+/// The screen turns white at the instant a beep starts on the microphone; in the clip the
+/// flash and the beep's onset must be at most 40 ms apart.
+#[test]
+fn audio_and_video_stay_in_sync() {
+    let _screen = screen_lock();
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let panel = stimulus::Panel::show(0, 0, 320, 240);
+    let mut s = settings(&dir, "sync.mp4");
+    s.source = Source::Region {
+        x: 0,
+        y: 0,
+        width: 320,
+        height: 240,
+    };
+    s.fps = 60;
+    let rec = Recording::start(s).unwrap();
+    stimulus::beep(
+        &w.sink,
+        Duration::from_millis(1500),
+        Duration::from_millis(400),
+        || panel.flash(),
+    );
+    let done = rec.stop().unwrap();
+
+    let frames = clip::frame_brightness(&done.path);
+    let flash = frames
+        .iter()
+        .find(|(_, luma)| *luma > 128.0)
+        .map(|(t, _)| *t)
+        .expect("the flash is in the clip");
+    let samples = clip::audio_samples(&done.path);
+    let onset = samples
+        .iter()
+        .position(|s| s.abs() > 0.4)
+        .map(|i| i as f64 / 48_000.0)
+        .expect("the beep is in the clip");
+    let offset_ms = (onset - flash) * 1000.0;
+    eprintln!("A/V offset: beep at {onset:.3} s, flash at {flash:.3} s: {offset_ms:+.1} ms");
+    assert!(
+        offset_ms.abs() <= 40.0,
+        "audio is {offset_ms:+.1} ms from video"
+    );
+}
+
+#[test]
+fn a_bad_microphone_or_screen_is_refused_with_the_fix() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(&dir, "x.mp4");
+    s.mic = Mic::Named("no-such-mic".into());
+    let err = Recording::start(s)
+        .err()
+        .expect("unknown mic refused")
+        .to_string();
+    assert!(
+        err.contains("no-such-mic") && err.contains(&world().mic) && err.contains("--mic none"),
+        "{err}"
+    );
+
+    let mut s = settings(&dir, "x.mp4");
+    s.source = Source::Screen(7);
+    let err = Recording::start(s)
+        .err()
+        .expect("unknown screen refused")
+        .to_string();
+    assert!(
+        err.contains("no screen 7") && err.contains("clipnote devices"),
+        "{err}"
+    );
+
+    let mut s = settings(&dir, "x.mp4");
+    s.source = Source::Region {
+        x: 1800,
+        y: 0,
+        width: 640,
+        height: 480,
+    };
+    let err = Recording::start(s)
+        .err()
+        .expect("region off screen refused")
+        .to_string();
+    assert!(err.contains("does not fit"), "{err}");
+
+    let s = RecordSettings::new(PathBuf::from("/nonexistent-folder/x.mp4"));
+    let err = Recording::start(s)
+        .err()
+        .expect("missing folder refused")
+        .to_string();
+    assert!(
+        err.contains("does not exist") && err.contains("--out"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing left behind"
+    );
+}
