@@ -30,11 +30,9 @@ pub struct World {
     pub display: u32,
     pub dir: PathBuf,
     pub pulse_socket: PathBuf,
-    // Field order is drop order: content first, X server last.
     content: Option<Bg>,
-    _tone: Bg,
-    _pulse: Bg,
-    _xvfb: Bg,
+    /// Xvfb, PulseAudio, the tone: in start order, stopped in reverse.
+    helpers: Vec<Bg>,
     keep_dir: bool,
 }
 
@@ -73,9 +71,7 @@ impl World {
             dir,
             pulse_socket,
             content: None,
-            _tone: tone,
-            _pulse: pulse,
-            _xvfb: xvfb,
+            helpers: vec![xvfb, pulse, tone],
             keep_dir: false,
         };
         world.content = Some(start_motion(&world)?);
@@ -144,13 +140,18 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        self.content = None;
-        // The remaining helpers stop in field order (tone, PulseAudio, Xvfb) after this body.
         eprintln!("xtask: stopping the test world on :{}", self.display);
+        self.content = None;
+        while let Some(helper) = self.helpers.pop() {
+            drop(helper);
+        }
+        if let Some(socket_dir) = self.pulse_socket.parent()
+            && !socket_dir.starts_with(&self.dir)
+        {
+            let _ = fs::remove_dir_all(socket_dir);
+        }
         if !self.keep_dir {
-            let _ = fs::remove_dir_all(self.dir.join("xdg"));
-            let _ = fs::remove_dir_all(self.dir.join("home"));
-            let _ = fs::remove_dir_all(self.dir.join("pulse-state"));
+            let _ = fs::remove_dir_all(&self.dir);
         }
     }
 }
