@@ -28,12 +28,18 @@ usage: cargo xtask bench record [--seconds N] [--walkthrough-seconds N] [--clipn
   --walkthrough-seconds N   length of the code walkthrough (default 60; 0 skips it)
   --clipnote PATH           benchmark this binary instead of building `clipnote` (release)
 ";
-/// What the `ffmpeg` CLI encodes with when `clipnote` cannot say what it uses.
-const DEFAULT_ENCODER_ARGS: &[&str] = &[
-    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac",
-    "-b:a", "64k", "-ac", "1",
+/// What the `ffmpeg` CLI encodes with when `clipnote` cannot say what it uses: a copy of
+/// capture's `EncoderProfile::default()` (veryfast, CRF 28, tune stillimage, a keyframe every
+/// 10 s, no B-frames, FAST_BILINEAR colour conversion, mono AAC 64 kb/s at 48 kHz). A copy can go
+/// stale; `clipnote record --print-encoder-settings` would end that.
+#[rustfmt::skip]
+const PROFILE_COPY: &[&str] = &[
+    "-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-tune", "stillimage", "-g", "300",
+    "-bf", "0", "-sws_flags", "fast_bilinear", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a",
+    "64k", "-ac", "1", "-ar", "48000",
 ];
 /// The `ffmpeg` CLI's usual settings for a screen recording, for the walkthrough's reference.
+#[rustfmt::skip]
 const FFMPEG_USUAL_ARGS: &[&str] = &[
     "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac",
     "-b:a", "128k", "-ac", "2",
@@ -118,9 +124,14 @@ impl Clipnote {
             .output()
             .map_err(|e| fail(format!("cannot run {}: {e}", path.display())))?;
         let help = String::from_utf8_lossy(&help.stdout).into_owned();
-        let mut encoder_args: Vec<String> =
-            DEFAULT_ENCODER_ARGS.iter().map(|s| s.to_string()).collect();
-        if help.contains("--print-encoder-settings") {
+        let mut encoder_args: Vec<String> = PROFILE_COPY.iter().map(|s| s.to_string()).collect();
+        if !help.contains("--print-encoder-settings") {
+            eprintln!(
+                "xtask: clipnote has no `record --print-encoder-settings`; the ffmpeg CLI uses \
+                 xtask's copy of clipnote's encoder profile (bench.rs PROFILE_COPY), which may \
+                 be stale"
+            );
+        } else {
             // Expected: the equivalent `ffmpeg` output options on stdout, e.g.
             // `-c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p -c:a aac -b:a 64k -ac 1`.
             let out = Command::new(&path)
@@ -133,7 +144,7 @@ impl Clipnote {
             } else {
                 eprintln!(
                     "xtask: `clipnote record --print-encoder-settings` gave no ffmpeg options; \
-                     using the defaults"
+                     using xtask's copy of clipnote's encoder profile"
                 );
             }
         }
@@ -158,6 +169,8 @@ struct Run {
     usage: Usage,
     size_bytes: u64,
     dropped_frames: Option<u64>,
+    /// Frames clipnote found unchanged and did not convert (it reports them; ffmpeg does not).
+    unchanged_frames: Option<u64>,
     frames_in_file: Option<u64>,
     duration_secs: Option<f64>,
 }
@@ -334,6 +347,7 @@ fn measure(
         usage,
         size_bytes: fs::metadata(out).map(|m| m.len()).unwrap_or(0),
         dropped_frames,
+        unchanged_frames: last_number_after(&stdout, "\"frames_unchanged\":"),
         frames_in_file,
         duration_secs,
     })
@@ -585,18 +599,28 @@ fn mb(bytes: u64) -> f64 {
 
 fn print_table(rows: &[(String, &str, Result<Run>)]) {
     println!(
-        "\n{:<20} {:<9} {:>7} {:>8} {:>8} {:>7} {:>7} {:>8} {:>7}",
-        "scene", "recorder", "CPU s", "peak MB", "dropped", "frames", "secs", "size MiB", "wall s"
+        "\n{:<20} {:<9} {:>7} {:>8} {:>8} {:>7} {:>9} {:>7} {:>8} {:>7}",
+        "scene",
+        "recorder",
+        "CPU s",
+        "peak MB",
+        "dropped",
+        "frames",
+        "unchanged",
+        "secs",
+        "size MiB",
+        "wall s"
     );
-    let opt = |v: Option<u64>| v.map_or("?".to_owned(), |v| v.to_string());
+    let opt = |v: Option<u64>| v.map_or("-".to_owned(), |v| v.to_string());
     for (scene, tool, run) in rows {
         match run {
             Ok(r) => println!(
-                "{scene:<20} {tool:<9} {:>7.2} {:>8.1} {:>8} {:>7} {:>7} {:>8.2} {:>7.1}",
+                "{scene:<20} {tool:<9} {:>7.2} {:>8.1} {:>8} {:>7} {:>9} {:>7} {:>8.2} {:>7.1}",
                 r.usage.cpu_secs,
                 mb(r.usage.max_rss_bytes),
                 opt(r.dropped_frames),
                 opt(r.frames_in_file),
+                opt(r.unchanged_frames),
                 r.duration_secs.map_or("?".into(), |d| format!("{d:.2}")),
                 mib(r.size_bytes),
                 r.usage.wall_secs,
@@ -607,11 +631,12 @@ fn print_table(rows: &[(String, &str, Result<Run>)]) {
             && let Some((c, f)) = pair(rows, scene)
         {
             println!(
-                "{:<20} {:<9} {:>6.2}x {:>7.2}x {:>8} {:>7} {:>7} {:>7.2}x",
+                "{:<20} {:<9} {:>6.2}x {:>7.2}x {:>8} {:>7} {:>9} {:>7} {:>7.2}x",
                 "",
                 "ratio",
                 c.usage.cpu_secs / f.usage.cpu_secs,
                 c.usage.max_rss_bytes as f64 / f.usage.max_rss_bytes.max(1) as f64,
+                "",
                 "",
                 "",
                 "",
@@ -621,7 +646,8 @@ fn print_table(rows: &[(String, &str, Result<Run>)]) {
     }
     println!(
         "(CPU = user + system time of the recorder process over the whole run, from wait4; \
-         dropped = as the recorder reports it; frames = video packets in the file)"
+         dropped = as the recorder reports it; frames = video packets in the file; \
+         unchanged = frames clipnote found unchanged and skipped converting)"
     );
 }
 
