@@ -1,0 +1,3 @@
+//! The `clipnote` binary as a user runs it, in the test world.
+
+mod record;
