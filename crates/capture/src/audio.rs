@@ -12,8 +12,7 @@ use ffmpeg_next as ffmpeg;
 use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::mic::{AudioChunk, SAMPLE_RATE};
-use crate::mux::{MuxPacket, Track};
-use crate::settings::EncoderProfile;
+use crate::mux::{self, MuxPacket, PacketSink, Track};
 
 /// How far an input may wander from its timestamps before it is re-placed.
 pub const RESYNC_MS: i64 = 20;
@@ -92,14 +91,14 @@ impl Mixer {
     }
 }
 
-/// An opened AAC-LC encoder.
+/// An opened AAC-LC encoder (mono, 48 kHz).
 pub struct AudioEncoder {
     encoder: ffmpeg::encoder::Audio,
     time_base: ffmpeg::Rational,
 }
 
 impl AudioEncoder {
-    pub fn open(profile: &EncoderProfile) -> Result<Self> {
+    pub fn open(kbps: u32) -> Result<Self> {
         ff::init();
         let codec = ffmpeg::encoder::find(ffmpeg::codec::Id::AAC)
             .ok_or_else(|| CaptureError::Unsupported("this FFmpeg has no AAC encoder".into()))?;
@@ -113,7 +112,7 @@ impl AudioEncoder {
             ffmpeg::format::sample::Type::Planar,
         ));
         ff::set_mono(&mut enc);
-        enc.set_bit_rate(profile.audio_kbps as usize * 1000);
+        enc.set_bit_rate(kbps as usize * 1000);
         enc.set_time_base(time_base);
         enc.set_flags(ffmpeg::codec::Flags::GLOBAL_HEADER);
         let encoder = enc
@@ -129,40 +128,47 @@ impl AudioEncoder {
         )
     }
 
-    fn frame_size(&self) -> usize {
+    /// Samples per encoded frame (1024 for AAC-LC).
+    pub fn frame_size(&self) -> usize {
         (self.encoder.frame_size() as usize).max(1)
     }
 
-    fn encode(&mut self, block: Option<(i64, Vec<f32>)>, tx: &SyncSender<MuxPacket>) -> Result<()> {
-        match block {
-            Some((at, samples)) => {
-                let mut frame = ffmpeg::frame::Audio::new(
-                    ffmpeg::format::Sample::F32(ffmpeg::format::sample::Type::Planar),
-                    samples.len(),
-                    ffmpeg::ChannelLayout::MONO,
-                );
-                frame.set_rate(SAMPLE_RATE);
-                frame.plane_mut::<f32>(0).copy_from_slice(&samples);
-                frame.set_pts(Some(at));
-                self.encoder
-                    .send_frame(&frame)
-                    .map_err(CaptureError::ffmpeg("encoding audio"))?;
-            }
-            None => self
-                .encoder
-                .send_eof()
-                .map_err(CaptureError::ffmpeg("finishing the audio"))?,
-        }
-        let mut packet = ffmpeg::Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
-            let out = MuxPacket {
-                track: Track::Audio,
-                packet: std::mem::replace(&mut packet, ffmpeg::Packet::empty()),
-                time_base: self.time_base,
-            };
-            tx.send(out).map_err(|_| CaptureError::WorkerDied("mux"))?;
+    /// Encodes one frame of samples starting at sample position `at`.
+    pub fn encode(&mut self, at: i64, samples: &[f32], sink: &mut impl PacketSink) -> Result<()> {
+        let mut frame = ffmpeg::frame::Audio::new(
+            ffmpeg::format::Sample::F32(ffmpeg::format::sample::Type::Planar),
+            samples.len(),
+            ffmpeg::ChannelLayout::MONO,
+        );
+        frame.set_rate(SAMPLE_RATE);
+        frame.plane_mut::<f32>(0).copy_from_slice(samples);
+        frame.set_pts(Some(at));
+        self.encoder
+            .send_frame(&frame)
+            .map_err(CaptureError::ffmpeg("encoding audio"))?;
+        mux::drain(&mut self.encoder, Track::Audio, self.time_base, sink)
+    }
+
+    /// Encodes what the mixer holds (all of it with `flush`) in encoder-sized frames.
+    pub fn encode_mixed(
+        &mut self,
+        mixer: &mut Mixer,
+        flush: bool,
+        sink: &mut impl PacketSink,
+    ) -> Result<()> {
+        let n = self.frame_size();
+        while let Some((at, block)) = mixer.take(n, flush) {
+            self.encode(at, &block, sink)?;
         }
         Ok(())
+    }
+
+    /// Flushes what the encoder still holds.
+    pub fn finish(&mut self, sink: &mut impl PacketSink) -> Result<()> {
+        self.encoder
+            .send_eof()
+            .map_err(CaptureError::ffmpeg("finishing the audio"))?;
+        mux::drain(&mut self.encoder, Track::Audio, self.time_base, sink)
     }
 
     /// Mixes and encodes until every input hangs up, then flushes.
@@ -170,20 +176,15 @@ impl AudioEncoder {
         mut self,
         inputs: usize,
         rx: Receiver<AudioChunk>,
-        tx: SyncSender<MuxPacket>,
+        mut tx: SyncSender<MuxPacket>,
     ) -> Result<()> {
-        let n = self.frame_size();
         let mut mixer = Mixer::new(inputs);
         for chunk in rx {
             mixer.push(&chunk);
-            while let Some(block) = mixer.take(n, false) {
-                self.encode(Some(block), &tx)?;
-            }
+            self.encode_mixed(&mut mixer, false, &mut tx)?;
         }
-        while let Some(block) = mixer.take(n, true) {
-            self.encode(Some(block), &tx)?;
-        }
-        self.encode(None, &tx)
+        self.encode_mixed(&mut mixer, true, &mut tx)?;
+        self.finish(&mut tx)
     }
 }
 

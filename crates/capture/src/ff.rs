@@ -15,7 +15,8 @@ pub fn init() {
     INIT.call_once(|| {
         let _ = ffmpeg::init();
         ffmpeg::device::register_all();
-        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Error);
+        // Our errors say what failed; FFmpeg's own log lines would only confuse a user.
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
     });
 }
 

@@ -15,6 +15,7 @@ mod audio;
 pub mod devices;
 mod error;
 mod ff;
+pub mod fit;
 pub mod mic;
 mod mux;
 mod recorder;

@@ -29,9 +29,48 @@ pub struct MuxPacket {
     pub time_base: ffmpeg::Rational,
 }
 
+/// Where encoders put their packets: a channel to the mux thread, or a muxer directly.
+pub trait PacketSink {
+    fn put(&mut self, packet: MuxPacket) -> Result<()>;
+}
+
+impl PacketSink for std::sync::mpsc::SyncSender<MuxPacket> {
+    fn put(&mut self, packet: MuxPacket) -> Result<()> {
+        self.send(packet)
+            .map_err(|_| CaptureError::WorkerDied("mux"))
+    }
+}
+
+impl PacketSink for Muxer {
+    fn put(&mut self, packet: MuxPacket) -> Result<()> {
+        let path = self.path.clone();
+        self.write(packet).map_err(|e| not_writable(&path, e))
+    }
+}
+
+/// Hands every packet an encoder has ready to `sink`.
+pub fn drain(
+    encoder: &mut ffmpeg::encoder::Encoder,
+    track: Track,
+    time_base: ffmpeg::Rational,
+    sink: &mut impl PacketSink,
+) -> Result<()> {
+    let mut packet = ffmpeg::Packet::empty();
+    while encoder.receive_packet(&mut packet).is_ok() {
+        let packet = std::mem::replace(&mut packet, ffmpeg::Packet::empty());
+        sink.put(MuxPacket {
+            track,
+            packet,
+            time_base,
+        })?;
+    }
+    Ok(())
+}
+
 /// The file being recorded.
 pub struct Muxer {
     output: ffmpeg::format::context::Output,
+    path: std::path::PathBuf,
     video: usize,
     audio: Option<usize>,
 }
@@ -74,6 +113,7 @@ impl Muxer {
         ff::flush_output(&mut output).map_err(|e| not_writable(path, e))?;
         Ok(Self {
             output,
+            path: path.to_owned(),
             video: video_index,
             audio: audio_index,
         })
@@ -112,12 +152,16 @@ impl Muxer {
                 .bytes_written
                 .store(ff::output_position(&mut self.output), Ordering::Relaxed);
         }
+        let bytes = self.finish()?;
+        stats.bytes_written.store(bytes, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Writes the end of the file; returns its size.
+    pub fn finish(mut self) -> std::result::Result<u64, ffmpeg::Error> {
         self.output.write_trailer()?;
         ff::flush_output(&mut self.output)?;
-        stats
-            .bytes_written
-            .store(ff::output_position(&mut self.output), Ordering::Relaxed);
-        Ok(())
+        Ok(ff::output_position(&mut self.output))
     }
 }
 

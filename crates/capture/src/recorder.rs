@@ -40,7 +40,11 @@ pub struct Finished {
     pub bytes: u64,
     pub width: u32,
     pub height: u32,
+    /// Frames the screen delivered.
+    pub frames_captured: u64,
+    /// Frames given to the encoder (changed ones, and still ones kept alive).
     pub frames_encoded: u64,
+    /// Frames identical to the one before: never converted, mostly not encoded.
     pub frames_unchanged: u64,
     pub dropped_frames: u64,
     pub audio_dropouts: u64,
@@ -103,11 +107,17 @@ impl Recording {
             Box::new(X11Grab::open(display.name(), area, settings.fps)?);
         let src_size = source.size();
         let size = video::output_size(src_size.0, src_size.1, settings.max_width);
-        let video_encoder = VideoEncoder::open(src_size, size, settings.fps, &settings.profile)?;
+        let video_encoder = VideoEncoder::open(
+            (ffmpeg_next::format::Pixel::BGRZ, src_size),
+            size,
+            ffmpeg_next::Rational::new(1, settings.fps as i32),
+            settings.fps,
+            video::Rate::Quality(&settings.profile),
+        )?;
         let audio_encoder = if audio_inputs.is_empty() {
             None
         } else {
-            Some(AudioEncoder::open(&settings.profile)?)
+            Some(AudioEncoder::open(settings.profile.audio_kbps)?)
         };
         let muxer = Muxer::create(
             &settings.partial_path(),
@@ -180,9 +190,9 @@ impl Recording {
             })?);
         }
         {
-            let (tx, stats, fail) = (packet_tx, stats.clone(), fail.clone());
+            let (tx, stats, fail, fps) = (packet_tx, stats.clone(), fail.clone(), settings.fps);
             encode_threads.push(spawn("video-encode", move || {
-                if let Err(e) = video_encoder.run(frame_rx, tx, stats) {
+                if let Err(e) = video_encoder.run(fps, frame_rx, tx, stats) {
                     fail(e);
                 }
             })?);
@@ -296,6 +306,7 @@ impl Recording {
             bytes,
             width: self.size.0,
             height: self.size.1,
+            frames_captured: s.frames_captured.load(Ordering::Relaxed),
             frames_encoded: s.frames_encoded.load(Ordering::Relaxed),
             frames_unchanged: s.frames_unchanged.load(Ordering::Relaxed),
             dropped_frames: s.frames_dropped.load(Ordering::Relaxed),

@@ -14,7 +14,7 @@ use ffmpeg_next::software::scaling;
 
 use crate::error::{CaptureError, Result};
 use crate::ff;
-use crate::mux::{MuxPacket, Track};
+use crate::mux::{self, MuxPacket, PacketSink, Track};
 use crate::screen::SlottedFrame;
 use crate::settings::EncoderProfile;
 use crate::stats::Stats;
@@ -31,39 +31,48 @@ pub fn output_size(width: u32, height: u32, max_width: u32) -> (u32, u32) {
     (max_width & !1, h.max(2) & !1)
 }
 
+/// How the encoder spends bits.
+#[derive(Debug, Clone, Copy)]
+pub enum Rate<'a> {
+    /// Constant quality, for recording.
+    Quality(&'a EncoderProfile),
+    /// An average bitrate, for fitting a clip into a size.
+    Bitrate { kbps: u32, keyframe_secs: u32 },
+}
+
 /// An opened H.264 encoder plus the converter that feeds it.
 pub struct VideoEncoder {
     encoder: ffmpeg::encoder::Video,
     scaler: ff::Scaler,
     picture: ffmpeg::frame::Video,
     time_base: ffmpeg::Rational,
-    fps: u32,
 }
 
 impl VideoEncoder {
+    /// `src_format` at `src` size is converted to YUV420P at `out`; timestamps count in
+    /// `time_base`; `fps` is the nominal frame rate.
     pub fn open(
-        src: (u32, u32),
+        (src_format, src): (Pixel, (u32, u32)),
         out: (u32, u32),
+        time_base: ffmpeg::Rational,
         fps: u32,
-        profile: &EncoderProfile,
+        rate: Rate<'_>,
     ) -> Result<Self> {
         ff::init();
         let codec = ffmpeg::encoder::find_by_name("libx264").ok_or_else(|| {
             CaptureError::Unsupported(
-                "this FFmpeg has no libx264 encoder; install an FFmpeg built with libx264 (Debian: libavcodec59 from the main archive)".into(),
+                "this FFmpeg has no libx264 encoder; install an FFmpeg built with libx264 (on Debian, the libavcodec package from the main archive)".into(),
             )
         })?;
         let mut enc = ffmpeg::codec::context::Context::new_with_codec(codec)
             .encoder()
             .video()
             .map_err(CaptureError::ffmpeg("creating the video encoder"))?;
-        let time_base = ffmpeg::Rational::new(1, fps as i32);
         enc.set_width(out.0);
         enc.set_height(out.1);
         enc.set_format(Pixel::YUV420P);
         enc.set_time_base(time_base);
         enc.set_frame_rate(Some(ffmpeg::Rational::new(fps as i32, 1)));
-        enc.set_gop(fps * profile.keyframe_secs);
         // No B-frames: with still frames skipped, the reorder delay would be measured in
         // seconds (shifting every timestamp) and would hold frames back from the file.
         enc.set_max_b_frames(0);
@@ -72,17 +81,31 @@ impl VideoEncoder {
         // MP4 keeps codec headers in the container, not in the stream.
         enc.set_flags(ffmpeg::codec::Flags::GLOBAL_HEADER);
         let mut opts = ffmpeg::Dictionary::new();
-        opts.set("preset", &profile.preset);
-        opts.set("crf", &profile.crf.to_string());
-        if let Some(tune) = &profile.tune {
-            opts.set("tune", tune);
+        match rate {
+            Rate::Quality(profile) => {
+                enc.set_gop(fps * profile.keyframe_secs);
+                opts.set("preset", &profile.preset);
+                opts.set("crf", &profile.crf.to_string());
+                if let Some(tune) = &profile.tune {
+                    opts.set("tune", tune);
+                }
+            }
+            Rate::Bitrate {
+                kbps,
+                keyframe_secs,
+            } => {
+                enc.set_gop(fps * keyframe_secs);
+                enc.set_bit_rate(kbps as usize * 1000);
+                opts.set("preset", "medium");
+                opts.set("tune", "stillimage");
+            }
         }
         let encoder = enc
             .open_with(opts)
             .map_err(CaptureError::ffmpeg("opening libx264"))?;
         let scaler = ff::Scaler(
             scaling::Context::get(
-                Pixel::BGRZ,
+                src_format,
                 src.0,
                 src.1,
                 Pixel::YUV420P,
@@ -97,7 +120,6 @@ impl VideoEncoder {
             scaler,
             picture: ffmpeg::frame::Video::new(Pixel::YUV420P, out.0, out.1),
             time_base,
-            fps,
         })
     }
 
@@ -109,41 +131,60 @@ impl VideoEncoder {
         )
     }
 
-    fn encode(&mut self, slot: Option<i64>, tx: &SyncSender<MuxPacket>) -> Result<()> {
-        match slot {
-            Some(slot) => {
-                self.picture.set_pts(Some(slot));
-                self.encoder
-                    .send_frame(&self.picture)
-                    .map_err(CaptureError::ffmpeg("encoding video"))?;
-            }
-            None => self
-                .encoder
-                .send_eof()
-                .map_err(CaptureError::ffmpeg("finishing the video"))?,
-        }
-        let mut packet = ffmpeg::Packet::empty();
-        while self.encoder.receive_packet(&mut packet).is_ok() {
-            let out = MuxPacket {
-                track: Track::Video,
-                packet: std::mem::replace(&mut packet, ffmpeg::Packet::empty()),
-                time_base: self.time_base,
-            };
-            if tx.send(out).is_err() {
-                return Err(CaptureError::WorkerDied("mux"));
-            }
-        }
-        Ok(())
+    /// Encodes the current picture again at `pts` (it lasts until then).
+    pub fn repeat(&mut self, pts: i64, sink: &mut impl PacketSink) -> Result<()> {
+        self.picture.set_pts(Some(pts));
+        self.encoder
+            .send_frame(&self.picture)
+            .map_err(CaptureError::ffmpeg("encoding video"))?;
+        mux::drain(&mut self.encoder, Track::Video, self.time_base, sink)
     }
 
-    /// Encodes frames until the capture side hangs up, then flushes.
+    /// Converts a packed 32-bit BGR picture and encodes it at `pts`.
+    pub fn encode_packed(
+        &mut self,
+        bytes: &[u8],
+        stride: usize,
+        height: u32,
+        pts: i64,
+        sink: &mut impl PacketSink,
+    ) -> Result<()> {
+        ff::scale_packed(&mut self.scaler, bytes, stride, height, &mut self.picture)
+            .map_err(CaptureError::ffmpeg("converting colours"))?;
+        self.repeat(pts, sink)
+    }
+
+    /// Converts a decoded frame and encodes it at `pts`.
+    pub fn encode_frame(
+        &mut self,
+        frame: &ffmpeg::frame::Video,
+        pts: i64,
+        sink: &mut impl PacketSink,
+    ) -> Result<()> {
+        self.scaler
+            .0
+            .run(frame, &mut self.picture)
+            .map_err(CaptureError::ffmpeg("scaling"))?;
+        self.repeat(pts, sink)
+    }
+
+    /// Flushes what the encoder still holds.
+    pub fn finish(&mut self, sink: &mut impl PacketSink) -> Result<()> {
+        self.encoder
+            .send_eof()
+            .map_err(CaptureError::ffmpeg("finishing the video"))?;
+        mux::drain(&mut self.encoder, Track::Video, self.time_base, sink)
+    }
+
+    /// Encodes captured frames until the capture side hangs up, then flushes.
     pub fn run(
         mut self,
+        fps: u32,
         rx: Receiver<SlottedFrame>,
-        tx: SyncSender<MuxPacket>,
+        mut tx: SyncSender<MuxPacket>,
         stats: Arc<Stats>,
     ) -> Result<()> {
-        let keepalive = (KEEPALIVE_SECS * f64::from(self.fps)).round().max(1.0) as i64;
+        let keepalive = (KEEPALIVE_SECS * f64::from(fps)).round().max(1.0) as i64;
         let mut previous: Option<SlottedFrame> = None;
         let mut last_encoded: Option<i64> = None;
         for current in rx {
@@ -151,36 +192,29 @@ impl VideoEncoder {
                 .as_ref()
                 .is_some_and(|p| p.frame.bytes() == current.frame.bytes());
             let due = last_encoded.is_none_or(|l| current.slot - l >= keepalive);
-            if unchanged && !due {
+            if unchanged {
                 stats.frames_unchanged.fetch_add(1, Ordering::Relaxed);
-            } else {
-                if !unchanged {
-                    let f = &current.frame;
-                    ff::scale_packed(
-                        &mut self.scaler,
-                        f.bytes(),
-                        f.stride,
-                        f.height,
-                        &mut self.picture,
-                    )
-                    .map_err(CaptureError::ffmpeg("converting colours"))?;
-                } else {
-                    stats.frames_unchanged.fetch_add(1, Ordering::Relaxed);
-                }
-                self.encode(Some(current.slot), &tx)?;
+            }
+            if unchanged && due {
+                self.repeat(current.slot, &mut tx)?;
+            } else if !unchanged {
+                let f = &current.frame;
+                self.encode_packed(f.bytes(), f.stride, f.height, current.slot, &mut tx)?;
+            }
+            if !unchanged || due {
                 stats.frames_encoded.fetch_add(1, Ordering::Relaxed);
                 last_encoded = Some(current.slot);
             }
             previous = Some(current);
         }
         // The last picture lasts until the end: encode it at its own slot if it was skipped.
-        if let Some(p) = &previous {
-            if last_encoded.is_some_and(|l| l < p.slot) {
-                self.encode(Some(p.slot), &tx)?;
+        if let (Some(p), Some(l)) = (&previous, last_encoded) {
+            if l < p.slot {
+                self.repeat(p.slot, &mut tx)?;
                 stats.frames_encoded.fetch_add(1, Ordering::Relaxed);
             }
         }
-        self.encode(None, &tx)
+        self.finish(&mut tx)
     }
 }
 
