@@ -24,7 +24,7 @@ const BENCHES: &str = "the benches are: record";
 const HELP: &str = "\
 usage: cargo xtask bench record [--seconds N] [--walkthrough-seconds N] [--clipnote PATH]
 
-  --seconds N               length of each full-motion / still recording (default 20)
+  --seconds N               length of each full-motion / still recording (default 20; 0 skips)
   --walkthrough-seconds N   length of the code walkthrough (default 60; 0 skips it)
   --clipnote PATH           benchmark this binary instead of building `clipnote` (release)
 ";
@@ -88,7 +88,7 @@ impl Options {
                     .map_err(|_| fail(format!("{arg} takes whole seconds, not `{v}`")))
             };
             match arg.as_str() {
-                "--seconds" => options.seconds = number(value()?)?.max(1),
+                "--seconds" => options.seconds = number(value()?)?,
                 "--walkthrough-seconds" => options.walkthrough_secs = number(value()?)?,
                 "--clipnote" => options.clipnote = Some(PathBuf::from(value()?)),
                 other => {
@@ -189,15 +189,33 @@ fn record(options: &Options) -> Result<i32> {
         clipnote.encoder_args.join(" ")
     );
     let secs = options.seconds;
-    let mut rows: Vec<(String, &str, Result<Run>)> = Vec::new();
+    let mut ok = true;
+    if secs > 0 {
+        ok &= motion_and_still(&mut world, &clipnote, secs, &out_dir)?;
+    }
+    if options.walkthrough_secs > 0 {
+        world.stop_content(); // the editor covers the screen; ffplay would only cost CPU
+        ok &= walkthrough(&world, &clipnote, options.walkthrough_secs, &out_dir)?;
+    }
+    println!("\nclips, logs and frames are in {}", out_dir.display());
+    Ok(if ok { 0 } else { 1 })
+}
 
+/// Scenes 1 and 2: full motion, then a still editor, each with clipnote and the ffmpeg CLI.
+fn motion_and_still(
+    world: &mut World,
+    clipnote: &Clipnote,
+    secs: u32,
+    out_dir: &Path,
+) -> Result<bool> {
+    let mut rows: Vec<(String, &str, Result<Run>)> = Vec::new();
     let motion = format!("full motion {secs} s");
     std::thread::sleep(Duration::from_secs(1));
     for tool in ["clipnote", "ffmpeg"] {
         let out = out_dir.join(format!("motion-{tool}.mp4"));
         let run = measure(
-            &world,
-            &clipnote,
+            world,
+            clipnote,
             tool,
             &clipnote.encoder_args,
             secs,
@@ -215,11 +233,11 @@ fn record(options: &Options) -> Result<i32> {
         .map(|t| (t, Action::Key("ctrl+e")))
         .collect();
     for tool in ["clipnote", "ffmpeg"] {
-        let _editor = start_editor(&world, true)?;
+        let _editor = start_editor(world, true)?;
         let out = out_dir.join(format!("still-{tool}.mp4"));
         let run = measure(
-            &world,
-            &clipnote,
+            world,
+            clipnote,
             tool,
             &clipnote.encoder_args,
             secs,
@@ -229,13 +247,7 @@ fn record(options: &Options) -> Result<i32> {
         rows.push((still.clone(), tool, run));
     }
     print_table(&rows);
-    let mut ok = check_targets(&rows, &motion, &still);
-
-    if options.walkthrough_secs > 0 {
-        ok &= walkthrough(&world, &clipnote, options.walkthrough_secs, &out_dir)?;
-    }
-    println!("\nclips, logs and frames are in {}", out_dir.display());
-    Ok(if ok { 0 } else { 1 })
+    Ok(check_targets(&rows, &motion, &still))
 }
 
 /// Records `secs` with `tool` while `actions` happen, and measures the recorder.
