@@ -19,6 +19,8 @@ pub mod fit;
 pub mod mic;
 mod mux;
 mod recorder;
+#[cfg(feature = "scap")]
+mod scap_source;
 mod screen;
 mod settings;
 mod stats;

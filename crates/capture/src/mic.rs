@@ -20,6 +20,7 @@ use crate::timeline::Timeline;
 /// The sample rate of everything audio in Clipnote.
 pub const SAMPLE_RATE: u32 = 48_000;
 const PACKET_MS: u32 = 20;
+const OPEN_ATTEMPTS: u32 = 3;
 
 /// Lists the audio inputs the audio server offers.
 pub fn list() -> Result<Vec<Microphone>> {
@@ -60,11 +61,8 @@ pub fn device_name(mic: &Mic) -> Result<Option<String>> {
     match mic {
         Mic::None => Ok(None),
         Mic::Default => Ok(Some("default".into())),
-        Mic::Named(name) => {
-            let mics = list()?;
-            if mics.iter().any(|m| &m.name == name) {
-                Ok(Some(name.clone()))
-            } else {
+        Mic::Named(name) => match list() {
+            Ok(mics) if !mics.iter().any(|m| &m.name == name) => {
                 Err(CaptureError::UnknownMicrophone {
                     name: name.clone(),
                     available: if mics.is_empty() {
@@ -77,7 +75,10 @@ pub fn device_name(mic: &Mic) -> Result<Option<String>> {
                     },
                 })
             }
-        }
+            // Listing can fail on a busy audio server while opening still works: let the
+            // open say what is wrong, if anything.
+            _ => Ok(Some(name.clone())),
+        },
     }
 }
 
@@ -85,19 +86,30 @@ impl AudioInput {
     /// Opens a source by its `pulse` name (`default`, `@DEFAULT_MONITOR@`, or a listed name).
     pub fn open(name: &str, index: usize) -> Result<Self> {
         let bytes_per_packet = SAMPLE_RATE * 2 * PACKET_MS / 1000;
-        let input = ff::open_device(
-            "pulse",
-            name,
-            &[
-                ("sample_rate", SAMPLE_RATE.to_string()),
-                ("channels", "1".into()),
-                ("fragment_size", bytes_per_packet.to_string()),
-                ("frame_size", bytes_per_packet.to_string()),
-                ("stream_name", "Clipnote recording".into()),
-                ("name", "Clipnote".into()),
-            ],
-        )
-        .map_err(|e| CaptureError::MicrophoneUnavailable {
+        let open = || {
+            ff::open_device(
+                "pulse",
+                name,
+                &[
+                    ("sample_rate", SAMPLE_RATE.to_string()),
+                    ("channels", "1".into()),
+                    ("fragment_size", bytes_per_packet.to_string()),
+                    ("frame_size", bytes_per_packet.to_string()),
+                    ("stream_name", "Clipnote recording".into()),
+                    ("name", "Clipnote".into()),
+                ],
+            )
+        };
+        // A busy audio server sometimes refuses a stream it accepts a moment later.
+        let mut result = open();
+        for _ in 1..OPEN_ATTEMPTS {
+            if result.is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            result = open();
+        }
+        let input = result.map_err(|e| CaptureError::MicrophoneUnavailable {
             name: name.into(),
             reason: e.to_string(),
         })?;

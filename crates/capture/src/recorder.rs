@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 
 use crate::audio::AudioEncoder;
 use crate::error::{CaptureError, Result};
+use crate::ff;
 use crate::mic::{self, AudioInput};
 use crate::mux::{self, Muxer};
-use crate::screen::{self, ScreenSource, X11Grab};
+use crate::screen;
 use crate::settings::RecordSettings;
 use crate::stats::Stats;
 use crate::timeline::Timeline;
 use crate::video::{self, VideoEncoder};
-use crate::{ff, x11};
 
 /// Frames waiting for the encoder: few, since each 1080p frame is 8 MB.
 const FRAME_QUEUE: usize = 3;
@@ -92,8 +92,6 @@ impl Recording {
     pub fn start(settings: RecordSettings) -> Result<Self> {
         ff::init();
         check_writable(&settings.out)?;
-        let display = x11::Display::open()?;
-        let area = display.resolve(&settings.source)?;
 
         // Audio first: opening it can take a second, and it must be draining before we start.
         let mut audio_inputs = Vec::new();
@@ -103,8 +101,7 @@ impl Recording {
         if settings.system_audio {
             audio_inputs.push(AudioInput::open("@DEFAULT_MONITOR@", audio_inputs.len())?);
         }
-        let source: Box<dyn ScreenSource> =
-            Box::new(X11Grab::open(display.name(), area, settings.fps)?);
+        let source = screen::open(&settings.source, settings.fps)?;
         let src_size = source.size();
         let size = video::output_size(src_size.0, src_size.1, settings.max_width);
         let video_encoder = VideoEncoder::open(

@@ -12,6 +12,7 @@ use ffmpeg_next as ffmpeg;
 
 use crate::error::{CaptureError, Result};
 use crate::ff;
+use crate::settings::Source;
 use crate::stats::Stats;
 use crate::timeline::Timeline;
 use crate::x11::GrabArea;
@@ -28,11 +29,22 @@ enum FrameData {
     /// Zero-copy: the device's own buffer (x11grab's shared-memory segment).
     Packet(ffmpeg::Packet),
     /// Owned pixels, for sources that hand over a copy.
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "scap"), allow(dead_code))]
     Owned(Vec<u8>),
 }
 
 impl RawFrame {
+    /// A frame from pixels a source owns.
+    #[cfg_attr(not(feature = "scap"), allow(dead_code))]
+    pub fn owned(data: Vec<u8>, stride: usize, height: u32, captured: Instant) -> Self {
+        Self {
+            data: FrameData::Owned(data),
+            stride,
+            height,
+            captured,
+        }
+    }
+
     pub fn bytes(&self) -> &[u8] {
         match &self.data {
             FrameData::Packet(p) => p.data().unwrap_or_default(),
@@ -46,6 +58,24 @@ pub trait ScreenSource: Send {
     /// Blocks until the next frame is due and returns it.
     fn next_frame(&mut self) -> Result<RawFrame>;
     fn size(&self) -> (u32, u32);
+}
+
+/// Opens the screen source that fits this desktop: X11 where an X server answers, else (with
+/// the `scap` feature) the platform's own capture — also preferred on a Wayland session.
+pub fn open(source: &Source, fps: u32) -> Result<Box<dyn ScreenSource>> {
+    #[cfg(feature = "scap")]
+    if std::env::var_os("WAYLAND_DISPLAY").is_some() || std::env::var_os("DISPLAY").is_none() {
+        return Ok(Box::new(crate::scap_source::ScapSource::open(source, fps)?));
+    }
+    let display = crate::x11::Display::open().map_err(|e| match e {
+        CaptureError::NoDisplay { display, reason } if cfg!(not(feature = "scap")) => CaptureError::NoDisplay {
+            display,
+            reason: format!("{reason} (this build records X11 only; Wayland, macOS and Windows need the `scap` feature)"),
+        },
+        e => e,
+    })?;
+    let area = display.resolve(source)?;
+    Ok(Box::new(X11Grab::open(display.name(), area, fps)?))
 }
 
 /// X11 capture through FFmpeg's `x11grab`.

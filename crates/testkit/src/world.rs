@@ -28,7 +28,8 @@ pub fn world() -> World {
     }
 }
 
-/// Serialises tests that record the screen: one recording at a time on a 2-core machine.
+/// Serialises tests that record the screen or encode heavily: one at a time on 2 cores, so a
+/// recording is never starved by another test.
 pub fn screen_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())

@@ -5,6 +5,7 @@ use std::process::Command;
 
 use capture::fit::fit_to_size;
 use testkit::clip::{self, Probe};
+use testkit::world::screen_lock;
 
 /// A detailed, moving 1080p clip with a tone: large at high quality.
 fn make_clip(path: &Path, secs: u32) {
@@ -37,6 +38,7 @@ fn make_clip(path: &Path, secs: u32) {
 
 #[test]
 fn a_clip_over_the_limit_is_re_encoded_to_fit() {
+    let _busy = screen_lock(); // heavy encoding: not beside a recording
     let dir = tempfile::tempdir().unwrap();
     let (big, small) = (dir.path().join("big.mp4"), dir.path().join("small.mp4"));
     make_clip(&big, 8);
@@ -67,6 +69,7 @@ fn a_clip_over_the_limit_is_re_encoded_to_fit() {
 
 #[test]
 fn a_clip_that_cannot_fit_legibly_is_refused_and_nothing_is_written() {
+    let _busy = screen_lock(); // heavy encoding: not beside a recording
     let dir = tempfile::tempdir().unwrap();
     let (big, small) = (dir.path().join("big.mp4"), dir.path().join("small.mp4"));
     make_clip(&big, 4);
