@@ -113,18 +113,32 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
 
 fn test(cargo_args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD])?;
+    // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
+    let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
+    let picks_package = cargo_only
+        .iter()
+        .any(|a| *a == "-p" || a.starts_with("--package"));
+    let scope: &[&str] = if picks_package { &[] } else { &["--workspace"] };
+
+    // Build first, outside the world: a build error fails fast, and the world's moving content
+    // does not take CPU from the compiler.
+    let mut build = cargo();
+    build
+        .args(["test", "--no-run"])
+        .args(scope)
+        .args(&cargo_only);
+    eprintln!("xtask: building the tests: {build:?}");
+    let status = proc::run_foreground(&mut build, true)?;
+    if !status.success() {
+        return Ok(proc::exit_code(status));
+    }
+
     let mut world = world::World::start(&target_dir())?;
     let mut cmd = cargo();
-    cmd.arg("test");
-    // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
-    let picks_package = cargo_args
-        .iter()
-        .take_while(|a| *a != "--")
-        .any(|a| a == "-p" || a.starts_with("--package"));
-    if !picks_package {
-        cmd.arg("--workspace");
-    }
-    cmd.args(cargo_args).envs(world.env());
+    cmd.arg("test")
+        .args(scope)
+        .args(cargo_args)
+        .envs(world.env());
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);

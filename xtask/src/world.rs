@@ -2,7 +2,7 @@
 //! whose null sink, fed a 440 Hz tone, is the microphone.
 //!
 //! ```text
-//! Xvfb :N ── ffplay testsrc2 (full-motion content, 1920×1080 @ 30)
+//! Xvfb :N ── ffplay testsrc2, scrolling sideways (full motion, 1920×1080 @ 30)
 //! pulseaudio (socket in the run dir) ── null sink clipnote_test_sink ◀── ffmpeg sine 440 Hz
 //!                                        └─ clipnote_test_sink.monitor = the "microphone"
 //! ```
