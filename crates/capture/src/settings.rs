@@ -82,6 +82,52 @@ impl Default for EncoderProfile {
     }
 }
 
+impl EncoderProfile {
+    /// The same encode as `ffmpeg` command-line output options, for comparisons and scripts.
+    pub fn ffmpeg_cli_args(&self, fps: u32) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "-c:v",
+            "libx264",
+            "-preset",
+            &self.preset,
+            "-crf",
+            &self.crf.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if let Some(tune) = &self.tune {
+            args.extend(["-tune".into(), tune.clone()]);
+        }
+        let gop = (fps * self.keyframe_secs).to_string();
+        args.extend(
+            [
+                "-g",
+                &gop,
+                "-bf",
+                "0",
+                "-sws_flags",
+                "fast_bilinear",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        args.extend([
+            "-b:a".into(),
+            format!("{}k", self.audio_kbps),
+            "-ac".into(),
+            self.audio_channels.to_string(),
+            "-ar".into(),
+            "48000".into(),
+        ]);
+        args
+    }
+}
+
 /// Everything a recording needs.
 #[derive(Debug, Clone)]
 pub struct RecordSettings {
@@ -140,6 +186,19 @@ mod tests {
             let err = bad.parse::<Source>().unwrap_err();
             assert!(err.contains("X,Y,W,H"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_profile_reads_as_ffmpeg_options() {
+        let args = EncoderProfile::default().ffmpeg_cli_args(30).join(" ");
+        assert!(
+            args.starts_with("-c:v libx264 -preset veryfast -crf 28 -tune stillimage -g 300 -bf 0"),
+            "{args}"
+        );
+        assert!(
+            args.ends_with("-c:a aac -b:a 64k -ac 1 -ar 48000"),
+            "{args}"
+        );
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct RecordArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print the encoder settings as `ffmpeg` output options and exit.
+    #[arg(long)]
+    pub print_encoder_settings: bool,
 }
 
 impl RecordArgs {
@@ -141,6 +144,15 @@ fn status_line(recording: &Recording) -> String {
 }
 
 pub fn run(args: RecordArgs) -> anyhow::Result<()> {
+    if args.print_encoder_settings {
+        println!(
+            "{}",
+            capture::EncoderProfile::default()
+                .ffmpeg_cli_args(args.fps)
+                .join(" ")
+        );
+        return Ok(());
+    }
     let (settings, seconds, json) = args.settings()?;
     let signals = Signals::install()?;
     let recording = Recording::start(settings).map_err(user_error)?;
