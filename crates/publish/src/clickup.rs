@@ -10,7 +10,7 @@ use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
 use crate::error::{Error, Failure, Result, Service};
 use crate::http;
 use crate::markdown;
-use crate::progress::Progress;
+use crate::progress::{Progress, Step};
 use crate::retry::{self, RetryPolicy};
 use crate::secrets::Token;
 
@@ -207,10 +207,10 @@ fn attachment_step(a: &Value) -> StepDone {
 
 /// A comment's text: `comment_text`, or the runs of the rich `comment` array.
 fn comment_text(c: &Value) -> String {
-    if let Some(t) = c["comment_text"].as_str() {
-        if !t.is_empty() {
-            return t.to_string();
-        }
+    if let Some(t) = c["comment_text"].as_str()
+        && !t.is_empty()
+    {
+        return t.to_string();
     }
     c["comment"]
         .as_array()
@@ -302,6 +302,38 @@ impl Destination for ClickUp {
                 || self.find_attachment(&post.file_name),
             )
             .await
+        })
+    }
+
+    fn find_done<'a>(
+        &'a self,
+        post: &'a Post,
+        step: Step,
+        prior: Option<&'a StepDone>,
+    ) -> BoxFuture<'a, Result<Option<StepDone>>> {
+        Box::pin(async move {
+            match step {
+                Step::Upload => {
+                    retry::run(
+                        &self.cfg.retry,
+                        "clickup.find_attachment",
+                        || self.find_attachment(&post.file_name),
+                        || async { Ok(None) },
+                    )
+                    .await
+                }
+                Step::Attach => Ok(prior.cloned()),
+                Step::Summary => {
+                    let marker = post.marker();
+                    retry::run(
+                        &self.cfg.retry,
+                        "clickup.find_comment",
+                        || self.find_comment(&marker),
+                        || async { Ok(None) },
+                    )
+                    .await
+                }
+            }
         })
     }
 

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, Service};
-use crate::progress::Progress;
+use crate::progress::{Progress, Step};
 
 /// A boxed future, so destinations can live behind `Box<dyn Destination>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -123,6 +123,15 @@ pub trait Destination: Send + Sync {
         post: &'a Post,
         attached: &'a StepDone,
     ) -> BoxFuture<'a, Result<StepDone>>;
+
+    /// Looks at the task for `step` done by an earlier attempt whose reply was lost (or whose
+    /// process died before recording it). `Some` means done: it is recorded, not repeated.
+    fn find_done<'a>(
+        &'a self,
+        post: &'a Post,
+        step: Step,
+        prior: Option<&'a StepDone>,
+    ) -> BoxFuture<'a, Result<Option<StepDone>>>;
 
     /// Whether an upload recorded earlier can still be attached (Notion uploads expire after 1 h).
     fn upload_still_usable(&self, upload: &StepDone) -> bool {

@@ -37,7 +37,8 @@ pub(crate) async fn send(
     };
     let status = resp.status();
     if status == StatusCode::TOO_MANY_REQUESTS || status.as_u16() == 529 {
-        let wait = retry::server_wait(service, resp.headers()).or(Some(Duration::from_secs(1)));
+        let wait =
+            retry::server_wait(service, resp.headers(), true).or(Some(Duration::from_secs(1)));
         return Err(Failure {
             error: Error::RateLimited {
                 service,
@@ -48,7 +49,7 @@ pub(crate) async fn send(
         });
     }
     if status.is_server_error() {
-        let wait = retry::server_wait(service, resp.headers());
+        let wait = retry::server_wait(service, resp.headers(), false);
         let body = resp.text().await.unwrap_or_default();
         return Err(Failure {
             error: Error::Transient {

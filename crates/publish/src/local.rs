@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
 use crate::error::{Error, Result, Service};
-use crate::progress::Progress;
+use crate::progress::{Progress, Step};
 
 /// What the sidecar next to each clip holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +107,31 @@ impl Destination for Folder {
         })
     }
 
+    fn find_done<'a>(
+        &'a self,
+        post: &'a Post,
+        step: Step,
+        prior: Option<&'a StepDone>,
+    ) -> BoxFuture<'a, Result<Option<StepDone>>> {
+        Box::pin(async move {
+            let dest = self.root.join(&post.file_name);
+            Ok(match step {
+                Step::Upload => {
+                    let total = std::fs::metadata(&post.clip).map(|m| m.len()).ok();
+                    let have = std::fs::metadata(&dest).map(|m| m.len()).ok();
+                    (total.is_some() && total == have)
+                        .then(|| StepDone::new(dest.display().to_string(), None))
+                }
+                Step::Attach => prior.cloned(),
+                Step::Summary => {
+                    let side = sidecar_path(&dest);
+                    side.is_file()
+                        .then(|| StepDone::new(side.display().to_string(), None))
+                }
+            })
+        })
+    }
+
     fn attach<'a>(
         &'a self,
         _post: &'a Post,
@@ -163,7 +188,7 @@ impl Destination for Folder {
                     continue;
                 }
                 found.push((
-                    side.date.clone(),
+                    format!("{} {}", side.date, side.job_id),
                     PostedClip {
                         url: clip.display().to_string(),
                         file_name: Some(side.clip),

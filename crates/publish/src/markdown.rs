@@ -48,13 +48,11 @@ pub fn parse(text: &str) -> Vec<Block> {
         let todo_body = item.unwrap_or(t);
         let todo = if let Some(rest) = todo_body.strip_prefix("[ ] ") {
             Some((false, rest))
-        } else if let Some(rest) = todo_body
-            .strip_prefix("[x] ")
-            .or_else(|| todo_body.strip_prefix("[X] "))
-        {
-            Some((true, rest))
         } else {
-            None
+            todo_body
+                .strip_prefix("[x] ")
+                .or_else(|| todo_body.strip_prefix("[X] "))
+                .map(|rest| (true, rest))
         };
         if let Some((checked, rest)) = todo {
             flush(&mut para, &mut blocks);
@@ -152,24 +150,21 @@ fn parse_inline(text: &str, style: &Span, out: &mut Vec<Span>) {
                 i += 1 + end + 1;
                 continue;
             }
-        } else if let Some(after) = rest.strip_prefix('[') {
-            if let Some(close) = after.find("](") {
-                if let Some(url_end) = after[close + 2..].find(')') {
-                    let label = &after[..close];
-                    let url = after[close + 2..close + 2 + url_end].trim();
-                    if !label.is_empty()
-                        && (url.starts_with("https://") || url.starts_with("http://"))
-                    {
-                        emit(&mut plain, out);
-                        let inner = Span {
-                            link: Some(url.to_string()),
-                            ..style.clone()
-                        };
-                        parse_inline(label, &inner, out);
-                        i += 1 + close + 2 + url_end + 1;
-                        continue;
-                    }
-                }
+        } else if let Some(after) = rest.strip_prefix('[')
+            && let Some(close) = after.find("](")
+            && let Some(url_end) = after[close + 2..].find(')')
+        {
+            let label = &after[..close];
+            let url = after[close + 2..close + 2 + url_end].trim();
+            if !label.is_empty() && (url.starts_with("https://") || url.starts_with("http://")) {
+                emit(&mut plain, out);
+                let inner = Span {
+                    link: Some(url.to_string()),
+                    ..style.clone()
+                };
+                parse_inline(label, &inner, out);
+                i += 1 + close + 2 + url_end + 1;
+                continue;
             }
         }
         let ch = rest.chars().next().unwrap_or(' ');

@@ -13,7 +13,7 @@ use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
 use crate::error::{Applied, Error, Failure, Result, Service};
 use crate::http;
 use crate::markdown;
-use crate::progress::Progress;
+use crate::progress::{Progress, Step};
 use crate::retry::{self, RetryPolicy};
 use crate::secrets::Token;
 
@@ -212,14 +212,14 @@ impl Notion {
         let total = std::fs::metadata(&post.clip)
             .map_err(|e| Error::io("read", &post.clip, e))?
             .len();
-        if let Some(limit) = self.max_file_bytes_inner().await? {
-            if total > limit {
-                return Err(Error::TooLarge {
-                    service: Service::Notion,
-                    size_bytes: total,
-                    limit_bytes: limit,
-                });
-            }
+        if let Some(limit) = self.max_file_bytes_inner().await?
+            && total > limit
+        {
+            return Err(Error::TooLarge {
+                service: Service::Notion,
+                size_bytes: total,
+                limit_bytes: limit,
+            });
         }
         progress.start_bytes();
         if total <= SINGLE_PART_MAX_BYTES {
@@ -403,6 +403,30 @@ impl Destination for Notion {
         progress: &'a Progress,
     ) -> BoxFuture<'a, Result<StepDone>> {
         Box::pin(self.upload_inner(post, progress))
+    }
+
+    fn find_done<'a>(
+        &'a self,
+        post: &'a Post,
+        step: Step,
+        _prior: Option<&'a StepDone>,
+    ) -> BoxFuture<'a, Result<Option<StepDone>>> {
+        Box::pin(async move {
+            let kind = match step {
+                // An upload that was never attached is invisible and harmless: upload again.
+                Step::Upload => return Ok(None),
+                Step::Attach => "video",
+                Step::Summary => "paragraph",
+            };
+            let marker = post.marker();
+            retry::run(
+                &self.cfg.retry,
+                "notion.find_done",
+                || self.find_marked(kind, &marker),
+                || async { Ok(None) },
+            )
+            .await
+        })
     }
 
     fn upload_still_usable(&self, upload: &StepDone) -> bool {

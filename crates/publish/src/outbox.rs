@@ -60,6 +60,10 @@ pub struct Job {
     pub last_error: Option<String>,
     /// The task's link, once known.
     pub task_url: Option<String>,
+    /// The step that was being sent when the job was last saved: if the process died there,
+    /// the next run looks at the task before repeating it.
+    #[serde(default)]
+    pub in_flight: Option<Step>,
     /// A file the outbox made (a re-encoded clip) and removes when the job is done.
     #[serde(default)]
     pub owned_clip: Option<PathBuf>,
@@ -156,6 +160,7 @@ impl Outbox {
             attempts: 0,
             last_error: None,
             task_url: None,
+            in_flight: None,
             owned_clip: None,
         };
         self.save(&job)?;
@@ -339,15 +344,33 @@ impl Outbox {
         job.task_url = Some(dest.task_url());
         let mut uploads_left = 2;
         loop {
-            if let (Some(up), None) = (&job.upload, &job.attach) {
-                if !dest.upload_still_usable(up) {
-                    tracing::info!("the recorded upload is too old to attach; uploading again");
-                    job.upload = None;
-                }
+            if let (Some(up), None) = (&job.upload, &job.attach)
+                && !dest.upload_still_usable(up)
+            {
+                tracing::info!("the recorded upload is too old to attach; uploading again");
+                job.upload = None;
             }
             let Some(step) = job.next_step() else {
                 return Ok(());
             };
+            let prior = match step {
+                Step::Upload => None,
+                Step::Attach => job.upload.clone(),
+                Step::Summary => job.attach.clone(),
+            };
+            if job.in_flight == Some(step)
+                && let Some(done) = dest.find_done(&job.post, step, prior.as_ref()).await?
+            {
+                tracing::info!(%step, "found on the task from an interrupted run; not repeating it");
+                progress.emit(Event::AlreadyDone {
+                    job_id: job.id.clone(),
+                    step,
+                });
+                self.record(job, step, done)?;
+                continue;
+            }
+            job.in_flight = Some(step);
+            self.save(job)?;
             progress.emit(Event::Step {
                 job_id: job.id.clone(),
                 step,
@@ -355,7 +378,8 @@ impl Outbox {
             tracing::info!(%step, "step");
             match step {
                 Step::Upload => {
-                    job.upload = Some(dest.upload(&job.post, progress).await?);
+                    let done = dest.upload(&job.post, progress).await?;
+                    self.record(job, step, done)?;
                 }
                 Step::Attach => {
                     let up = job
@@ -363,10 +387,12 @@ impl Outbox {
                         .clone()
                         .unwrap_or_else(|| StepDone::new("", None));
                     match dest.attach(&job.post, &up).await {
-                        Ok(done) => job.attach = Some(done),
+                        Ok(done) => self.record(job, step, done)?,
                         Err(Error::UploadExpired) if uploads_left > 0 => {
                             uploads_left -= 1;
                             job.upload = None;
+                            job.in_flight = None;
+                            self.save(job)?;
                         }
                         Err(e) => return Err(e),
                     }
@@ -376,11 +402,22 @@ impl Outbox {
                         .attach
                         .clone()
                         .unwrap_or_else(|| StepDone::new("", None));
-                    job.summary = Some(dest.summary(&job.post, &at).await?);
+                    let done = dest.summary(&job.post, &at).await?;
+                    self.record(job, step, done)?;
                 }
             }
-            self.save(job)?;
         }
+    }
+
+    /// Records a completed step and saves the job at once.
+    fn record(&self, job: &mut Job, step: Step, done: StepDone) -> Result<()> {
+        match step {
+            Step::Upload => job.upload = Some(done),
+            Step::Attach => job.attach = Some(done),
+            Step::Summary => job.summary = Some(done),
+        }
+        job.in_flight = None;
+        self.save(job)
     }
 
     /// Posts every queued job, oldest first. Returns the jobs it touched, in order.

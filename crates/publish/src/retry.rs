@@ -161,33 +161,38 @@ where
     CFut: std::future::Future<Output = Result<Option<T>, Failure>>,
 {
     let mut retrier = Retrier::new(policy, what);
+    // Once a failure may have been applied, every later attempt looks first, until a look succeeds.
+    let mut must_check = false;
     loop {
+        if must_check {
+            match check().await {
+                Ok(Some(found)) => {
+                    tracing::info!(
+                        what,
+                        "the earlier attempt had been applied; not repeating it"
+                    );
+                    return Ok(found);
+                }
+                Ok(None) => must_check = false,
+                Err(f) => {
+                    retrier.wait(f).await?;
+                    continue;
+                }
+            }
+        }
         match op().await {
             Ok(v) => return Ok(v),
             Err(f) => {
-                let maybe = f.applied == crate::error::Applied::Maybe;
+                must_check |= f.applied == crate::error::Applied::Maybe;
                 retrier.wait(f).await?;
-                if maybe {
-                    match check().await {
-                        Ok(Some(found)) => {
-                            tracing::info!(
-                                what,
-                                "the earlier attempt had been applied; not repeating it"
-                            );
-                            return Ok(found);
-                        }
-                        Ok(None) => {}
-                        Err(f) => retrier.wait(f).await?,
-                    }
-                }
             }
         }
     }
 }
 
-/// The wait a response asks for: `Retry-After` (seconds or an HTTP date) or ClickUp's
-/// `X-RateLimit-Reset` (Unix seconds).
-pub fn server_wait(service: Service, headers: &HeaderMap) -> Option<Duration> {
+/// The wait a response asks for: `Retry-After` (seconds or an HTTP date) or, on a 429, ClickUp's
+/// `X-RateLimit-Reset` (Unix seconds; ClickUp sends it on every response, so only a 429 means it).
+pub fn server_wait(service: Service, headers: &HeaderMap, rate_limited: bool) -> Option<Duration> {
     if let Some(v) = headers.get("retry-after").and_then(|v| v.to_str().ok()) {
         let v = v.trim();
         if let Ok(secs) = v.parse::<u64>() {
@@ -200,20 +205,18 @@ pub fn server_wait(service: Service, headers: &HeaderMap) -> Option<Duration> {
             return Some(Duration::from_secs((at - now).whole_seconds().max(0) as u64));
         }
     }
-    if service == Service::ClickUp {
-        if let Some(reset) = headers
+    if service == Service::ClickUp
+        && rate_limited
+        && let Some(reset) = headers
             .get("x-ratelimit-reset")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-        {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            // Reset is a whole second; wait until it has passed.
-            return Some(
-                Duration::from_secs(reset.saturating_sub(now)) + Duration::from_millis(100),
-            );
-        }
+    {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // Reset is a whole second; wait until it has passed.
+        return Some(Duration::from_secs(reset.saturating_sub(now)) + Duration::from_millis(100));
     }
     None
 }
@@ -244,7 +247,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("retry-after", "3".parse().unwrap());
         assert_eq!(
-            server_wait(Service::Notion, &h),
+            server_wait(Service::Notion, &h, true),
             Some(Duration::from_secs(3))
         );
         let mut h = HeaderMap::new();
@@ -253,13 +256,13 @@ mod tests {
             .unwrap()
             .as_secs();
         h.insert("x-ratelimit-reset", (now + 2).to_string().parse().unwrap());
-        let w = server_wait(Service::ClickUp, &h).unwrap();
+        let w = server_wait(Service::ClickUp, &h, true).unwrap();
         assert!(
             w >= Duration::from_secs(1) && w <= Duration::from_secs(3),
             "{w:?}"
         );
         assert_eq!(
-            server_wait(Service::Notion, &h),
+            server_wait(Service::Notion, &h, true),
             None,
             "Notion does not send the ClickUp header"
         );

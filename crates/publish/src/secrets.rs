@@ -88,12 +88,12 @@ pub fn resolve(service: Service, config_dir: &Path) -> Result<(Token, TokenSourc
             return Ok((t, TokenSource::Env(var)));
         }
     }
-    if let Some(entry) = keyring_entry(service) {
-        if let Ok(v) = entry.get_password() {
-            let t = Token::new(v);
-            if !t.is_empty() {
-                return Ok((t, TokenSource::Keyring));
-            }
+    if let Some(entry) = keyring_entry(service)
+        && let Ok(v) = entry.get_password()
+    {
+        let t = Token::new(v);
+        if !t.is_empty() {
+            return Ok((t, TokenSource::Keyring));
         }
     }
     let path = token_file(config_dir, service);

@@ -1,0 +1,617 @@
+//! A stateful fake of the ClickUp API v2 parts Clipnote uses (CONTRACTS.md §2 and §3):
+//! raw `pk_` or `Bearer` auth, task attachments (multipart field `attachment`, 1 GB and a
+//! storage quota), rich comments (validated), tasks with signed attachment URLs, comment
+//! paging (25, newest first, `start`+`start_id`), the 100/min token bucket with its
+//! `X-RateLimit-*` headers on every response, `{err, ECODE}` bodies and faults.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::multipart;
+use crate::server::{self, BoxFuture, Common, ConnKill, Fault, Resp};
+
+pub const MAX_FILE_BYTES: usize = 1_000_000_000;
+const RATE_PER_MINUTE: u32 = 100;
+
+/// An attachment on a task.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub id: String,
+    pub title: String,
+    pub bytes: Vec<u8>,
+    pub date_ms: i64,
+}
+
+/// A comment on a task.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: u64,
+    /// The rich `comment` array as sent (or one run made from `comment_text`).
+    pub ops: Vec<Value>,
+    pub text: String,
+    pub date_ms: i64,
+}
+
+/// A task.
+#[derive(Debug, Clone, Default)]
+pub struct Task {
+    pub team_id: String,
+    pub custom_id: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub comments: Vec<Comment>,
+}
+
+/// Everything the fake knows.
+#[derive(Debug, Default)]
+pub struct ClickUpState {
+    /// Tokens exactly as they must appear in `Authorization` (`pk_…`, or `Bearer …`).
+    pub auth_values: Vec<String>,
+    /// Workspaces the token is authorised for.
+    pub teams: Vec<String>,
+    pub tasks: HashMap<String, Task>,
+    /// Workspace storage left, bytes.
+    pub storage_left: u64,
+    pub downloads: Vec<(String, usize)>,
+    /// Seconds from now in `X-RateLimit-Reset` when an injected 429 fires.
+    pub storm_reset_secs: i64,
+    window_start: i64,
+    window_used: u32,
+    next_comment_id: u64,
+}
+
+impl ClickUpState {
+    pub fn task(&self, id: &str) -> Task {
+        self.tasks.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// A running ClickUp fake on 127.0.0.1.
+pub struct ClickUpFake {
+    inner: Arc<Inner>,
+    running: server::Running,
+}
+
+struct Inner {
+    common: Common,
+    state: Mutex<ClickUpState>,
+}
+
+impl ClickUpFake {
+    /// Starts a fake where `token` (a `pk_…` personal token or an OAuth token) may post to
+    /// `task_id` in workspace `team_id`.
+    pub fn start(token: &str, team_id: &str, task_id: &str) -> ClickUpFake {
+        let auth = if token.starts_with("pk_") {
+            token.to_string()
+        } else {
+            format!("Bearer {token}")
+        };
+        let mut state = ClickUpState {
+            auth_values: vec![auth],
+            teams: vec![team_id.to_string()],
+            storage_left: 100 * 1024 * 1024 * 1024,
+            next_comment_id: 90_130_269_140_000,
+            ..ClickUpState::default()
+        };
+        state.tasks.insert(
+            task_id.to_string(),
+            Task {
+                team_id: team_id.to_string(),
+                ..Task::default()
+            },
+        );
+        let inner = Arc::new(Inner {
+            common: Common::default(),
+            state: Mutex::new(state),
+        });
+        let running = server::start("clickup", inner.clone());
+        let _ = inner.common.base.set(format!("http://{}", running.addr));
+        ClickUpFake { inner, running }
+    }
+
+    /// The base URL to give the client (`CLIPNOTE_CLICKUP_BASE_URL`), ending in `/api`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/api", self.running.addr)
+    }
+
+    pub fn state(&self) -> std::sync::MutexGuard<'_, ClickUpState> {
+        self.inner.state.lock().unwrap()
+    }
+
+    /// Routes: `attachment`, `comment`, `get_task`, `get_comments`, `download`, `*`.
+    pub fn inject(&self, route: &'static str, fault: Fault, times: u32) {
+        self.inner.common.inject(route, fault, times);
+    }
+
+    pub fn pending_faults(&self) -> usize {
+        self.inner.common.pending_faults()
+    }
+
+    pub fn advance_clock(&self, secs: i64) {
+        self.inner.common.advance(secs);
+    }
+
+    pub fn requests(&self) -> Vec<server::Logged> {
+        self.inner.common.log.lock().unwrap().clone()
+    }
+
+    pub async fn hung(&self) {
+        self.inner.common.hung.notified().await;
+    }
+}
+
+/// The rich comment body, per CreateTaskComment in the OpenAPI document plus the `comment` array.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateComment {
+    comment_text: Option<String>,
+    comment: Option<Vec<Op>>,
+    notify_all: Option<bool>,
+    assignee: Option<i64>,
+    group_assignee: Option<String>,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Op {
+    text: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<Attributes>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Attributes {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bold: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    italic: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    underline: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strike: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    list: Option<ListAttr>,
+    #[serde(rename = "code-block", skip_serializing_if = "Option::is_none")]
+    code_block: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct ListAttr {
+    list: String,
+}
+
+fn err(status: StatusCode, code: &str, message: &str) -> Resp {
+    server::json(status, &json!({ "err": message, "ECODE": code }), &[])
+}
+
+impl server::Handler for Inner {
+    fn handle(self: Arc<Self>, req: Request<Incoming>, kill: ConnKill) -> BoxFuture<Resp> {
+        Box::pin(async move {
+            let method = req.method().clone();
+            let path = req.uri().path().to_string();
+            let query = server::query_map(req.uri().query());
+            let segs: Vec<String> = path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
+            let route: &'static str = match (&method, seg.as_slice()) {
+                (&Method::GET, ["_files", _]) => "download",
+                (&Method::POST, ["api", "v2", "task", _, "attachment"]) => "attachment",
+                (&Method::POST, ["api", "v2", "task", _, "comment"]) => "comment",
+                (&Method::GET, ["api", "v2", "task", _, "comment"]) => "get_comments",
+                (&Method::GET, ["api", "v2", "task", _]) => "get_task",
+                _ => "unknown",
+            };
+            let fault = self.common.take_fault(route);
+            let drop_after = (fault == Some(Fault::DropMidRequest)).then(|| {
+                let len: usize = req
+                    .headers()
+                    .get("content-length")
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(2);
+                (len / 2).max(1)
+            });
+            let headers = req.headers().clone();
+            let body = server::read_body(req.into_body(), drop_after, &kill).await;
+            let body_len = body.len();
+            let mut resp = match fault {
+                Some(Fault::ServerError) => err(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "",
+                    "Internal Server Error",
+                ),
+                Some(Fault::RateLimited) | Some(Fault::Overloaded) => {
+                    let reset = self.common.now() + self.state.lock().unwrap().storm_reset_secs;
+                    let mut r = err(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "APP_002",
+                        "Rate limit reached",
+                    );
+                    let h = r.headers_mut();
+                    h.insert(
+                        "x-ratelimit-limit",
+                        RATE_PER_MINUTE.to_string().parse().expect("header"),
+                    );
+                    h.insert("x-ratelimit-remaining", "0".parse().expect("header"));
+                    h.insert(
+                        "x-ratelimit-reset",
+                        reset.to_string().parse().expect("header"),
+                    );
+                    r
+                }
+                _ => {
+                    let r = self.route(route, &seg, &query, &headers, body);
+                    match fault {
+                        Some(Fault::UnavailableAfterEffect) => {
+                            err(StatusCode::SERVICE_UNAVAILABLE, "", "Service Unavailable")
+                        }
+                        Some(Fault::HangAfterEffect) => {
+                            self.common.hung.notify_one();
+                            std::future::pending::<()>().await;
+                            r
+                        }
+                        _ => r,
+                    }
+                }
+            };
+            if route != "download" && !resp.headers().contains_key("x-ratelimit-limit") {
+                let (remaining, reset) = self.rate_window();
+                let h = resp.headers_mut();
+                h.insert(
+                    "x-ratelimit-limit",
+                    RATE_PER_MINUTE.to_string().parse().expect("header"),
+                );
+                h.insert(
+                    "x-ratelimit-remaining",
+                    remaining.to_string().parse().expect("header"),
+                );
+                h.insert(
+                    "x-ratelimit-reset",
+                    reset.to_string().parse().expect("header"),
+                );
+            }
+            self.common.record(
+                method.as_str(),
+                &path,
+                route,
+                resp.status().as_u16(),
+                body_len,
+            );
+            resp
+        })
+    }
+}
+
+impl Inner {
+    fn rate_window(&self) -> (u32, i64) {
+        let st = self.state.lock().unwrap();
+        (
+            RATE_PER_MINUTE.saturating_sub(st.window_used),
+            st.window_start + 60,
+        )
+    }
+
+    /// Counts a request in the 100-per-minute window; false when over the limit.
+    fn take_token(&self, st: &mut ClickUpState) -> bool {
+        let now = self.common.now();
+        if now >= st.window_start + 60 {
+            st.window_start = now;
+            st.window_used = 0;
+        }
+        st.window_used += 1;
+        st.window_used <= RATE_PER_MINUTE
+    }
+
+    fn route(
+        &self,
+        route: &str,
+        seg: &[&str],
+        query: &HashMap<String, String>,
+        headers: &hyper::HeaderMap,
+        body: Vec<u8>,
+    ) -> Resp {
+        if route == "download" {
+            return self.download(seg[1], query);
+        }
+        let mut st = self.state.lock().unwrap();
+        let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+            return err(
+                StatusCode::UNAUTHORIZED,
+                "OAUTH_017",
+                "Authorization header required",
+            );
+        };
+        if !st.auth_values.iter().any(|a| a == auth) {
+            return err(StatusCode::UNAUTHORIZED, "OAUTH_025", "Token invalid");
+        }
+        if !self.take_token(&mut st) {
+            let mut r = err(
+                StatusCode::TOO_MANY_REQUESTS,
+                "APP_002",
+                "Rate limit reached",
+            );
+            r.headers_mut().insert(
+                "x-ratelimit-reset",
+                (st.window_start + 60).to_string().parse().expect("header"),
+            );
+            return r;
+        }
+        if route == "unknown" {
+            return err(StatusCode::NOT_FOUND, "", "Route not found");
+        }
+        // Resolve the task: own id, or a custom id with custom_task_ids=true&team_id=.
+        let raw = seg[3];
+        let task_id = if query.get("custom_task_ids").map(String::as_str) == Some("true") {
+            let Some(team) = query.get("team_id") else {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "ITEM_156",
+                    "Team id required with custom task ids",
+                );
+            };
+            if !st.teams.contains(team) {
+                return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized");
+            }
+            match st
+                .tasks
+                .iter()
+                .find(|(_, t)| t.custom_id.as_deref() == Some(raw) && &t.team_id == team)
+            {
+                Some((id, _)) => id.clone(),
+                None => return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized"),
+            }
+        } else {
+            raw.to_string()
+        };
+        let Some(team) = st.tasks.get(&task_id).map(|t| t.team_id.clone()) else {
+            return err(StatusCode::NOT_FOUND, "ITEM_015", "Task not found");
+        };
+        if !st.teams.contains(&team) {
+            return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized");
+        }
+        let now_ms = self.common.now() * 1000;
+        match route {
+            "attachment" => self.attach(&mut st, &task_id, headers, &body, now_ms),
+            "comment" => comment(&mut st, &task_id, &body, now_ms),
+            "get_task" => self.task_json(&st, &task_id),
+            "get_comments" => comments_page(&st, &task_id, query),
+            _ => err(StatusCode::NOT_FOUND, "", "Route not found"),
+        }
+    }
+
+    fn attach(
+        &self,
+        st: &mut ClickUpState,
+        task_id: &str,
+        headers: &hyper::HeaderMap,
+        body: &[u8],
+        now_ms: i64,
+    ) -> Resp {
+        let ct = headers.get("content-type").and_then(|v| v.to_str().ok());
+        let Some(boundary) = multipart::boundary(ct) else {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "UPLOAD_002",
+                "Content-Type must be multipart/form-data",
+            );
+        };
+        let parts = match multipart::parse(body, &boundary) {
+            Ok(p) => p,
+            Err(e) => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "UPLOAD_002",
+                    &format!("Malformed multipart body: {e}"),
+                );
+            }
+        };
+        let Some(file) = parts.iter().find(|p| {
+            matches!(
+                p.name.as_str(),
+                "attachment" | "attachment[]" | "attachment[0]"
+            ) && p.filename.is_some()
+        }) else {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "UPLOAD_002",
+                "No attachment supplied",
+            );
+        };
+        if file.data.len() > MAX_FILE_BYTES {
+            return err(StatusCode::BAD_REQUEST, "UPLOAD_003", "File too large");
+        }
+        if file.data.len() as u64 > st.storage_left {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "GBUSED_005",
+                "Over allocated storage",
+            );
+        }
+        st.storage_left -= file.data.len() as u64;
+        let title = parts
+            .iter()
+            .find(|p| p.name == "filename")
+            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+            .or_else(|| file.filename.clone())
+            .unwrap_or_else(|| "file".into());
+        let ext = title.rsplit_once('.').map_or("bin", |x| x.1).to_string();
+        let a = Attachment {
+            id: format!("{}.{ext}", server::uuid()),
+            title: title.clone(),
+            bytes: file.data.clone(),
+            date_ms: now_ms,
+        };
+        let url = self.signed(&a.id);
+        let v = json!({ "id": a.id, "version": "0", "date": now_ms, "title": title, "extension": ext,
+            "thumbnail_small": url, "thumbnail_large": url, "url": url, "name": a.title, "source": 1 });
+        st.tasks
+            .get_mut(task_id)
+            .expect("resolved")
+            .attachments
+            .push(a);
+        server::json(StatusCode::OK, &v, &[])
+    }
+
+    fn signed(&self, id: &str) -> String {
+        let (path, _) = self.common.signed_path(id, 3600);
+        format!(
+            "{}{path}",
+            self.common.base.get().cloned().unwrap_or_default()
+        )
+    }
+
+    fn task_json(&self, st: &ClickUpState, task_id: &str) -> Resp {
+        let t = &st.tasks[task_id];
+        let attachments: Vec<Value> = t
+            .attachments
+            .iter()
+            .map(|a| {
+                let url = self.signed(&a.id);
+                let ext = a.id.rsplit_once('.').map_or("", |x| x.1);
+                json!({ "id": a.id, "date": a.date_ms.to_string(), "title": a.title, "type": 1, "source": 1,
+                    "version": 0, "extension": ext, "mimetype": if ext == "mp4" { "video/mp4" } else { "application/octet-stream" },
+                    "size": a.bytes.len(), "thumbnail_small": null, "thumbnail_medium": null, "thumbnail_large": null,
+                    "is_folder": null, "hidden": false, "deleted": false, "parent_id": task_id,
+                    "total_comments": 0, "resolved_comments": 0, "url": url, "url_w_query": format!("{url}&view=open"), "url_w_host": url })
+            })
+            .collect();
+        server::json(
+            StatusCode::OK,
+            &json!({ "id": task_id, "custom_id": t.custom_id, "name": "Task", "team_id": t.team_id,
+                "url": format!("https://app.clickup.com/t/{task_id}"), "attachments": attachments }),
+            &[],
+        )
+    }
+
+    fn download(&self, id: &str, query: &HashMap<String, String>) -> Resp {
+        if let Err(why) = self.common.check_signature(id, query) {
+            return server::bytes(
+                StatusCode::FORBIDDEN,
+                "application/xml",
+                format!("<Error><Code>AccessDenied</Code><Message>{why}</Message></Error>")
+                    .into_bytes(),
+            );
+        }
+        let mut st = self.state.lock().unwrap();
+        let found = st
+            .tasks
+            .values()
+            .flat_map(|t| &t.attachments)
+            .find(|a| a.id == id)
+            .map(|a| a.bytes.clone());
+        match found {
+            Some(bytes) => {
+                st.downloads.push((id.to_string(), bytes.len()));
+                server::bytes(StatusCode::OK, "video/mp4", bytes)
+            }
+            None => server::bytes(
+                StatusCode::NOT_FOUND,
+                "application/xml",
+                b"<Error><Code>NoSuchKey</Code></Error>".to_vec(),
+            ),
+        }
+    }
+}
+
+fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64) -> Resp {
+    let req: CreateComment = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "INPUT_005",
+                &format!("Invalid request body: {e}"),
+            );
+        }
+    };
+    let _ = (req.notify_all, req.assignee, &req.group_assignee);
+    let (ops, text) = match (req.comment, req.comment_text) {
+        (Some(ops), _) if !ops.is_empty() => {
+            if ops.iter().any(|o| o.text.is_none() && o.kind.is_none()) {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "INPUT_005",
+                    "Each comment op needs text or a type",
+                );
+            }
+            let text: String = ops.iter().filter_map(|o| o.text.clone()).collect();
+            (
+                ops.iter()
+                    .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
+                    .collect(),
+                text,
+            )
+        }
+        (_, Some(t)) if !t.is_empty() => (vec![json!({ "text": t })], t),
+        _ => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "INPUT_005",
+                "Comment text or comment required",
+            );
+        }
+    };
+    st.next_comment_id += 1;
+    let id = st.next_comment_id;
+    st.tasks
+        .get_mut(task_id)
+        .expect("resolved")
+        .comments
+        .push(Comment {
+            id,
+            ops,
+            text,
+            date_ms: now_ms,
+        });
+    // Real responses return a numeric id.
+    server::json(
+        StatusCode::OK,
+        &json!({ "id": id, "hist_id": server::uuid(), "date": now_ms }),
+        &[],
+    )
+}
+
+fn comments_page(st: &ClickUpState, task_id: &str, query: &HashMap<String, String>) -> Resp {
+    let start = query.get("start").and_then(|v| v.parse::<i64>().ok());
+    let start_id = query.get("start_id").and_then(|v| v.parse::<u64>().ok());
+    if start.is_some() != start_id.is_some() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "INPUT_005",
+            "start and start_id must be given together",
+        );
+    }
+    let mut all: Vec<&Comment> = st.tasks[task_id].comments.iter().collect();
+    all.sort_by(|a, b| b.date_ms.cmp(&a.date_ms).then(b.id.cmp(&a.id)));
+    let older = all
+        .into_iter()
+        .filter(|c| match (start, start_id) {
+            (Some(s), Some(sid)) => (c.date_ms, c.id) < (s, sid),
+            _ => true,
+        })
+        .take(25)
+        .map(|c| {
+            json!({ "id": c.id.to_string(), "comment": c.ops, "comment_text": c.text,
+                "user": { "id": 1, "username": "Fake User", "email": "fake@example.test", "initials": "FU", "color": "#000", "profilePicture": null },
+                "assignee": null, "assigned_by": null, "group_assignee": null, "resolved": false,
+                "reactions": [], "date": c.date_ms.to_string(), "reply_count": 0 })
+        })
+        .collect::<Vec<_>>();
+    server::json(StatusCode::OK, &json!({ "comments": older }), &[])
+}

@@ -1,0 +1,951 @@
+//! A stateful fake of the Notion API parts Clipnote uses (CONTRACTS.md §1 and §3): auth and
+//! version headers, File Uploads (single and multi-part, limits, 1 h expiry), block children
+//! (append with validation, paginated listing, videos read back as signed, expiring URLs),
+//! `users/me` with the workspace's per-file limit, error bodies, 429/529 and faults.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+use serde_json::{Value, json};
+
+use crate::multipart;
+use crate::notion_schema::{self as schema, AppendChildren, CreateUpload};
+use crate::server::{self, BoxFuture, Common, ConnKill, Fault, Resp};
+
+pub const FREE_LIMIT_BYTES: u64 = 5 * 1024 * 1024;
+pub const PAID_LIMIT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
+const SEND_MAX_BYTES: usize = 20 * 1024 * 1024;
+const PART_MIN_BYTES: usize = 5 * 1024 * 1024;
+const VERSIONS: [&str; 3] = ["2022-06-28", "2025-09-03", "2026-03-11"];
+
+/// A file upload as the fake keeps it.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub id: String,
+    pub status: String,
+    pub multi_part: bool,
+    pub parts_total: u32,
+    pub parts: BTreeMap<u32, Vec<u8>>,
+    pub bytes: Vec<u8>,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub created: i64,
+    pub attached: bool,
+}
+
+/// A block on a page. Videos keep the id of the upload they show.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub id: String,
+    pub kind: String,
+    /// The block's text (or a video's caption), for assertions.
+    pub text: String,
+    /// The stored JSON body under the type key (text blocks), echoed back on reads.
+    pub body: Value,
+    pub video_upload: Option<String>,
+}
+
+/// A page the integration may see.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub shared: bool,
+    pub blocks: Vec<Block>,
+}
+
+/// Everything the fake knows; tests read it through [`NotionFake::state`].
+#[derive(Debug, Default)]
+pub struct NotionState {
+    pub token: String,
+    pub max_file_bytes: u64,
+    pub insert_capability: bool,
+    pub pages: HashMap<String, Page>,
+    pub uploads: HashMap<String, Upload>,
+    /// (upload id, bytes served) per signed download.
+    pub downloads: Vec<(String, usize)>,
+    /// Seconds in a 429's Retry-After.
+    pub retry_after_secs: u64,
+}
+
+impl NotionState {
+    /// The blocks on a page (empty if unknown).
+    pub fn blocks(&self, page_id: &str) -> Vec<Block> {
+        self.pages
+            .get(&norm(page_id))
+            .map(|p| p.blocks.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A running Notion fake on 127.0.0.1.
+pub struct NotionFake {
+    inner: Arc<Inner>,
+    running: server::Running,
+}
+
+struct Inner {
+    common: Common,
+    state: Mutex<NotionState>,
+}
+
+impl NotionFake {
+    /// Starts a fake that accepts `token` and knows one shared page, `page_id`.
+    pub fn start(token: &str, page_id: &str) -> NotionFake {
+        let mut state = NotionState {
+            token: token.to_string(),
+            max_file_bytes: PAID_LIMIT_BYTES,
+            insert_capability: true,
+            retry_after_secs: 0,
+            ..NotionState::default()
+        };
+        state.pages.insert(
+            norm(page_id),
+            Page {
+                shared: true,
+                blocks: Vec::new(),
+            },
+        );
+        let inner = Arc::new(Inner {
+            common: Common::default(),
+            state: Mutex::new(state),
+        });
+        let running = server::start("notion", inner.clone());
+        let _ = inner.common.base.set(format!("http://{}", running.addr));
+        NotionFake { inner, running }
+    }
+
+    /// The base URL to give the client (`CLIPNOTE_NOTION_BASE_URL`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.running.addr)
+    }
+
+    /// Locks and returns the state for assertions or setup.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, NotionState> {
+        self.inner.state.lock().unwrap()
+    }
+
+    /// Makes the next `times` requests on `route` fail with `fault`. Routes: `users_me`,
+    /// `create_upload`, `send`, `complete`, `get_upload`, `append` (or `append_video`, `append_text`),
+    /// `children`, `download`, `*`.
+    pub fn inject(&self, route: &'static str, fault: Fault, times: u32) {
+        self.inner.common.inject(route, fault, times);
+    }
+
+    pub fn pending_faults(&self) -> usize {
+        self.inner.common.pending_faults()
+    }
+
+    /// Moves the fake's clock forward (upload expiry, signed URL expiry).
+    pub fn advance_clock(&self, secs: i64) {
+        self.inner.common.advance(secs);
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<server::Logged> {
+        self.inner.common.log.lock().unwrap().clone()
+    }
+
+    /// Waits until a request hung by [`Fault::HangAfterEffect`] has applied its effect.
+    pub async fn hung(&self) {
+        self.inner.common.hung.notified().await;
+    }
+}
+
+/// Page ids are compared without dashes, lower case.
+pub fn norm(id: &str) -> String {
+    id.replace('-', "").to_ascii_lowercase()
+}
+
+fn err(status: StatusCode, code: &str, message: &str) -> Resp {
+    server::json(
+        status,
+        &json!({ "object": "error", "status": status.as_u16(), "code": code, "message": message, "request_id": server::uuid() }),
+        &[("x-notion-request-id", server::uuid())],
+    )
+}
+
+fn content_type_for(filename: &str) -> Option<&'static str> {
+    let ext = filename.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "mp4" | "m4v" => "application/mp4",
+        "webm" => "video/webm",
+        "mov" | "qt" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        "png" => "image/png",
+        "txt" => "text/plain",
+        _ => return None,
+    })
+}
+
+impl server::Handler for Inner {
+    fn handle(self: Arc<Self>, req: Request<Incoming>, kill: ConnKill) -> BoxFuture<Resp> {
+        Box::pin(async move {
+            let method = req.method().clone();
+            let path = req.uri().path().to_string();
+            let query = server::query_map(req.uri().query());
+            let segs: Vec<String> = path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            let seg: Vec<&str> = segs.iter().map(String::as_str).collect();
+            let route: &'static str = match (&method, seg.as_slice()) {
+                (&Method::GET, ["_files", _]) => "download",
+                (&Method::GET, ["v1", "users", "me"]) => "users_me",
+                (&Method::POST, ["v1", "file_uploads"]) => "create_upload",
+                (&Method::POST, ["v1", "file_uploads", _, "send"]) => "send",
+                (&Method::POST, ["v1", "file_uploads", _, "complete"]) => "complete",
+                (&Method::GET, ["v1", "file_uploads", _]) => "get_upload",
+                (&Method::PATCH, ["v1", "blocks", _, "children"]) => "append",
+                (&Method::GET, ["v1", "blocks", _, "children"]) => "children",
+                _ => "unknown",
+            };
+            // Appends are told apart by their body (video or text), so they are classified after reading it.
+            let mut fault = if route == "append" {
+                None
+            } else {
+                self.common.take_fault(route)
+            };
+            let drop_after = (fault == Some(Fault::DropMidRequest)).then(|| {
+                let len: usize = req
+                    .headers()
+                    .get("content-length")
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(2);
+                (len / 2).max(1)
+            });
+            let headers = req.headers().clone();
+            let body = server::read_body(req.into_body(), drop_after, &kill).await;
+            let body_len = body.len();
+            if route == "append" {
+                let is_video = body.windows(7).any(|w| w == b"\"video\"");
+                fault = self
+                    .common
+                    .take_fault(if is_video {
+                        "append_video"
+                    } else {
+                        "append_text"
+                    })
+                    .or_else(|| self.common.take_fault("append"));
+                if fault == Some(Fault::DropMidRequest) {
+                    self.common
+                        .record(method.as_str(), &path, route, 0, body_len);
+                    kill.kill();
+                    std::future::pending::<()>().await;
+                }
+            }
+            let resp = match fault {
+                Some(Fault::ServerError) => err(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_server_error",
+                    "Unexpected error.",
+                ),
+                Some(Fault::RateLimited) => {
+                    let secs = self.state.lock().unwrap().retry_after_secs;
+                    let mut r = err(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate_limited",
+                        "You have been rate limited. Please try again in a few minutes.",
+                    );
+                    r.headers_mut()
+                        .insert("retry-after", secs.to_string().parse().expect("header"));
+                    r
+                }
+                Some(Fault::Overloaded) => {
+                    let mut r = err(
+                        StatusCode::from_u16(529).expect("529"),
+                        "service_overload",
+                        "Notion is overloaded. Please try again later.",
+                    );
+                    r.headers_mut()
+                        .insert("retry-after", "0".parse().expect("header"));
+                    r
+                }
+                _ => {
+                    let r = self.route(route, &method, &seg, &query, &headers, body);
+                    match fault {
+                        Some(Fault::UnavailableAfterEffect) => err(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "service_unavailable",
+                            "Notion is unavailable.",
+                        ),
+                        Some(Fault::HangAfterEffect) => {
+                            self.common.hung.notify_one();
+                            std::future::pending::<()>().await;
+                            r
+                        }
+                        _ => r,
+                    }
+                }
+            };
+            self.common.record(
+                method.as_str(),
+                &path,
+                route,
+                resp.status().as_u16(),
+                body_len,
+            );
+            resp
+        })
+    }
+}
+
+impl Inner {
+    fn route(
+        &self,
+        route: &str,
+        method: &Method,
+        seg: &[&str],
+        query: &HashMap<String, String>,
+        headers: &hyper::HeaderMap,
+        body: Vec<u8>,
+    ) -> Resp {
+        if route == "download" {
+            return self.download(seg[1], query);
+        }
+        let mut st = self.state.lock().unwrap();
+        // Auth first, then the version header, as the real API does.
+        let auth = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if auth != format!("Bearer {}", st.token) {
+            return err(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "API token is invalid.",
+            );
+        }
+        let Some(version) = headers.get("notion-version").and_then(|v| v.to_str().ok()) else {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "missing_version",
+                "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
+            );
+        };
+        if !VERSIONS.contains(&version) {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Notion-Version header failed validation.",
+            );
+        }
+        let new_version = version >= "2026-03-11";
+        let now = self.common.now();
+        match route {
+            "users_me" => server::json(
+                StatusCode::OK,
+                &json!({ "object": "user", "id": "bot-user-1", "type": "bot", "name": "Clipnote",
+                    "bot": { "owner": { "type": "workspace", "workspace": true }, "workspace_name": "Acme",
+                        "workspace_limits": { "max_file_upload_size_in_bytes": st.max_file_bytes } },
+                    "request_id": server::uuid() }),
+                &[],
+            ),
+            "create_upload" => create_upload(&mut st, &body, now, new_version),
+            "send" => send(&mut st, seg[2], headers, &body, now, new_version),
+            "complete" => complete(&mut st, seg[2], now, new_version),
+            "get_upload" => match st.uploads.get(seg[2]) {
+                Some(u) => server::json(StatusCode::OK, &upload_json(u, now, new_version), &[]),
+                None => err(
+                    StatusCode::NOT_FOUND,
+                    "object_not_found",
+                    &format!("Could not find file_upload with ID: {}.", seg[2]),
+                ),
+            },
+            "append" | "children" => {
+                let page = norm(seg[2]);
+                if !st.pages.get(&page).is_some_and(|p| p.shared) {
+                    return err(
+                        StatusCode::NOT_FOUND,
+                        "object_not_found",
+                        &format!(
+                            "Could not find block with ID: {}. Make sure the relevant pages and databases are shared with your integration.",
+                            seg[2]
+                        ),
+                    );
+                }
+                if route == "append" {
+                    if !st.insert_capability {
+                        return err(
+                            StatusCode::FORBIDDEN,
+                            "restricted_resource",
+                            "Insufficient permissions for this endpoint.",
+                        );
+                    }
+                    append(&mut st, &page, &body, now, new_version)
+                } else {
+                    self.children(&st, &page, query, new_version)
+                }
+            }
+            _ => err(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_url",
+                &format!("Invalid request URL: {method} /{}", seg.join("/")),
+            ),
+        }
+    }
+
+    fn download(&self, file_id: &str, query: &HashMap<String, String>) -> Resp {
+        if let Err(why) = self.common.check_signature(file_id, query) {
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>{why}</Message></Error>"
+            );
+            return server::bytes(StatusCode::FORBIDDEN, "application/xml", xml.into_bytes());
+        }
+        let mut st = self.state.lock().unwrap();
+        let Some(bytes) = st.uploads.get(file_id).map(|u| u.bytes.clone()) else {
+            return server::bytes(
+                StatusCode::NOT_FOUND,
+                "application/xml",
+                b"<Error><Code>NoSuchKey</Code></Error>".to_vec(),
+            );
+        };
+        st.downloads.push((file_id.to_string(), bytes.len()));
+        server::bytes(StatusCode::OK, "video/mp4", bytes)
+    }
+
+    fn children(
+        &self,
+        st: &NotionState,
+        page: &str,
+        query: &HashMap<String, String>,
+        new_version: bool,
+    ) -> Resp {
+        let page_size: usize = query
+            .get("page_size")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100);
+        if page_size == 0 || page_size > 100 {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "body failed validation: page_size should be ≤ `100`.",
+            );
+        }
+        let blocks = &st.pages[page].blocks;
+        let start = match query.get("start_cursor") {
+            Some(c) => match blocks.iter().position(|b| &b.id == c) {
+                Some(i) => i,
+                None => {
+                    return err(
+                        StatusCode::BAD_REQUEST,
+                        "validation_error",
+                        "start_cursor is invalid.",
+                    );
+                }
+            },
+            None => 0,
+        };
+        let end = (start + page_size).min(blocks.len());
+        let results: Vec<Value> = blocks[start..end]
+            .iter()
+            .map(|b| self.block_json(b, new_version))
+            .collect();
+        let next = blocks.get(end).map(|b| b.id.clone());
+        server::json(
+            StatusCode::OK,
+            &json!({ "object": "list", "results": results, "next_cursor": next, "has_more": next.is_some(),
+                "type": "block", "block": {}, "request_id": server::uuid() }),
+            &[],
+        )
+    }
+
+    fn block_json(&self, b: &Block, new_version: bool) -> Value {
+        let body = match &b.video_upload {
+            Some(upload) => {
+                let (path, expires) = self.common.signed_path(upload, 3600);
+                json!({ "caption": b.body["caption"], "type": "file",
+                    "file": { "url": format!("{}{path}", self.common.base.get().cloned().unwrap_or_default()), "expiry_time": server::iso(expires) } })
+            }
+            None => b.body.clone(),
+        };
+        let mut v = json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false,
+            "created_time": server::iso(self.common.now()), "in_trash": false, (b.kind.clone()): body });
+        if !new_version {
+            v["archived"] = json!(false);
+        }
+        v
+    }
+}
+
+fn upload_json(u: &Upload, now: i64, new_version: bool) -> Value {
+    let expired = !u.attached && now > u.created + 3600;
+    let status = if expired && u.status == "pending" {
+        "expired"
+    } else {
+        u.status.as_str()
+    };
+    let mut v = json!({ "object": "file_upload", "id": u.id, "created_time": server::iso(u.created),
+        "created_by": { "id": "bot-user-1", "type": "bot" }, "last_edited_time": server::iso(now),
+        "expiry_time": if u.attached { Value::Null } else { json!(server::iso(u.created + 3600)) },
+        "status": status, "filename": u.filename, "content_type": u.content_type,
+        "content_length": if u.multi_part && u.status == "pending" { u.parts.values().map(Vec::len).sum::<usize>() } else { u.bytes.len() },
+        "request_id": server::uuid() });
+    v[if new_version { "in_trash" } else { "archived" }] = json!(false);
+    if u.status == "pending" {
+        v["upload_url"] = json!(format!(
+            "https://api.notion.com/v1/file_uploads/{}/send",
+            u.id
+        ));
+    }
+    if u.multi_part {
+        v["number_of_parts"] = json!({ "total": u.parts_total, "sent": u.parts.len() });
+    }
+    v
+}
+
+fn create_upload(st: &mut NotionState, body: &[u8], now: i64, new_version: bool) -> Resp {
+    let req: CreateUpload = match serde_json::from_slice(if body.is_empty() { b"{}" } else { body })
+    {
+        Ok(r) => r,
+        Err(e) => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                &format!("body failed validation: {e}"),
+            );
+        }
+    };
+    let mode = req.mode.as_deref().unwrap_or("single_part");
+    let multi = match mode {
+        "single_part" => false,
+        "multi_part" => true,
+        "external_url" => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "external_url mode is not supported by this fake.",
+            );
+        }
+        _ => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "body failed validation: body.mode should be one of single_part, multi_part, external_url.",
+            );
+        }
+    };
+    if let Some(f) = &req.filename
+        && f.len() > 900
+    {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "body failed validation: body.filename.length should be ≤ `900`.",
+        );
+    }
+    if multi {
+        if req.filename.is_none() {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "body failed validation: body.filename should be defined for multi_part.",
+            );
+        }
+        if !(1..=1000).contains(&req.number_of_parts.unwrap_or(0)) {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "body failed validation: body.number_of_parts should be between 1 and 1000.",
+            );
+        }
+    } else if req.number_of_parts.is_some() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "number_of_parts is only allowed for multi_part uploads.",
+        );
+    }
+    let inferred = req.filename.as_deref().and_then(content_type_for);
+    let content_type = match (&req.content_type, inferred) {
+        (Some(ct), Some(inf)) => {
+            let compatible = ct == inf || (inf == "application/mp4" && ct == "video/mp4");
+            if !compatible {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!("content_type `{ct}` does not match the filename extension."),
+                );
+            }
+            Some(ct.clone())
+        }
+        (Some(ct), None) => Some(ct.clone()),
+        (None, inf) => inf.map(str::to_string),
+    };
+    if req.filename.is_some() && content_type.is_none() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "filename must have an extension or content_type must be given.",
+        );
+    }
+    let u = Upload {
+        id: server::uuid(),
+        status: "pending".into(),
+        multi_part: multi,
+        parts_total: req.number_of_parts.unwrap_or(1),
+        parts: BTreeMap::new(),
+        bytes: Vec::new(),
+        filename: req.filename,
+        content_type,
+        created: now,
+        attached: false,
+    };
+    let v = upload_json(&u, now, new_version);
+    st.uploads.insert(u.id.clone(), u);
+    server::json(StatusCode::OK, &v, &[])
+}
+
+fn send(
+    st: &mut NotionState,
+    id: &str,
+    headers: &hyper::HeaderMap,
+    body: &[u8],
+    now: i64,
+    new_version: bool,
+) -> Resp {
+    let ct = headers.get("content-type").and_then(|v| v.to_str().ok());
+    let Some(boundary) = multipart::boundary(ct) else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Content-Type must be multipart/form-data with a boundary.",
+        );
+    };
+    let parts = match multipart::parse(body, &boundary) {
+        Ok(p) => p,
+        Err(e) => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("Malformed multipart body: {e}"),
+            );
+        }
+    };
+    if let Some(unknown) = parts
+        .iter()
+        .find(|p| p.name != "file" && p.name != "part_number")
+    {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            &format!("body failed validation: unknown field `{}`.", unknown.name),
+        );
+    }
+    let Some(file) = parts.iter().find(|p| p.name == "file") else {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "body failed validation: body.file should be defined.",
+        );
+    };
+    let part_number = parts
+        .iter()
+        .find(|p| p.name == "part_number")
+        .map(|p| String::from_utf8_lossy(&p.data).into_owned());
+    let limit = st.max_file_bytes;
+    let Some(u) = st.uploads.get_mut(id) else {
+        return err(
+            StatusCode::NOT_FOUND,
+            "object_not_found",
+            &format!("Could not find file_upload with ID: {id}."),
+        );
+    };
+    if !u.attached && now > u.created + 3600 {
+        u.status = "expired".into();
+    }
+    if u.status != "pending" {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            &format!(
+                "File upload is in status `{}` and cannot be sent to.",
+                u.status
+            ),
+        );
+    }
+    if file.data.len() > SEND_MAX_BYTES {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "The file is larger than the 20 MB limit for a single send: use multi_part.",
+        );
+    }
+    if u.filename.is_none() {
+        u.filename = file.filename.clone();
+        u.content_type = file.content_type.clone().or_else(|| {
+            file.filename
+                .as_deref()
+                .and_then(content_type_for)
+                .map(str::to_string)
+        });
+    }
+    if u.multi_part {
+        let Some(n) = part_number.and_then(|p| p.parse::<u32>().ok()) else {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "body failed validation: part_number should be defined for multi_part uploads.",
+            );
+        };
+        if !(1..=u.parts_total).contains(&n) {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "part_number is out of range.",
+            );
+        }
+        if n < u.parts_total && file.data.len() < PART_MIN_BYTES {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "Each part except the last must be at least 5 MB.",
+            );
+        }
+        u.parts.insert(n, file.data.clone());
+        let total: usize = u.parts.values().map(Vec::len).sum();
+        if total as u64 > limit {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "The file size exceeds the workspace's file upload size limit.",
+            );
+        }
+    } else {
+        if part_number.is_some() {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                "part_number is only allowed for multi_part uploads.",
+            );
+        }
+        if file.data.len() as u64 > limit {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                &format!(
+                    "The file size exceeds the workspace's file upload size limit of {limit} bytes."
+                ),
+            );
+        }
+        u.bytes = file.data.clone();
+        u.status = "uploaded".into();
+    }
+    server::json(StatusCode::OK, &upload_json(u, now, new_version), &[])
+}
+
+fn complete(st: &mut NotionState, id: &str, now: i64, new_version: bool) -> Resp {
+    let limit = st.max_file_bytes;
+    let Some(u) = st.uploads.get_mut(id) else {
+        return err(
+            StatusCode::NOT_FOUND,
+            "object_not_found",
+            &format!("Could not find file_upload with ID: {id}."),
+        );
+    };
+    if !u.multi_part {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "Only multi_part uploads can be completed.",
+        );
+    }
+    if u.status != "pending" {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            &format!("File upload is in status `{}`.", u.status),
+        );
+    }
+    if u.parts.len() as u32 != u.parts_total {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "Not all parts have been sent.",
+        );
+    }
+    let bytes: Vec<u8> = u.parts.values().flatten().copied().collect();
+    if bytes.len() as u64 > limit {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "The file size exceeds the workspace's file upload size limit.",
+        );
+    }
+    u.bytes = bytes;
+    u.status = "uploaded".into();
+    server::json(StatusCode::OK, &upload_json(u, now, new_version), &[])
+}
+
+fn append(st: &mut NotionState, page: &str, body: &[u8], now: i64, new_version: bool) -> Resp {
+    let req: AppendChildren = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                &format!("body failed validation: {e}"),
+            );
+        }
+    };
+    if new_version && req.after.is_some() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "body failed validation: `after` was replaced by `position` in 2026-03-11.",
+        );
+    }
+    if !new_version && req.position.is_some() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            "body failed validation: body.position is not a property in this version.",
+        );
+    }
+    if req.children.is_empty() || req.children.len() > 100 {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            &format!(
+                "body failed validation: body.children.length should be between 1 and 100, instead was `{}`.",
+                req.children.len()
+            ),
+        );
+    }
+    let mut new_blocks = Vec::new();
+    for (i, b) in req.children.iter().enumerate() {
+        let kind = match b.kind() {
+            Ok(k) => k,
+            Err(e) => {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!("body failed validation: {e}"),
+                );
+            }
+        };
+        let path = format!("body.children[{i}].{kind}");
+        if b.object.as_deref().is_some_and(|o| o != "block") {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                &format!("body failed validation: body.children[{i}].object should be `block`."),
+            );
+        }
+        let block = if kind == "video" {
+            let v = b.video.as_ref().expect("kind says video");
+            if v.kind.as_deref().is_some_and(|k| k != "file_upload")
+                || v.external.is_some()
+                || v.name.is_some()
+            {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!(
+                        "body failed validation: {path}.type should be `file_upload` for this fake."
+                    ),
+                );
+            }
+            let Some(up) = &v.file_upload else {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!("body failed validation: {path}.file_upload should be defined."),
+                );
+            };
+            if let Some(c) = &v.caption
+                && let Err(e) = schema::check_rich_text(&format!("{path}.caption"), c)
+            {
+                return err(StatusCode::BAD_REQUEST, "validation_error", &e);
+            }
+            let Some(u) = st.uploads.get(&up.id) else {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!("Could not find file_upload with ID: {}.", up.id),
+                );
+            };
+            if !u.attached && now > u.created + 3600 {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!("File upload {} is expired.", up.id),
+                );
+            }
+            if u.status != "uploaded" {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!(
+                        "File upload {} is in status `{}`; it must be uploaded first.",
+                        up.id, u.status
+                    ),
+                );
+            }
+            let caption = serde_json::to_value(v.caption.as_ref().map(|c| c.iter().map(|r| json!({"type":"text","text":{"content":r.text.content},"plain_text":r.text.content})).collect::<Vec<_>>()).unwrap_or_default()).unwrap_or(Value::Null);
+            Block {
+                id: server::uuid(),
+                kind: "video".into(),
+                text: v
+                    .caption
+                    .as_ref()
+                    .map(|c| c.iter().map(|r| r.text.content.as_str()).collect())
+                    .unwrap_or_default(),
+                body: json!({ "caption": if caption.is_null() { json!([]) } else { caption } }),
+                video_upload: Some(up.id.clone()),
+            }
+        } else if let Some(t) = b.text() {
+            if let Err(e) = schema::check_rich_text(&path, &t.rich_text) {
+                return err(StatusCode::BAD_REQUEST, "validation_error", &e);
+            }
+            let mut body = serde_json::to_value(t).unwrap_or(Value::Null);
+            if let Some(runs) = body["rich_text"].as_array_mut() {
+                for r in runs {
+                    r["plain_text"] = r["text"]["content"].clone();
+                }
+            }
+            Block {
+                id: server::uuid(),
+                kind: kind.into(),
+                text: t
+                    .rich_text
+                    .iter()
+                    .map(|r| r.text.content.as_str())
+                    .collect(),
+                body,
+                video_upload: None,
+            }
+        } else {
+            Block {
+                id: server::uuid(),
+                kind: kind.into(),
+                text: String::new(),
+                body: json!({}),
+                video_upload: None,
+            }
+        };
+        new_blocks.push(block);
+    }
+    for b in &new_blocks {
+        if let Some(up) = &b.video_upload
+            && let Some(u) = st.uploads.get_mut(up)
+        {
+            u.attached = true;
+        }
+    }
+    let results: Vec<Value> = new_blocks
+        .iter()
+        .map(|b| json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false }))
+        .collect();
+    st.pages
+        .get_mut(page)
+        .expect("checked shared")
+        .blocks
+        .extend(new_blocks);
+    server::json(
+        StatusCode::OK,
+        &json!({ "object": "list", "results": results, "next_cursor": null, "has_more": false, "type": "block", "block": {}, "request_id": server::uuid() }),
+        &[],
+    )
+}
