@@ -89,6 +89,34 @@ fn pause_cuts_out_the_paused_span() {
 }
 
 #[test]
+fn system_audio_is_recorded_and_mixed_with_the_microphone() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    // The test world's default output is the tone's sink, so its monitor carries the tone.
+    let mut s = settings(&dir, "sys.mp4");
+    s.mic = Mic::None;
+    s.system_audio = true;
+    let only_system = record_for(s, 2.0);
+    let mut s = settings(&dir, "both.mp4");
+    s.system_audio = true;
+    let both = record_for(s, 2.0);
+    let level = |path: &std::path::Path| {
+        let samples = clip::audio_samples(path);
+        clip::tone_amplitude(
+            &samples[samples.len() / 4..samples.len() * 3 / 4],
+            440.0,
+            48_000.0,
+        )
+    };
+    let (one, two) = (level(&only_system.path), level(&both.path));
+    assert!(one > 0.01, "system audio alone carries the tone: {one}");
+    assert!(
+        two > one * 1.5,
+        "mic + system audio (the same tone) mix louder: {two} vs {one}"
+    );
+}
+
+#[test]
 fn a_still_screen_is_not_converted_or_encoded_again() {
     let _screen = screen_lock();
     let dir = tempfile::tempdir().unwrap();
