@@ -35,8 +35,21 @@ pub const WORLD: &[&str] = &[
     "fonts-dejavu-core",
 ];
 
-/// What running `clipnote` on a desktop needs beyond the build: `pactl` for device names.
-pub const RUN: &[&str] = &["pulseaudio-utils"];
+/// What running `clipnote` on a desktop needs beyond the build: `pactl` for device names, the
+/// GL, X11 and keyboard libraries the app loads at run time (glow renderer), a CJK font.
+pub const RUN: &[&str] = &[
+    "pulseaudio-utils",
+    "libgl1",
+    "libglx-mesa0",
+    "libgl1-mesa-dri",
+    "libegl1",
+    "libegl-mesa0",
+    "libxkbcommon-x11-0",
+    "libxcursor1",
+    "libxi6",
+    "libx11-xcb1",
+    "fonts-wqy-microhei",
+];
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -112,7 +112,7 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
 }
 
 fn test(cargo_args: &[String]) -> Result<i32> {
-    deps::ensure(&[deps::BUILD, deps::WORLD])?;
+    deps::ensure(&[deps::BUILD, deps::WORLD, deps::RUN])?;
     // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
     let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
     let picks_package = cargo_only
@@ -144,8 +144,12 @@ fn test(cargo_args: &[String]) -> Result<i32> {
     let code = proc::exit_code(status);
     if code != 0 {
         world.keep_dir();
+        let what = match proc::received_signal() {
+            Some(signal) => format!("tests interrupted (signal {signal})"),
+            None => format!("tests failed ({status})"),
+        };
         eprintln!(
-            "xtask: tests failed ({status}); the world's logs are kept in {}",
+            "xtask: {what}; the world's logs are kept in {}",
             world.dir.display()
         );
     }
@@ -158,7 +162,7 @@ fn world_cmd(command: &[String]) -> Result<i32> {
             "say what to run: `cargo xtask world -- CMD [ARGS]`, e.g. `cargo xtask world -- bash`",
         ));
     };
-    deps::ensure(&[deps::WORLD])?;
+    deps::ensure(&[deps::WORLD, deps::RUN])?;
     let world = world::World::start(&target_dir())?;
     for (key, value) in world.env() {
         eprintln!("xtask:   {key}={value}");
