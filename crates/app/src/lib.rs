@@ -3,6 +3,7 @@
 //! `main.rs` only calls [`main`], so tests can drive every command in-process.
 
 pub mod cli;
+pub mod config;
 pub mod exit;
 pub mod library;
 

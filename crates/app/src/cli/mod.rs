@@ -1,6 +1,9 @@
 //! The command line: one module per subcommand, all dispatched from [`run`].
 
 mod devices;
+mod login;
+mod outbox;
+mod post;
 mod record;
 
 use std::process::ExitCode;
@@ -23,6 +26,12 @@ pub enum Command {
     Record(record::RecordArgs),
     /// List screens, windows and microphones.
     Devices(devices::DevicesArgs),
+    /// Post a clip with its summary to a Notion page, a ClickUp task, the library or a folder.
+    Post(post::PostArgs),
+    /// Show and work the queue of posts: list, run, retry ID, cancel ID.
+    Outbox(outbox::OutboxArgs),
+    /// Store a Notion or ClickUp token in the OS keyring.
+    Login(login::LoginArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -55,6 +64,9 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(args),
         Some(Command::Devices(args)) => devices::run(args),
+        Some(Command::Post(args)) => post::run(args),
+        Some(Command::Outbox(args)) => outbox::run(args),
+        Some(Command::Login(args)) => login::run(args),
         None => Err(UserError::new(
             exit::USAGE,
             "the desktop app is not built yet; use a subcommand (see `clipnote --help`)",

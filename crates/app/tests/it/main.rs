@@ -1,3 +1,4 @@
 //! The `clipnote` binary as a user runs it, in the test world.
 
+mod post;
 mod record;

@@ -1,0 +1,209 @@
+//! `clipnote post CLIP --to REF`: posts a clip with its summary through the outbox, re-encoding
+//! it first when it is larger than the destination accepts. Prints the task's link; a post
+//! that has to wait (offline, rate limited) stays queued and its job id is printed.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+use publish::{Error, Event, Job, NewPost, Outbox, Progress, TaskRef};
+
+use crate::cli::UserError;
+use crate::{config, exit};
+
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    /// The MP4 clip to post.
+    pub clip: PathBuf,
+    /// Where: a Notion page URL or id, a ClickUp task URL, id or custom id, `library`, or `folder:PATH`.
+    #[arg(long)]
+    pub to: String,
+    /// The title (default: the clip's file name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The summary, in light markdown (paragraphs, `-` bullets, `1.` lists, `[ ]` to-dos, **bold**, *italic*, `code`, links).
+    #[arg(long, conflicts_with = "summary_file", allow_hyphen_values = true)]
+    pub summary: Option<String>,
+    /// Read the summary from a file (`-` for standard input).
+    #[arg(long)]
+    pub summary_file: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The exit code and message for a publishing error.
+pub(crate) fn user_error(e: &Error) -> UserError {
+    let code = match e {
+        Error::NoToken { .. } | Error::Unauthorized { .. } => exit::AUTH,
+        Error::RateLimited { .. } | Error::Transient { .. } => exit::QUEUED,
+        Error::Io { .. } => exit::IO,
+        Error::BadReference(_) => exit::USAGE,
+        _ => exit::DESTINATION,
+    };
+    UserError::new(code, e.to_string())
+}
+
+/// A runtime for the network work: two named worker threads.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("clipnote-net")
+        .enable_all()
+        .build()
+        .map_err(|e| UserError::new(exit::FAILURE, format!("cannot start the network runtime: {e}")))
+}
+
+/// Draws a progress bar on a terminal from the outbox's events.
+pub(crate) fn progress_bar(show: bool) -> (Progress, Option<std::thread::JoinHandle<()>>) {
+    let (progress, mut rx) = Progress::channel(64);
+    if !show {
+        return (progress, None);
+    }
+    let drawer = std::thread::Builder::new()
+        .name("progress-bar".into())
+        .spawn(move || {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            while let Some(ev) = rx.blocking_recv() {
+                match ev {
+                    Event::Step { step, .. } => bar.set_message(step.to_string()),
+                    Event::Bytes { sent, total, .. } => {
+                        bar.set_length(total);
+                        bar.set_position(sent);
+                    }
+                    Event::AlreadyDone { step, .. } => bar.println(format!("{step}: already on the task, not repeated")),
+                    Event::Done { .. } => break,
+                }
+            }
+            bar.finish_and_clear();
+        })
+        .ok();
+    (progress, drawer)
+}
+
+pub fn run(args: PostArgs) -> anyhow::Result<()> {
+    let file = config::load()?;
+    let settings = config::publish_settings(&file)?;
+    let to = TaskRef::parse(&args.to).map_err(|e| user_error(&e))?;
+    let meta = std::fs::metadata(&args.clip).map_err(|e| {
+        UserError::new(exit::IO, format!("cannot read the clip {}: {e}. Check the path", args.clip.display()))
+    })?;
+    let summary = match (&args.summary, &args.summary_file) {
+        (Some(s), _) => s.clone(),
+        (None, Some(p)) if p.as_os_str() == "-" => std::io::read_to_string(std::io::stdin())
+            .map_err(|e| UserError::new(exit::IO, format!("cannot read the summary from standard input: {e}")))?,
+        (None, Some(p)) => std::fs::read_to_string(p).map_err(|e| {
+            UserError::new(exit::IO, format!("cannot read the summary file {}: {e}. Check the path", p.display()))
+        })?,
+        (None, None) => String::new(),
+    };
+    let title = args.title.clone().unwrap_or_else(|| {
+        args.clip.file_stem().map_or_else(|| "Clip".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let outbox = Outbox::open(config::outbox_dir()?).map_err(|e| user_error(&e))?;
+    let rt = runtime()?;
+    let dest = settings.open(&to).map_err(|e| user_error(&e))?;
+
+    // Learn the destination's per-file limit first, so an oversized clip is fitted before
+    // anything is sent. Offline, we cannot know: the job is queued as it is.
+    let limit = match rt.block_on(dest.max_file_bytes()) {
+        Ok(limit) => limit,
+        Err(e) if e.is_retryable() => None,
+        Err(e) => return Err(user_error(&e).into()),
+    };
+    let mut clip = args.clip.clone();
+    let mut fitted: Option<(PathBuf, capture::fit::FitReport)> = None;
+    if let Some(limit) = limit.filter(|l| meta.len() > *l) {
+        eprintln!(
+            "The clip is {} but {} accepts at most {} per file: re-encoding it to fit…",
+            mib(meta.len()),
+            dest.service(),
+            mib(limit)
+        );
+        let out = outbox.dir().join(format!("fit-{}-{}.mp4", std::process::id(), publish::now_unix()));
+        let report = capture::fit::fit_to_size(&args.clip, &out, limit).map_err(|e| {
+            let _ = std::fs::remove_file(&out);
+            UserError::new(exit::DESTINATION, format!("{e}"))
+        })?;
+        eprintln!(
+            "Re-encoded to {} ({}x{}, {} kbit/s video, {} kbit/s audio; was {}): smaller picture and bitrate, text kept legible.",
+            mib(report.bytes),
+            report.width,
+            report.height,
+            report.video_kbps,
+            report.audio_kbps,
+            mib(meta.len())
+        );
+        clip = out.clone();
+        fitted = Some((out, report));
+    }
+
+    let job = outbox
+        .enqueue(NewPost {
+            to,
+            clip: clip.clone(),
+            title,
+            summary,
+            author: config::author(&file),
+            duration_secs: publish::mp4::duration_secs(&clip),
+        })
+        .map_err(|e| user_error(&e))?;
+    if let Some((out, _)) = &fitted {
+        outbox.use_clip(&job.id, out.clone()).map_err(|e| user_error(&e))?;
+    }
+
+    let show_bar = !args.json && std::io::stderr().is_terminal();
+    let (progress, drawer) = progress_bar(show_bar);
+    let result = rt.block_on(outbox.run_job(&job.id, &settings, &progress));
+    progress.emit(Event::Done {
+        job_id: job.id.clone(),
+        task_url: String::new(),
+    });
+    drop(progress);
+    if let Some(d) = drawer {
+        let _ = d.join();
+    }
+    let fit_json = fitted.as_ref().map(|(_, r)| serde_json::to_value(r).unwrap_or_default());
+    match result {
+        Ok(done) => {
+            print_result(&done, args.json, fit_json);
+            Ok(())
+        }
+        Err(e) => {
+            let current = outbox.get(&job.id).unwrap_or(job);
+            if args.json {
+                print_result(&current, true, fit_json);
+            }
+            if e.is_retryable() {
+                Err(UserError::new(
+                    exit::QUEUED,
+                    format!("{e}. The post is queued as job {}: see `clipnote outbox list`", current.id),
+                )
+                .into())
+            } else {
+                Err(user_error(&e).into())
+            }
+        }
+    }
+}
+
+fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
+    if json {
+        let v = serde_json::json!({
+            "job_id": job.id, "status": job.status.to_string(), "task_url": job.task_url,
+            "error": job.last_error, "fit": fit,
+        });
+        println!("{v}");
+    } else if job.status == publish::JobStatus::Done {
+        println!("{}", job.task_url.clone().unwrap_or_default());
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}

@@ -1,0 +1,168 @@
+//! The configuration file: TOML in the platform config dir (`~/.config/clipnote/config.toml`
+//! on Linux; `CLIPNOTE_CONFIG_DIR` overrides the folder). Two layers, as read and as resolved:
+//! [`File`] is what the file says; [`publish_settings`] merges it with the environment.
+//!
+//! ```toml
+//! author = "Ada"
+//! [notion]
+//! version = "2025-09-03"
+//! [clickup]
+//! team_id = "9012345678"   # for custom task ids given without their workspace
+//! [outbox]
+//! retry_for_secs = 120     # then the post stays queued for `clipnote outbox run`
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::UserError;
+use crate::exit;
+
+/// The file as written. Unknown keys are refused, so a typo is reported, not ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// The name under each posted clip (default: the login name).
+    pub author: Option<String>,
+    #[serde(default)]
+    pub notion: Notion,
+    #[serde(default)]
+    pub clickup: ClickUp,
+    #[serde(default)]
+    pub outbox: OutboxConf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConf {
+    /// How long one post keeps retrying before it is left queued for `clipnote outbox run`.
+    pub retry_for_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notion {
+    pub version: Option<String>,
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClickUp {
+    pub team_id: Option<String>,
+    pub base_url: Option<String>,
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "clipnote")
+}
+
+/// The config folder: `CLIPNOTE_CONFIG_DIR`, else the platform's.
+pub fn dir() -> Result<PathBuf, UserError> {
+    match std::env::var_os("CLIPNOTE_CONFIG_DIR") {
+        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
+        _ => project_dirs().map(|p| p.config_dir().to_owned()).ok_or_else(|| {
+            UserError::new(exit::IO, "cannot find a home folder for the configuration; set HOME or CLIPNOTE_CONFIG_DIR")
+        }),
+    }
+}
+
+/// The outbox folder: `CLIPNOTE_OUTBOX_DIR`, else `outbox` in the platform's state (or data) dir.
+pub fn outbox_dir() -> Result<PathBuf, UserError> {
+    match std::env::var_os("CLIPNOTE_OUTBOX_DIR") {
+        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
+        _ => project_dirs()
+            .map(|p| p.state_dir().unwrap_or_else(|| p.data_local_dir()).join("outbox"))
+            .ok_or_else(|| UserError::new(exit::IO, "cannot find a home folder for the outbox; set HOME or CLIPNOTE_OUTBOX_DIR")),
+    }
+}
+
+/// Reads `config.toml` from [`dir`]; a missing file is an empty configuration.
+pub fn load() -> Result<File, UserError> {
+    let path = dir()?.join("config.toml");
+    load_from(&path)
+}
+
+/// Reads a config file; a malformed one is an error that names the line and the fix.
+pub fn load_from(path: &Path) -> Result<File, UserError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(File::default()),
+        Err(e) => {
+            return Err(UserError::new(exit::IO, format!("cannot read the config file {}: {e}", path.display())));
+        }
+    };
+    toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        UserError::new(
+            exit::CONFIG,
+            format!(
+                "the config file is malformed at line {line}: {}. Fix that line or remove the file: {}",
+                e.message().trim(),
+                path.display()
+            ),
+        )
+    })
+}
+
+/// The resolved settings for posting: the file, then the environment on top.
+pub fn publish_settings(file: &File) -> Result<publish::Settings, UserError> {
+    let mut s = publish::Settings::new(dir()?, crate::library::dir()?);
+    let env_set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if let (Some(url), false) = (&file.notion.base_url, env_set("CLIPNOTE_NOTION_BASE_URL")) {
+        s.notion_base_url = url.clone();
+    }
+    if let (Some(url), false) = (&file.clickup.base_url, env_set("CLIPNOTE_CLICKUP_BASE_URL")) {
+        s.clickup_base_url = url.clone();
+    }
+    if let Some(v) = &file.notion.version {
+        s.notion_version = v.clone();
+    }
+    s.clickup_team_id = file.clickup.team_id.clone();
+    if let Some(secs) = file.outbox.retry_for_secs {
+        s.retry.max_total = std::time::Duration::from_secs(secs);
+        s.retry.max_server_wait = s.retry.max_server_wait.min(s.retry.max_total);
+    }
+    Ok(s)
+}
+
+/// The author under posted clips: the config, else the login name.
+pub fn author(file: &File) -> String {
+    file.author
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_file_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "author = \"Ada\"\n[clickup]\nteam_id = 9012\nteam_idd = \"x\"\n").unwrap();
+        let err = load_from(&path).unwrap_err();
+        assert_eq!(err.code, exit::CONFIG);
+        assert!(err.message.contains("line 3"), "{}", err.message);
+        std::fs::write(&path, "author = \"Ada\"\n[clickup]\nteam_idd = \"x\"\n").unwrap();
+        let err = load_from(&path).unwrap_err();
+        assert!(err.message.contains("line 3") && err.message.contains("team_idd"), "{}", err.message);
+        std::fs::write(&path, "author = \"Ada\"\n\n[notion\n").unwrap();
+        assert!(load_from(&path).unwrap_err().message.contains("line 3"));
+    }
+
+    #[test]
+    fn a_good_file_reads_and_a_missing_one_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert!(load_from(&path).unwrap().author.is_none());
+        std::fs::write(&path, "author = \"Ada\"\n[notion]\nversion = \"2026-03-11\"\n").unwrap();
+        let f = load_from(&path).unwrap();
+        assert_eq!(f.author.as_deref(), Some("Ada"));
+        assert_eq!(f.notion.version.as_deref(), Some("2026-03-11"));
+    }
+}
