@@ -22,7 +22,10 @@ const TASK: &str = "86b0x2k7q";
 struct Timing {
     total: Duration,
     clip_visible: Duration,
-    upload: Duration,
+    /// First to last byte of the clip handed to the connection.
+    bytes: Duration,
+    /// The whole upload step: limit check, upload requests, the server taking the bytes.
+    upload_step: Duration,
     requests: usize,
 }
 
@@ -47,6 +50,7 @@ async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::p
     let started = Instant::now();
     let collector = tokio::spawn(async move {
         let (mut first_byte, mut last_byte, mut summary_at) = (None, None, None);
+        let (mut upload_at, mut attach_at) = (None, None);
         while let Some(ev) = rx.recv().await {
             let now = started.elapsed();
             match ev {
@@ -56,12 +60,14 @@ async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::p
                         last_byte = Some(now);
                     }
                 }
+                Event::Step { step: Step::Upload, .. } => upload_at = Some(now),
+                Event::Step { step: Step::Attach, .. } => attach_at = Some(now),
                 Event::Step { step: Step::Summary, .. } => summary_at = Some(now),
                 Event::Done { .. } => break,
                 _ => {}
             }
         }
-        (first_byte, last_byte, summary_at)
+        (first_byte, last_byte, summary_at, upload_at, attach_at)
     });
     let job = outbox
         .enqueue(NewPost {
@@ -76,12 +82,13 @@ async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::p
     outbox.run_job(&job.id, settings, &progress).await.expect("the post succeeds");
     let total = started.elapsed();
     drop(progress);
-    let (first, last, summary_at) = collector.await.expect("collector");
+    let (first, last, summary_at, upload_at, attach_at) = collector.await.expect("collector");
     Timing {
         total,
         // The clip shows on the task once the attach step is done, i.e. when the summary starts.
         clip_visible: summary_at.unwrap_or(total),
-        upload: last.zip(first).map(|(l, f)| l.saturating_sub(f)).unwrap_or_default(),
+        bytes: last.zip(first).map(|(l, f)| l.saturating_sub(f)).unwrap_or_default(),
+        upload_step: attach_at.zip(upload_at).map(|(a, u)| a.saturating_sub(u)).unwrap_or_default(),
         requests: 0,
     }
 }
@@ -93,15 +100,18 @@ fn print(name: &str, runs: &[Timing], clip_bytes: u64) {
         v[v.len() / 2]
     };
     let total = med(&|t| t.total);
-    let upload = med(&|t| t.upload);
+    let upload = med(&|t| t.upload_step);
+    let bytes = med(&|t| t.bytes);
     let visible = med(&|t| t.clip_visible);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "{name:<8} clip {:>6.2} MiB | start→clip on task {:>7.1} ms | total {:>7.1} ms | upload {:>7.1} ms | API+other {:>6.1} ms | requests {}",
+        "{name:<8} {:>5.2} MiB | start→clip on task {:>6.1} ms | total {:>6.1} ms | upload step {:>6.1} ms (bytes on the wire {:>5.1} ms) | beyond the upload {:>6.1} ms | requests {}",
         clip_bytes as f64 / 1048576.0,
-        visible.as_secs_f64() * 1000.0,
-        total.as_secs_f64() * 1000.0,
-        upload.as_secs_f64() * 1000.0,
-        total.saturating_sub(upload).as_secs_f64() * 1000.0,
+        ms(visible),
+        ms(total),
+        ms(upload),
+        ms(bytes),
+        ms(total.saturating_sub(upload)),
         runs[0].requests,
     );
 }
