@@ -615,3 +615,56 @@ fn comments_page(st: &ClickUpState, task_id: &str, query: &HashMap<String, Strin
         .collect::<Vec<_>>();
     server::json(StatusCode::OK, &json!({ "comments": older }), &[])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The comment body the fake accepts follows ClickUp's OpenAPI document: every property it
+    /// declares is accepted, and a misspelt one is refused.
+    #[test]
+    fn comment_body_matches_the_openapi_document() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/api/openapi/clickup-api-v2-reference.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("the OpenAPI document {}: {e}", path.display()));
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let op = &doc["paths"]["/v2/task/{task_id}/comment"]["post"];
+        let mut schema = &op["requestBody"]["content"]["application/json"]["schema"];
+        if let Some(r) = schema["$ref"].as_str() {
+            schema = &doc["components"]["schemas"][r.rsplit('/').next().unwrap()];
+        }
+        let props = schema["properties"]
+            .as_object()
+            .expect("declared properties");
+        assert!(props.contains_key("comment_text") && props.contains_key("notify_all"));
+        let mut body = serde_json::Map::new();
+        for (name, p) in props {
+            let sample = match p["type"].as_str() {
+                Some("boolean") => json!(false),
+                Some("integer") | Some("number") => json!(1),
+                _ => json!("x"),
+            };
+            body.insert(name.clone(), sample);
+        }
+        let body = Value::Object(body);
+        assert!(
+            serde_json::from_value::<CreateComment>(body.clone()).is_ok(),
+            "{body}"
+        );
+        let mut typo = body;
+        typo["comment_txt"] = json!("x");
+        assert!(serde_json::from_value::<CreateComment>(typo).is_err());
+
+        let attach = &doc["paths"]["/v2/task/{task_id}/attachment"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]["schema"];
+        let attach = match attach["$ref"].as_str() {
+            Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+            None => attach,
+        };
+        assert!(
+            attach["properties"].get("attachment").is_some(),
+            "the file field is `attachment`"
+        );
+    }
+}

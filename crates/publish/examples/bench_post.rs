@@ -32,20 +32,56 @@ struct Timing {
 fn make_clip(dir: &std::path::Path) -> PathBuf {
     let path = dir.join("bench-1min.mp4");
     let status = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", "60", "-c:v", "libx264", "-preset", "veryfast", "-crf", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart"])
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+        ])
+        .args([
+            "-t",
+            "60",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-movflags",
+            "+faststart",
+        ])
         .arg(&path)
         .status();
     if status.is_ok_and(|s| s.success()) {
         return path;
     }
     eprintln!("ffmpeg not available: using 4 MiB of stand-in bytes");
-    let bytes: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let bytes: Vec<u8> = (0..4 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     std::fs::write(&path, bytes).expect("write the stand-in clip");
     path
 }
 
-async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::path::Path) -> Timing {
+async fn post_once(
+    settings: &Settings,
+    outbox: &Outbox,
+    to: &str,
+    clip: &std::path::Path,
+) -> Timing {
     let (progress, mut rx) = Progress::channel(65_536);
     let started = Instant::now();
     let collector = tokio::spawn(async move {
@@ -60,9 +96,16 @@ async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::p
                         last_byte = Some(now);
                     }
                 }
-                Event::Step { step: Step::Upload, .. } => upload_at = Some(now),
-                Event::Step { step: Step::Attach, .. } => attach_at = Some(now),
-                Event::Step { step: Step::Summary, .. } => summary_at = Some(now),
+                Event::Step {
+                    step: Step::Upload, ..
+                } => upload_at = Some(now),
+                Event::Step {
+                    step: Step::Attach, ..
+                } => attach_at = Some(now),
+                Event::Step {
+                    step: Step::Summary,
+                    ..
+                } => summary_at = Some(now),
                 Event::Done { .. } => break,
                 _ => {}
             }
@@ -79,7 +122,10 @@ async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::p
             duration_secs: publish::mp4::duration_secs(clip),
         })
         .expect("enqueue");
-    outbox.run_job(&job.id, settings, &progress).await.expect("the post succeeds");
+    outbox
+        .run_job(&job.id, settings, &progress)
+        .await
+        .expect("the post succeeds");
     let total = started.elapsed();
     drop(progress);
     let (first, last, summary_at, upload_at, attach_at) = collector.await.expect("collector");
@@ -87,8 +133,14 @@ async fn post_once(settings: &Settings, outbox: &Outbox, to: &str, clip: &std::p
         total,
         // The clip shows on the task once the attach step is done, i.e. when the summary starts.
         clip_visible: summary_at.unwrap_or(total),
-        bytes: last.zip(first).map(|(l, f)| l.saturating_sub(f)).unwrap_or_default(),
-        upload_step: attach_at.zip(upload_at).map(|(a, u)| a.saturating_sub(u)).unwrap_or_default(),
+        bytes: last
+            .zip(first)
+            .map(|(l, f)| l.saturating_sub(f))
+            .unwrap_or_default(),
+        upload_step: attach_at
+            .zip(upload_at)
+            .map(|(a, u)| a.saturating_sub(u))
+            .unwrap_or_default(),
         requests: 0,
     }
 }
@@ -119,10 +171,20 @@ fn print(name: &str, runs: &[Timing], clip_bytes: u64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let runs: usize = arg("--runs").and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let runs: usize = arg("--runs")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let dir = tempfile::tempdir().expect("a temp dir");
-    let clip = arg("--clip").map(PathBuf::from).unwrap_or_else(|| make_clip(dir.path()));
+    let clip = arg("--clip")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| make_clip(dir.path()));
     let clip_bytes = std::fs::metadata(&clip).expect("the clip").len();
     println!(
         "bench post: {} ({} bytes, {:.1} s), {runs} runs each, median shown; loopback fakes, debug build",

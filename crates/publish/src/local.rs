@@ -47,6 +47,21 @@ impl Folder {
         }
     }
 
+    /// Where the clip lives in the folder: where it already is when it was recorded there (no
+    /// second copy), otherwise under the post's unique file name.
+    fn clip_path(&self, post: &Post) -> PathBuf {
+        let inside = post
+            .clip
+            .parent()
+            .zip(std::fs::canonicalize(&self.root).ok())
+            .is_some_and(|(parent, root)| std::fs::canonicalize(parent).is_ok_and(|p| p == root));
+        if inside {
+            post.clip.clone()
+        } else {
+            self.root.join(&post.file_name)
+        }
+    }
+
     fn ensure_root(&self) -> Result<()> {
         std::fs::create_dir_all(&self.root).map_err(|e| {
             Error::io(
@@ -89,7 +104,7 @@ impl Destination for Folder {
     ) -> BoxFuture<'a, Result<StepDone>> {
         Box::pin(async move {
             self.ensure_root()?;
-            let dest = self.root.join(&post.file_name);
+            let dest = self.clip_path(post);
             let total = std::fs::metadata(&post.clip)
                 .map_err(|e| Error::io("read", &post.clip, e))?
                 .len();
@@ -101,8 +116,8 @@ impl Destination for Folder {
                     .await
                     .map_err(|e| Error::io("copy the clip into", &self.root, e))?;
                 std::fs::rename(&tmp, &dest).map_err(|e| Error::io("write", &dest, e))?;
-                progress.add_bytes(total, total);
             }
+            progress.add_bytes(total, total);
             Ok(StepDone::new(dest.display().to_string(), None))
         })
     }
@@ -114,7 +129,7 @@ impl Destination for Folder {
         prior: Option<&'a StepDone>,
     ) -> BoxFuture<'a, Result<Option<StepDone>>> {
         Box::pin(async move {
-            let dest = self.root.join(&post.file_name);
+            let dest = self.clip_path(post);
             Ok(match step {
                 Step::Upload => {
                     let total = std::fs::metadata(&post.clip).map(|m| m.len()).ok();
@@ -148,7 +163,10 @@ impl Destination for Folder {
         Box::pin(async move {
             let clip = PathBuf::from(&attached.remote_id);
             let sidecar = Sidecar {
-                clip: post.file_name.clone(),
+                clip: clip.file_name().map_or_else(
+                    || post.file_name.clone(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
                 title: post.title.clone(),
                 summary: post.summary.clone(),
                 author: post.author.clone(),

@@ -185,3 +185,24 @@ fn count_folder(dir: &std::path::Path) -> (usize, usize) {
         names.iter().filter(|n| n.ends_with(".json")).count(),
     )
 }
+
+#[tokio::test]
+async fn a_clip_recorded_into_the_library_gets_a_sidecar_not_a_second_copy() {
+    let world = World::new();
+    let lib = world.settings.library_dir.clone();
+    std::fs::create_dir_all(&lib).unwrap();
+    let clip = lib.join("clip-2026-11-25_14-03-09.mp4");
+    std::fs::write(&clip, crate::clip_bytes(5000, 7)).unwrap();
+    let job = world.enqueue("library", &clip, "Recorded here");
+    world
+        .outbox()
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap();
+    assert_eq!(count_folder(&lib), (1, 1));
+    assert!(lib.join("clip-2026-11-25_14-03-09.json").is_file());
+    let dest = world.settings.open(&TaskRef::Library).unwrap();
+    let clips = dest.clips().await.unwrap();
+    assert_eq!(clips[0].title.as_deref(), Some("Recorded here"));
+    assert_eq!(clips[0].url, clip.display().to_string());
+}

@@ -323,3 +323,43 @@ async fn a_long_outage_leaves_the_job_queued_then_it_completes() {
     let t = fake_ok.state().task(crate::TASK);
     assert_eq!((t.attachments.len(), t.comments.len()), (1, 1));
 }
+
+#[tokio::test]
+async fn notion_looks_through_every_page_of_a_long_page_before_repeating() {
+    let fake = NotionFake::start(crate::NOTION_TOKEN, crate::PAGE);
+    {
+        let mut st = fake.state();
+        let page = st.pages.get_mut(&fakes::notion::norm(crate::PAGE)).unwrap();
+        for i in 0..230 {
+            page.blocks.push(fakes::notion::Block {
+                id: format!("old-{i:04}"),
+                kind: "paragraph".into(),
+                text: format!("older note {i}"),
+                body: serde_json::json!({ "rich_text": [] }),
+                video_upload: None,
+            });
+        }
+    }
+    fake.inject("append_video", Fault::UnavailableAfterEffect, 1);
+    fake.inject("append_text", Fault::UnavailableAfterEffect, 1);
+    let world = World::with_notion(&fake);
+    let clip = world.clip("clip.mp4", 20_000);
+    let job = world.enqueue(&notion_ref(), &clip, "Long page");
+    world
+        .outbox()
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap();
+    assert_eq!(notion_counts(&fake), (1, 1, 1));
+    let children_reads: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.route == "children")
+        .collect();
+    assert!(
+        children_reads.len() >= 6,
+        "3 pages of 100, read twice: {}",
+        children_reads.len()
+    );
+    assert_bytes_round_trip(&world, &notion_ref(), &clip).await;
+}
