@@ -73,8 +73,17 @@ pub fn outbox_dir() -> Result<PathBuf, UserError> {
     match std::env::var_os("CLIPNOTE_OUTBOX_DIR") {
         Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
         _ => project_dirs()
-            .map(|p| p.state_dir().unwrap_or_else(|| p.data_local_dir()).join("outbox"))
-            .ok_or_else(|| UserError::new(exit::IO, "cannot find a home folder for the outbox; set HOME or CLIPNOTE_OUTBOX_DIR")),
+            .map(|p| {
+                p.state_dir()
+                    .unwrap_or_else(|| p.data_local_dir())
+                    .join("outbox")
+            })
+            .ok_or_else(|| {
+                UserError::new(
+                    exit::IO,
+                    "cannot find a home folder for the outbox; set HOME or CLIPNOTE_OUTBOX_DIR",
+                )
+            }),
     }
 }
 
@@ -90,7 +99,10 @@ pub fn load_from(path: &Path) -> Result<File, UserError> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(File::default()),
         Err(e) => {
-            return Err(UserError::new(exit::IO, format!("cannot read the config file {}: {e}", path.display())));
+            return Err(UserError::new(
+                exit::IO,
+                format!("cannot read the config file {}: {e}", path.display()),
+            ));
         }
     };
     toml::from_str(&text).map_err(|e| {
@@ -144,13 +156,21 @@ mod tests {
     fn a_malformed_file_names_its_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "author = \"Ada\"\n[clickup]\nteam_id = 9012\nteam_idd = \"x\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "author = \"Ada\"\n[clickup]\nteam_id = 9012\nteam_idd = \"x\"\n",
+        )
+        .unwrap();
         let err = load_from(&path).unwrap_err();
         assert_eq!(err.code, exit::CONFIG);
         assert!(err.message.contains("line 3"), "{}", err.message);
         std::fs::write(&path, "author = \"Ada\"\n[clickup]\nteam_idd = \"x\"\n").unwrap();
         let err = load_from(&path).unwrap_err();
-        assert!(err.message.contains("line 3") && err.message.contains("team_idd"), "{}", err.message);
+        assert!(
+            err.message.contains("line 3") && err.message.contains("team_idd"),
+            "{}",
+            err.message
+        );
         std::fs::write(&path, "author = \"Ada\"\n\n[notion\n").unwrap();
         assert!(load_from(&path).unwrap_err().message.contains("line 3"));
     }
@@ -160,7 +180,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         assert!(load_from(&path).unwrap().author.is_none());
-        std::fs::write(&path, "author = \"Ada\"\n[notion]\nversion = \"2026-03-11\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "author = \"Ada\"\n[notion]\nversion = \"2026-03-11\"\n",
+        )
+        .unwrap();
         let f = load_from(&path).unwrap();
         assert_eq!(f.author.as_deref(), Some("Ada"));
         assert_eq!(f.notion.version.as_deref(), Some("2026-03-11"));

@@ -31,22 +31,33 @@ pub fn run(args: LoginArgs) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     let token = if stdin.is_terminal() {
         let hint = match service {
-            Service::Notion => "an internal integration secret (ntn_…) from notion.so/profile/integrations",
+            Service::Notion => {
+                "an internal integration secret (ntn_…) from notion.so/profile/integrations"
+            }
             _ => "a personal token (pk_…) from ClickUp Settings → Apps",
         };
         eprint!("Paste {hint} (input hidden): ");
         let _ = std::io::stderr().flush();
         let echo = EchoOff::new();
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).map_err(|e| UserError::new(exit::IO, format!("cannot read the token: {e}")))?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| UserError::new(exit::IO, format!("cannot read the token: {e}")))?;
         drop(echo);
         eprintln!();
         line
     } else {
-        std::io::read_to_string(stdin).map_err(|e| UserError::new(exit::IO, format!("cannot read the token from standard input: {e}")))?
+        std::io::read_to_string(stdin).map_err(|e| {
+            UserError::new(
+                exit::IO,
+                format!("cannot read the token from standard input: {e}"),
+            )
+        })?
     };
     let token = Token::new(token);
-    let source = publish::secrets::store(service, &token, &config::dir()?).map_err(|e| user_error(&e))?;
+    let source =
+        publish::secrets::store(service, &token, &config::dir()?).map_err(|e| user_error(&e))?;
     match &source {
         TokenSource::File(_) => eprintln!(
             "No keyring service (Secret Service) was found on this machine, so the {service} token is stored in {source}."
@@ -54,7 +65,10 @@ pub fn run(args: LoginArgs) -> anyhow::Result<()> {
         _ => eprintln!("Stored the {service} token in {source}."),
     }
     if std::env::var_os(publish::secrets::env_var(service)).is_some() {
-        eprintln!("Note: {} is set and overrides the stored token.", publish::secrets::env_var(service));
+        eprintln!(
+            "Note: {} is set and overrides the stored token.",
+            publish::secrets::env_var(service)
+        );
     }
     Ok(())
 }

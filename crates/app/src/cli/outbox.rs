@@ -41,10 +41,20 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
             } else if jobs.is_empty() {
                 println!("The outbox is empty.");
             } else {
-                println!("{:<16} {:<9} {:<8} {:<28} TITLE", "ID", "STATUS", "NEXT", "TO");
+                println!(
+                    "{:<16} {:<9} {:<8} {:<28} TITLE",
+                    "ID", "STATUS", "NEXT", "TO"
+                );
                 for j in &jobs {
                     let next = j.next_step().map_or("-".to_string(), |s| s.to_string());
-                    println!("{:<16} {:<9} {:<8} {:<28} {}", j.id, j.status.to_string(), next, j.to.to_string(), j.post.title);
+                    println!(
+                        "{:<16} {:<9} {:<8} {:<28} {}",
+                        j.id,
+                        j.status.to_string(),
+                        next,
+                        j.to.to_string(),
+                        j.post.title
+                    );
                     if let (Some(e), true) = (&j.last_error, j.status != JobStatus::Done) {
                         println!("{:<16} └ {e}", "");
                     }
@@ -57,7 +67,9 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
             let settings = config::publish_settings(&file)?;
             let rt = runtime()?;
             let (progress, drawer) = progress_bar(!args.json && std::io::stderr().is_terminal());
-            let results = rt.block_on(outbox.run_all(&settings, &progress)).map_err(|e| user_error(&e))?;
+            let results = rt
+                .block_on(outbox.run_all(&settings, &progress))
+                .map_err(|e| user_error(&e))?;
             drop(progress);
             if let Some(d) = drawer {
                 let _ = d.join();
@@ -91,7 +103,14 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
                 println!("No queued jobs.");
             }
             match worst {
-                Some(e) => Err(UserError::new(e.code, format!("not every job was posted; see `clipnote outbox list` ({})", e.message)).into()),
+                Some(e) => Err(UserError::new(
+                    e.code,
+                    format!(
+                        "not every job was posted; see `clipnote outbox list` ({})",
+                        e.message
+                    ),
+                )
+                .into()),
                 None => Ok(()),
             }
         }

@@ -51,7 +51,12 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, UserError> {
         .thread_name("clipnote-net")
         .enable_all()
         .build()
-        .map_err(|e| UserError::new(exit::FAILURE, format!("cannot start the network runtime: {e}")))
+        .map_err(|e| {
+            UserError::new(
+                exit::FAILURE,
+                format!("cannot start the network runtime: {e}"),
+            )
+        })
 }
 
 /// Draws a progress bar on a terminal from the outbox's events.
@@ -65,9 +70,11 @@ pub(crate) fn progress_bar(show: bool) -> (Progress, Option<std::thread::JoinHan
         .spawn(move || {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
             );
             while let Some(ev) = rx.blocking_recv() {
                 match ev {
@@ -76,7 +83,9 @@ pub(crate) fn progress_bar(show: bool) -> (Progress, Option<std::thread::JoinHan
                         bar.set_length(total);
                         bar.set_position(sent);
                     }
-                    Event::AlreadyDone { step, .. } => bar.println(format!("{step}: already on the task, not repeated")),
+                    Event::AlreadyDone { step, .. } => {
+                        bar.println(format!("{step}: already on the task, not repeated"))
+                    }
                     Event::Done { .. } => break,
                 }
             }
@@ -91,19 +100,38 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
     let settings = config::publish_settings(&file)?;
     let to = TaskRef::parse(&args.to).map_err(|e| user_error(&e))?;
     let meta = std::fs::metadata(&args.clip).map_err(|e| {
-        UserError::new(exit::IO, format!("cannot read the clip {}: {e}. Check the path", args.clip.display()))
+        UserError::new(
+            exit::IO,
+            format!(
+                "cannot read the clip {}: {e}. Check the path",
+                args.clip.display()
+            ),
+        )
     })?;
     let summary = match (&args.summary, &args.summary_file) {
         (Some(s), _) => s.clone(),
         (None, Some(p)) if p.as_os_str() == "-" => std::io::read_to_string(std::io::stdin())
-            .map_err(|e| UserError::new(exit::IO, format!("cannot read the summary from standard input: {e}")))?,
+            .map_err(|e| {
+                UserError::new(
+                    exit::IO,
+                    format!("cannot read the summary from standard input: {e}"),
+                )
+            })?,
         (None, Some(p)) => std::fs::read_to_string(p).map_err(|e| {
-            UserError::new(exit::IO, format!("cannot read the summary file {}: {e}. Check the path", p.display()))
+            UserError::new(
+                exit::IO,
+                format!(
+                    "cannot read the summary file {}: {e}. Check the path",
+                    p.display()
+                ),
+            )
         })?,
         (None, None) => String::new(),
     };
     let title = args.title.clone().unwrap_or_else(|| {
-        args.clip.file_stem().map_or_else(|| "Clip".into(), |s| s.to_string_lossy().into_owned())
+        args.clip
+            .file_stem()
+            .map_or_else(|| "Clip".into(), |s| s.to_string_lossy().into_owned())
     });
     let outbox = Outbox::open(config::outbox_dir()?).map_err(|e| user_error(&e))?;
     let rt = runtime()?;
@@ -125,7 +153,11 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
             dest.service(),
             mib(limit)
         );
-        let out = outbox.dir().join(format!("fit-{}-{}.mp4", std::process::id(), publish::now_unix()));
+        let out = outbox.dir().join(format!(
+            "fit-{}-{}.mp4",
+            std::process::id(),
+            publish::now_unix()
+        ));
         let report = capture::fit::fit_to_size(&args.clip, &out, limit).map_err(|e| {
             let _ = std::fs::remove_file(&out);
             UserError::new(exit::DESTINATION, format!("{e}"))
@@ -154,7 +186,9 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
         })
         .map_err(|e| user_error(&e))?;
     if let Some((out, _)) = &fitted {
-        outbox.use_clip(&job.id, out.clone()).map_err(|e| user_error(&e))?;
+        outbox
+            .use_clip(&job.id, out.clone())
+            .map_err(|e| user_error(&e))?;
     }
 
     let show_bar = !args.json && std::io::stderr().is_terminal();
@@ -168,7 +202,9 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
     if let Some(d) = drawer {
         let _ = d.join();
     }
-    let fit_json = fitted.as_ref().map(|(_, r)| serde_json::to_value(r).unwrap_or_default());
+    let fit_json = fitted
+        .as_ref()
+        .map(|(_, r)| serde_json::to_value(r).unwrap_or_default());
     match result {
         Ok(done) => {
             print_result(&done, args.json, fit_json);
@@ -182,7 +218,10 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
             if e.is_retryable() {
                 Err(UserError::new(
                     exit::QUEUED,
-                    format!("{e}. The post is queued as job {}: see `clipnote outbox list`", current.id),
+                    format!(
+                        "{e}. The post is queued as job {}: see `clipnote outbox list`",
+                        current.id
+                    ),
                 )
                 .into())
             } else {

@@ -50,7 +50,9 @@ impl Home {
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_clipnote"));
-        c.args(args).env_remove("CLIPNOTE_NOTION_BASE_URL").env_remove("CLIPNOTE_CLICKUP_BASE_URL");
+        c.args(args)
+            .env_remove("CLIPNOTE_NOTION_BASE_URL")
+            .env_remove("CLIPNOTE_CLICKUP_BASE_URL");
         for (k, v) in &self.env {
             c.env(k, v);
         }
@@ -58,12 +60,17 @@ impl Home {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).stdin(Stdio::null()).output().expect("clipnote runs")
+        self.cmd(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("clipnote runs")
     }
 
     fn clip(&self, len: usize) -> PathBuf {
         let path = self.dir.path().join("standup.mp4");
-        let bytes: Vec<u8> = (0..len as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let bytes: Vec<u8> = (0..len as u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
         std::fs::write(&path, bytes).unwrap();
         path
     }
@@ -110,13 +117,33 @@ fn post_to_notion_prints_the_page_link_and_never_logs_the_token() {
     home.set("CLIPNOTE_NOTION_BASE_URL", &fake.base_url());
     let clip = home.clip(300_000);
     let url = format!("https://www.notion.so/acme/Standup-{PAGE}?pvs=4");
-    let o = home.run(&["post", clip.to_str().unwrap(), "--to", &url, "--title", "Standup", "--summary", "- **done**: login fix"]);
+    let o = home.run(&[
+        "post",
+        clip.to_str().unwrap(),
+        "--to",
+        &url,
+        "--title",
+        "Standup",
+        "--summary",
+        "- **done**: login fix",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(text(&o.stdout).trim(), format!("https://www.notion.so/{PAGE}"));
+    assert_eq!(
+        text(&o.stdout).trim(),
+        format!("https://www.notion.so/{PAGE}")
+    );
     let blocks = fake.state().blocks(PAGE);
     assert_eq!(blocks.iter().filter(|b| b.kind == "video").count(), 1);
-    assert!(blocks.iter().any(|b| b.kind == "bulleted_list_item" && b.text == "done: login fix"));
-    assert!(contains(&o.stderr, "retrying"), "trace logging was on: {}", text(&o.stderr));
+    assert!(
+        blocks
+            .iter()
+            .any(|b| b.kind == "bulleted_list_item" && b.text == "done: login fix")
+    );
+    assert!(
+        contains(&o.stderr, "retrying"),
+        "trace logging was on: {}",
+        text(&o.stderr)
+    );
     home.assert_no_token(&[&o.stdout, &o.stderr]);
 }
 
@@ -128,7 +155,15 @@ fn post_json_to_clickup_and_list_the_outbox() {
     let clip = home.clip(100_000);
     let summary = home.dir.path().join("summary.md");
     std::fs::write(&summary, "Context: *flaky* test\n\n1. rerun\n[ ] fix").unwrap();
-    let o = home.run(&["post", clip.to_str().unwrap(), "--to", TASK, "--summary-file", summary.to_str().unwrap(), "--json"]);
+    let o = home.run(&[
+        "post",
+        clip.to_str().unwrap(),
+        "--to",
+        TASK,
+        "--summary-file",
+        summary.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["status"], "done");
@@ -152,13 +187,22 @@ fn killed_between_steps_then_outbox_run_posts_exactly_once() {
         home.set("CLIPNOTE_CLICKUP_BASE_URL", &fake.base_url());
         let clip = home.clip(200_000);
         let mut child = home
-            .cmd(&["post", clip.to_str().unwrap(), "--to", TASK, "--title", "Killed"])
+            .cmd(&[
+                "post",
+                clip.to_str().unwrap(),
+                "--to",
+                TASK,
+                "--title",
+                "Killed",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        tokio::runtime::Runtime::new().unwrap().block_on(fake.hung());
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(fake.hung());
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
@@ -169,7 +213,11 @@ fn killed_between_steps_then_outbox_run_posts_exactly_once() {
         let o = home.run(&["outbox", "run"]);
         assert!(o.status.success(), "{route}: {}", text(&o.stderr));
         let t = fake.state().task(TASK);
-        assert_eq!((t.attachments.len(), t.comments.len()), (1, 1), "{route}: exactly one clip and one summary");
+        assert_eq!(
+            (t.attachments.len(), t.comments.len()),
+            (1, 1),
+            "{route}: exactly one clip and one summary"
+        );
         home.assert_no_token(&[&o.stdout, &o.stderr]);
     }
 }
@@ -182,7 +230,11 @@ fn offline_posts_stay_queued_then_go_out_with_outbox_run() {
     let clip = home.clip(50_000);
     let o = home.run(&["post", clip.to_str().unwrap(), "--to", TASK]);
     assert_eq!(o.status.code(), Some(7), "QUEUED: {}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("queued as job"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("queued as job"),
+        "{}",
+        text(&o.stderr)
+    );
 
     let fake = ClickUpFake::start(CLICKUP_TOKEN, TEAM, TASK);
     home.set("CLIPNOTE_CLICKUP_BASE_URL", &fake.base_url());
@@ -216,7 +268,11 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
     home.unset("CLIPNOTE_NOTION_TOKEN");
     let o = home.run(&["post", c, "--to", PAGE]);
     assert_eq!(o.status.code(), Some(5));
-    assert!(text(&o.stderr).contains("CLIPNOTE_NOTION_TOKEN"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("CLIPNOTE_NOTION_TOKEN"),
+        "{}",
+        text(&o.stderr)
+    );
 
     home.config("author = \"Ada\"\n[notion]\nversoin = \"2025-09-03\"\n");
     let o = home.run(&["post", c, "--to", PAGE]);
@@ -231,17 +287,34 @@ fn login_from_stdin_stores_a_private_token_that_post_uses() {
     let mut home = Home::new();
     home.unset("CLIPNOTE_CLICKUP_TOKEN");
     home.set("CLIPNOTE_CLICKUP_BASE_URL", &fake.base_url());
-    let mut child = home.cmd(&["login", "clickup"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(format!("{CLICKUP_TOKEN}\n").as_bytes()).unwrap();
+    let mut child = home
+        .cmd(&["login", "clickup"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{CLICKUP_TOKEN}\n").as_bytes())
+        .unwrap();
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("No keyring service"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("No keyring service"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(!contains(&o.stderr, CLICKUP_TOKEN));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let file = home.dir.path().join("config/tokens/clickup");
-        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let clip = home.clip(1000);
     let o = home.run(&["post", clip.to_str().unwrap(), "--to", TASK]);
@@ -257,21 +330,57 @@ fn a_clip_over_the_notion_free_limit_is_re_encoded_to_fit() {
     home.set("CLIPNOTE_NOTION_BASE_URL", &fake.base_url());
     let clip = home.dir.path().join("big.mp4");
     let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30", "-f", "lavfi", "-i", "sine=frequency=440"])
-        .args(["-t", "12", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "6M", "-pix_fmt", "yuv420p", "-c:a", "aac"])
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440",
+        ])
+        .args([
+            "-t",
+            "12",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "6M",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+        ])
         .arg(&clip)
         .status()
         .expect("the ffmpeg CLI is installed");
     assert!(made.success());
     let original = std::fs::metadata(&clip).unwrap().len();
-    assert!(original > fakes::notion::FREE_LIMIT_BYTES, "the test clip must be over 5 MiB");
+    assert!(
+        original > fakes::notion::FREE_LIMIT_BYTES,
+        "the test clip must be over 5 MiB"
+    );
     let o = home.run(&["post", clip.to_str().unwrap(), "--to", PAGE, "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("re-encoding it to fit"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("re-encoding it to fit"),
+        "{}",
+        text(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let fitted = v["fit"]["bytes"].as_u64().unwrap();
     assert!(fitted <= fakes::notion::FREE_LIMIT_BYTES, "{v}");
     let st = fake.state();
-    let upload = st.uploads.values().find(|u| u.attached).expect("an attached upload");
+    let upload = st
+        .uploads
+        .values()
+        .find(|u| u.attached)
+        .expect("an attached upload");
     assert_eq!(upload.bytes.len() as u64, fitted);
 }
