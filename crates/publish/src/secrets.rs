@@ -54,11 +54,7 @@ impl std::fmt::Display for TokenSource {
         match self {
             TokenSource::Env(v) => write!(f, "the environment variable {v}"),
             TokenSource::Keyring => f.write_str("the OS keyring"),
-            TokenSource::File(p) => write!(
-                f,
-                "a file readable only by you (no keyring service was found on this machine): {}",
-                p.display()
-            ),
+            TokenSource::File(p) => write!(f, "a file readable only by you: {}", p.display()),
         }
     }
 }
@@ -129,6 +125,11 @@ pub fn store(service: Service, token: &Token, config_dir: &Path) -> Result<Token
     let path = token_file(config_dir, service);
     let dir = path.parent().unwrap_or(config_dir);
     std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
     write_private(&path, token.expose().as_bytes())
         .map_err(|e| Error::io("write the token file", &path, e))?;
     Ok(TokenSource::File(path))
