@@ -66,6 +66,28 @@ pub struct NotionState {
     pub downloads: Vec<(String, usize)>,
     /// Seconds in a 429's Retry-After.
     pub retry_after_secs: u64,
+    /// The per-connection rate limit: a bucket of `rate_burst` requests refilled at
+    /// `rate_per_sec` (Notion averages 3 requests/s with bursts); over it, 429 `rate_limited`.
+    pub rate_burst: f64,
+    pub rate_per_sec: f64,
+    bucket: Option<(f64, std::time::Instant)>,
+}
+
+impl NotionState {
+    /// Takes one request from the bucket; false when the caller must wait.
+    fn take_request(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let (tokens, at) = self.bucket.unwrap_or((self.rate_burst, now));
+        let tokens = (tokens + now.duration_since(at).as_secs_f64() * self.rate_per_sec)
+            .min(self.rate_burst);
+        if tokens >= 1.0 {
+            self.bucket = Some((tokens - 1.0, now));
+            true
+        } else {
+            self.bucket = Some((tokens, now));
+            false
+        }
+    }
 }
 
 impl NotionState {
@@ -97,6 +119,8 @@ impl NotionFake {
             max_file_bytes: PAID_LIMIT_BYTES,
             insert_capability: true,
             retry_after_secs: 0,
+            rate_burst: 30.0,
+            rate_per_sec: 3.0,
             ..NotionState::default()
         };
         state.pages.insert(
@@ -316,6 +340,16 @@ impl Inner {
                 "unauthorized",
                 "API token is invalid.",
             );
+        }
+        if !st.take_request() {
+            let mut r = err(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "You have been rate limited. Please try again in a few minutes.",
+            );
+            r.headers_mut()
+                .insert("retry-after", "1".parse().expect("header"));
+            return r;
         }
         let Some(version) = headers.get("notion-version").and_then(|v| v.to_str().ok()) else {
             return err(

@@ -363,3 +363,72 @@ async fn notion_looks_through_every_page_of_a_long_page_before_repeating() {
     );
     assert_bytes_round_trip(&world, &notion_ref(), &clip).await;
 }
+
+#[tokio::test]
+async fn notion_rate_limit_is_waited_out_not_failed() {
+    let fake = NotionFake::start(crate::NOTION_TOKEN, crate::PAGE);
+    {
+        let mut st = fake.state();
+        st.rate_burst = 3.0;
+        st.rate_per_sec = 3.0;
+    }
+    let world = World::with_notion(&fake);
+    let clip = world.clip("clip.mp4", 10_000);
+    let job = world.enqueue(&notion_ref(), &clip, "Busy workspace");
+    world
+        .outbox()
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap();
+    assert!(
+        fake.requests().iter().any(|r| r.status == 429),
+        "the bucket ran dry"
+    );
+    assert_eq!(notion_counts(&fake), (1, 1, 1));
+}
+
+#[tokio::test]
+async fn clickup_summary_is_found_past_the_first_page_of_comments() {
+    let fake = ClickUpFake::start(crate::CLICKUP_TOKEN, crate::TEAM, crate::TASK);
+    let world = World::with_clickup(&fake);
+    let clip = world.clip("clip.mp4", 10_000);
+    let job = world.enqueue(&clickup_ref(), &clip, "Paged");
+    world
+        .outbox()
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap();
+    // Teammates reply 40 times after the post: the summary is now on the second page.
+    {
+        let mut st = fake.state();
+        let task = st.tasks.get_mut(crate::TASK).unwrap();
+        let base = task.comments[0].date_ms;
+        for i in 0..40u64 {
+            task.comments.push(fakes::clickup::Comment {
+                id: 1_000 + i,
+                ops: vec![serde_json::json!({ "text": format!("reply {i}") })],
+                text: format!("reply {i}"),
+                date_ms: base + 1 + i as i64,
+            });
+        }
+    }
+    let dest = world
+        .settings
+        .open(&TaskRef::parse(crate::TASK).unwrap())
+        .unwrap();
+    let clips = dest.clips().await.unwrap();
+    assert_eq!(clips[0].title.as_deref(), Some("Paged"));
+    assert!(
+        clips[0]
+            .summary
+            .as_deref()
+            .unwrap_or_default()
+            .contains("token refresh raced logout")
+    );
+    let paged = fake
+        .requests()
+        .iter()
+        .filter(|r| r.route == "get_comments")
+        .count();
+    assert!(paged >= 2, "read more than one page of comments");
+}
