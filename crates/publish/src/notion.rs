@@ -324,6 +324,26 @@ impl Notion {
             .map(|id| StepDone::new(id, None)))
     }
 
+    /// The page's last blocks, when they are exactly `chunk` (same types and texts, in order).
+    async fn find_tail(&self, chunk: &[Value]) -> Result<Option<StepDone>, Failure> {
+        let blocks = self.children().await?;
+        if blocks.len() < chunk.len() {
+            return Ok(None);
+        }
+        let tail = &blocks[blocks.len() - chunk.len()..];
+        let same = tail.iter().zip(chunk).all(|(have, want)| {
+            have["type"] == want["type"] && block_text(have) == block_text(want)
+        });
+        Ok(same.then(|| {
+            StepDone::new(
+                tail.last()
+                    .and_then(|b| b["id"].as_str())
+                    .unwrap_or_default(),
+                None,
+            )
+        }))
+    }
+
     async fn append(&self, children: &[Value]) -> Result<Vec<String>, Failure> {
         let v = self
             .call(
@@ -486,11 +506,12 @@ impl Destination for Notion {
                         Ok(StepDone::new(ids.last().cloned().unwrap_or_default(), None))
                     },
                     || async {
-                        // Only the last chunk carries the marker; earlier ones repeat on a lost reply.
+                        // The last chunk carries the marker; an earlier one is found by the
+                        // page ending in exactly its blocks.
                         if i == last {
                             self.find_marked("paragraph", &marker).await
                         } else {
-                            Ok(None)
+                            self.find_tail(chunk).await
                         }
                     },
                 )

@@ -432,3 +432,39 @@ async fn clickup_summary_is_found_past_the_first_page_of_comments() {
         .count();
     assert!(paged >= 2, "read more than one page of comments");
 }
+
+#[tokio::test]
+async fn notion_long_summary_in_several_appends_survives_lost_replies() {
+    let fake = NotionFake::start(crate::NOTION_TOKEN, crate::PAGE);
+    // The first summary append's reply is lost after it was applied; so is the last one's.
+    fake.inject("append_text", Fault::UnavailableAfterEffect, 1);
+    let world = World::with_notion(&fake);
+    let clip = world.clip("clip.mp4", 10_000);
+    let summary: String = (0..150).map(|i| format!("- point {i}\n")).collect();
+    let job = world
+        .outbox()
+        .enqueue(publish::NewPost {
+            to: TaskRef::parse(crate::PAGE).unwrap(),
+            clip: clip.clone(),
+            title: "Long summary".into(),
+            summary,
+            author: "Ada".into(),
+            duration_secs: None,
+        })
+        .unwrap();
+    world
+        .outbox()
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap();
+    let blocks = fake.state().blocks(crate::PAGE);
+    let bullets: Vec<&str> = blocks
+        .iter()
+        .filter(|b| b.kind == "bulleted_list_item")
+        .map(|b| b.text.as_str())
+        .collect();
+    assert_eq!(bullets.len(), 150, "each point once");
+    assert_eq!(bullets[0], "point 0");
+    assert_eq!(bullets[149], "point 149");
+    assert_eq!(notion_counts(&fake), (1, 1, 1));
+}
