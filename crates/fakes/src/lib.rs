@@ -15,6 +15,7 @@ pub mod clickup;
 pub mod multipart;
 pub mod notion;
 pub mod notion_schema;
+mod notion_uploads;
 mod server;
 
 pub use clickup::ClickUpFake;
