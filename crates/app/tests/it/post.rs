@@ -376,11 +376,34 @@ fn a_clip_over_the_notion_free_limit_is_re_encoded_to_fit() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let fitted = v["fit"]["bytes"].as_u64().unwrap();
     assert!(fitted <= fakes::notion::FREE_LIMIT_BYTES, "{v}");
+    {
+        let st = fake.state();
+        let upload = st
+            .uploads
+            .values()
+            .find(|u| u.attached)
+            .expect("an attached upload");
+        assert_eq!(upload.bytes.len() as u64, fitted);
+    }
+
+    // A limit no legible encode can meet is refused up front, saying what would fit.
+    fake.state().max_file_bytes = 40_000;
+    let o = home.run(&["post", clip.to_str().unwrap(), "--to", PAGE]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cannot fit"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(&clip).unwrap().len(),
+        original,
+        "the clip is untouched"
+    );
     let st = fake.state();
-    let upload = st
-        .uploads
-        .values()
-        .find(|u| u.attached)
-        .expect("an attached upload");
-    assert_eq!(upload.bytes.len() as u64, fitted);
+    assert_eq!(
+        st.blocks(PAGE).iter().filter(|b| b.kind == "video").count(),
+        1,
+        "nothing more was posted"
+    );
 }
