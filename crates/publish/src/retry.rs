@@ -87,12 +87,16 @@ impl<'a> Retrier<'a> {
             return Err(error);
         }
         if self.attempt >= self.policy.max_attempts {
-            tracing::warn!(what = self.what, attempts = self.attempt, error = %error, "giving up after the last attempt");
+            tracing::debug!(
+                what = self.what,
+                attempts = self.attempt,
+                "giving up after the last attempt"
+            );
             return Err(error);
         }
         let sleep = match wait {
             Some(server_wait) if server_wait > self.policy.max_server_wait => {
-                tracing::warn!(
+                tracing::debug!(
                     what = self.what,
                     wait_secs = server_wait.as_secs(),
                     "server asks to wait longer than we retry for"
@@ -109,7 +113,11 @@ impl<'a> Retrier<'a> {
             None => self.next_backoff(),
         };
         if self.started.elapsed() + sleep > self.policy.max_total {
-            tracing::warn!(what = self.what, attempts = self.attempt, error = %error, "giving up: retry time budget spent");
+            tracing::debug!(
+                what = self.what,
+                attempts = self.attempt,
+                "giving up: retry time budget spent"
+            );
             return Err(error);
         }
         tracing::info!(what = self.what, attempt = self.attempt, sleep_ms = sleep.as_millis() as u64, error = %error, "retrying");

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use publish::{Job, JobStatus, Outbox};
 
 use crate::cli::UserError;
-use crate::cli::post::{progress_bar, runtime, user_error};
+use crate::cli::post::{progress_bar, runtime, user_error, where_it_is};
 use crate::{config, exit};
 
 #[derive(Debug, Args)]
@@ -80,7 +80,7 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
                 match r {
                     Ok(job) => {
                         if !args.json {
-                            println!("{id} done: {}", job.task_url.clone().unwrap_or_default());
+                            println!("{id} done: {}", where_it_is(job));
                         }
                     }
                     Err(e) => {
@@ -132,7 +132,7 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
             match r {
                 Ok(done) => {
                     if !args.json {
-                        println!("{}", done.task_url.unwrap_or_default());
+                        println!("{}", where_it_is(&done));
                     }
                     Ok(())
                 }

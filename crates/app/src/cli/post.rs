@@ -216,12 +216,13 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
                 print_result(&current, true, fit_json);
             }
             if e.is_retryable() {
+                if !args.json {
+                    // Scripts read the job id from standard output.
+                    println!("{}", current.id);
+                }
                 Err(UserError::new(
                     exit::QUEUED,
-                    format!(
-                        "{e}. The post is queued as job {}: see `clipnote outbox list`",
-                        current.id
-                    ),
+                    format!("{e}. Job {}: see `clipnote outbox list`", current.id),
                 )
                 .into())
             } else {
@@ -239,7 +240,15 @@ fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
         });
         println!("{v}");
     } else if job.status == publish::JobStatus::Done {
-        println!("{}", job.task_url.clone().unwrap_or_default());
+        println!("{}", where_it_is(job));
+    }
+}
+
+/// What to print for a posted job: the task's link, or the clip's path in a folder.
+pub(crate) fn where_it_is(job: &Job) -> String {
+    match (&job.to, &job.attach) {
+        (TaskRef::Library | TaskRef::Folder { .. }, Some(done)) => done.remote_id.clone(),
+        _ => job.task_url.clone().unwrap_or_default(),
     }
 }
 

@@ -230,11 +230,15 @@ fn offline_posts_stay_queued_then_go_out_with_outbox_run() {
     let clip = home.clip(50_000);
     let o = home.run(&["post", clip.to_str().unwrap(), "--to", TASK]);
     assert_eq!(o.status.code(), Some(7), "QUEUED: {}", text(&o.stderr));
+    let job_id = text(&o.stdout).trim().to_string();
+    assert!(!job_id.is_empty(), "the job id is printed");
     assert!(
-        text(&o.stderr).contains("queued as job"),
+        text(&o.stderr).contains(&format!("Job {job_id}: see `clipnote outbox list`")),
         "{}",
         text(&o.stderr)
     );
+    let o = home.run(&["outbox", "list"]);
+    assert!(text(&o.stdout).contains(&job_id) && text(&o.stdout).contains("queued"));
 
     let fake = ClickUpFake::start(CLICKUP_TOKEN, TEAM, TASK);
     home.set("CLIPNOTE_CLICKUP_BASE_URL", &fake.base_url());
@@ -406,4 +410,32 @@ fn a_clip_over_the_notion_free_limit_is_re_encoded_to_fit() {
         1,
         "nothing more was posted"
     );
+}
+
+#[test]
+fn post_to_the_library_prints_where_the_clip_is() {
+    let home = Home::new();
+    let clip = home.clip(2000);
+    let o = home.run(&[
+        "post",
+        clip.to_str().unwrap(),
+        "--to",
+        "library",
+        "--title",
+        "Notes",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let printed = PathBuf::from(text(&o.stdout).trim());
+    assert!(
+        printed.starts_with(home.dir.path().join("library")),
+        "{}",
+        printed.display()
+    );
+    assert_eq!(
+        std::fs::read(&printed).unwrap(),
+        std::fs::read(&clip).unwrap()
+    );
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(printed.with_extension("json")).unwrap()).unwrap();
+    assert_eq!(sidecar["title"], "Notes");
 }
