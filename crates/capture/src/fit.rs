@@ -5,12 +5,10 @@ use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
 
-use crate::audio::{AudioEncoder, Mixer};
 use crate::error::{CaptureError, Result};
 use crate::ff;
-use crate::mic::{AudioChunk, SAMPLE_RATE};
-use crate::mux::{self, Muxer};
-use crate::video::{self, Rate, VideoEncoder};
+use crate::transcode::{Transcode, transcode};
+use crate::video::{self, Rate};
 
 /// Share of the limit given to the streams; the rest absorbs container overhead and the
 /// encoder's rate error.
@@ -123,7 +121,16 @@ pub fn fit_to_size(input: &Path, output: &Path, max_bytes: u64) -> Result<FitRep
     drop(source);
     let mut plan = plan(duration_secs, size, has_audio, max_bytes)?;
     for attempt in 1..=ATTEMPTS {
-        let bytes = encode(input, output, &plan)?;
+        let job = Transcode {
+            video: Rate::Bitrate {
+                kbps: plan.video_kbps,
+                keyframe_secs: 10,
+            },
+            audio_kbps: plan.audio_kbps,
+            size: (plan.width, plan.height),
+            range: None,
+        };
+        let bytes = transcode(input, output, &job)?;
         tracing::info!(
             attempt,
             bytes,
@@ -151,151 +158,6 @@ pub fn fit_to_size(input: &Path, output: &Path, max_bytes: u64) -> Result<FitRep
         "after {ATTEMPTS} tries the clip is still over {:.1} MiB; trim it or record a smaller region",
         max_bytes as f64 / (1024.0 * 1024.0)
     )))
-}
-
-/// One encode of `input` by `plan`; returns the size of `output`.
-fn encode(input: &Path, output: &Path, plan: &FitPlan) -> Result<u64> {
-    let bad = |e: ffmpeg::Error| CaptureError::BadClip {
-        path: input.to_owned(),
-        reason: e.to_string(),
-    };
-    let mut source = ffmpeg::format::input(input).map_err(bad)?;
-    let vstream = source
-        .streams()
-        .best(ffmpeg::media::Type::Video)
-        .ok_or(ffmpeg::Error::StreamNotFound)
-        .map_err(bad)?;
-    let (v_index, v_tb) = (vstream.index(), vstream.time_base());
-    let fps = vstream.avg_frame_rate();
-    let fps = if fps.numerator() > 0 && fps.denominator() > 0 {
-        (f64::from(fps).round() as u32).clamp(1, 120)
-    } else {
-        30
-    };
-    let mut vdec = ffmpeg::codec::context::Context::from_parameters(vstream.parameters())
-        .and_then(|c| c.decoder().video())
-        .map_err(bad)?;
-    let astream = source
-        .streams()
-        .best(ffmpeg::media::Type::Audio)
-        .map(|s| (s.index(), s.time_base(), s.parameters()));
-    let mut adec = match (&astream, plan.audio_kbps > 0) {
-        (Some((_, _, p)), true) => Some(
-            ffmpeg::codec::context::Context::from_parameters(p.clone())
-                .and_then(|c| c.decoder().audio())
-                .map_err(bad)?,
-        ),
-        _ => None,
-    };
-    let mut venc = VideoEncoder::open(
-        (vdec.format(), (vdec.width(), vdec.height())),
-        (plan.width, plan.height),
-        v_tb,
-        fps,
-        Rate::Bitrate {
-            kbps: plan.video_kbps,
-            keyframe_secs: 10,
-        },
-    )?;
-    let mut aenc = adec
-        .as_ref()
-        .map(|_| AudioEncoder::open(plan.audio_kbps))
-        .transpose()?;
-    let partial = output.with_extension("fitting.mp4");
-    let mut muxer = Muxer::create(
-        &partial,
-        venc.parameters(),
-        aenc.as_ref().map(AudioEncoder::parameters),
-    )?;
-    let mut mixer = Mixer::new(1);
-    let mut resampler: Option<ffmpeg::software::resampling::Context> = None;
-    let a_index = astream.as_ref().map(|(i, _, _)| *i);
-    let a_tb = astream.as_ref().map(|(_, tb, _)| *tb);
-
-    let mut vframe = ffmpeg::frame::Video::empty();
-    let mut aframe = ffmpeg::frame::Audio::empty();
-    let mut pump_video = |vdec: &mut ffmpeg::decoder::Video,
-                          venc: &mut VideoEncoder,
-                          muxer: &mut Muxer|
-     -> Result<()> {
-        while vdec.receive_frame(&mut vframe).is_ok() {
-            let pts = vframe.timestamp().or(vframe.pts()).unwrap_or(0);
-            venc.encode_frame(&vframe, pts, muxer)?;
-        }
-        Ok(())
-    };
-    let mut pump_audio = |adec: &mut ffmpeg::decoder::Audio,
-                          aenc: &mut AudioEncoder,
-                          muxer: &mut Muxer,
-                          mixer: &mut Mixer|
-     -> Result<()> {
-        while adec.receive_frame(&mut aframe).is_ok() {
-            if aframe.channel_layout().is_empty() {
-                aframe.set_channel_layout(ffmpeg::ChannelLayout::default(i32::from(
-                    aframe.channels(),
-                )));
-            }
-            let rs = match &mut resampler {
-                Some(r) => r,
-                None => resampler.insert(
-                    ffmpeg::software::resampling::Context::get(
-                        aframe.format(),
-                        aframe.channel_layout(),
-                        aframe.rate(),
-                        ffmpeg::format::Sample::F32(ffmpeg::format::sample::Type::Packed),
-                        ffmpeg::ChannelLayout::MONO,
-                        SAMPLE_RATE,
-                    )
-                    .map_err(CaptureError::ffmpeg("resampling audio"))?,
-                ),
-            };
-            let mut mono = ffmpeg::frame::Audio::empty();
-            rs.run(&aframe, &mut mono)
-                .map_err(CaptureError::ffmpeg("resampling audio"))?;
-            let pts = aframe.timestamp().or(aframe.pts()).unwrap_or(0);
-            let at_secs = (pts as f64
-                * f64::from(a_tb.unwrap_or(ffmpeg::Rational::new(1, SAMPLE_RATE as i32))))
-            .max(0.0);
-            let samples = mono.plane::<f32>(0)[..mono.samples()].to_vec();
-            mixer.push(&AudioChunk {
-                input: 0,
-                at: std::time::Duration::from_secs_f64(at_secs),
-                samples,
-            });
-            aenc.encode_mixed(mixer, false, muxer)?;
-        }
-        Ok(())
-    };
-
-    for (stream, packet) in source.packets() {
-        if stream.index() == v_index {
-            vdec.send_packet(&packet).map_err(bad)?;
-            pump_video(&mut vdec, &mut venc, &mut muxer)?;
-        } else if Some(stream.index()) == a_index {
-            if let (Some(adec), Some(aenc)) = (adec.as_mut(), aenc.as_mut()) {
-                adec.send_packet(&packet).map_err(bad)?;
-                pump_audio(adec, aenc, &mut muxer, &mut mixer)?;
-            }
-        }
-    }
-    vdec.send_eof().map_err(bad)?;
-    pump_video(&mut vdec, &mut venc, &mut muxer)?;
-    venc.finish(&mut muxer)?;
-    if let (Some(adec), Some(aenc)) = (adec.as_mut(), aenc.as_mut()) {
-        adec.send_eof().map_err(bad)?;
-        pump_audio(adec, aenc, &mut muxer, &mut mixer)?;
-        aenc.encode_mixed(&mut mixer, true, &mut muxer)?;
-        aenc.finish(&mut muxer)?;
-    }
-    muxer
-        .finish()
-        .map_err(|e| CaptureError::OutputNotWritable {
-            path: partial.clone(),
-            reason: e.to_string(),
-        })?;
-    mux::finalize(&partial, output)?;
-    let _ = std::fs::remove_file(&partial);
-    Ok(std::fs::metadata(output).map(|m| m.len()).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! This crate knows nothing of user interfaces or HTTP.
 
 mod audio;
+pub mod clip;
 pub mod devices;
 mod error;
 mod ff;
@@ -25,6 +26,7 @@ mod screen;
 mod settings;
 mod stats;
 mod timeline;
+mod transcode;
 mod video;
 mod x11;
 

@@ -170,6 +170,12 @@ impl Muxer {
 /// Streams are copied, not re-encoded. The new file is written beside `to` and renamed into
 /// place, so `to` is either complete or absent.
 pub fn finalize(from: &Path, to: &Path) -> Result<()> {
+    remux(from, to, None)
+}
+
+/// Copies the packets of `from` from `range.0` (seconds; it must be a video keyframe) up to
+/// `range.1` into a faststart MP4 `to`, which then starts at zero. `None` copies everything.
+pub fn remux(from: &Path, to: &Path, range: Option<(f64, f64)>) -> Result<()> {
     ff::init();
     let bad = |e: ffmpeg::Error| CaptureError::BadClip {
         path: from.to_owned(),
@@ -204,6 +210,15 @@ pub fn finalize(from: &Path, to: &Path) -> Result<()> {
             continue;
         };
         let tb = stream.time_base();
+        if let Some((start, end)) = range {
+            let secs = packet.pts().or(packet.dts()).unwrap_or(0) as f64 * f64::from(tb);
+            if secs < start - 1e-3 || secs >= end {
+                continue;
+            }
+            let shift = (start / f64::from(tb)).round() as i64;
+            packet.set_pts(packet.pts().map(|p| p - shift));
+            packet.set_dts(packet.dts().map(|d| d - shift));
+        }
         packet.set_stream(out_index);
         packet.set_position(-1);
         packet.rescale_ts(tb, out_tbs[out_index]);

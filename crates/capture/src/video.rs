@@ -208,11 +208,11 @@ impl VideoEncoder {
             previous = Some(current);
         }
         // The last picture lasts until the end: encode it at its own slot if it was skipped.
-        if let (Some(p), Some(l)) = (&previous, last_encoded) {
-            if l < p.slot {
-                self.repeat(p.slot, &mut tx)?;
-                stats.frames_encoded.fetch_add(1, Ordering::Relaxed);
-            }
+        if let (Some(p), Some(l)) = (&previous, last_encoded)
+            && l < p.slot
+        {
+            self.repeat(p.slot, &mut tx)?;
+            stats.frames_encoded.fetch_add(1, Ordering::Relaxed);
         }
         self.finish(&mut tx)
     }

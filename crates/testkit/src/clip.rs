@@ -217,9 +217,7 @@ pub fn play_in_browser(chromium: &str, clip: &Path) -> String {
     let mut result = String::from("chromium exited without a result");
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
         if let Some(at) = line.find("CLIPNOTE-RESULT ") {
-            result = line[at + 16..]
-                .trim_end_matches(|c| c == '"' || c == ')')
-                .to_owned();
+            result = line[at + 16..].trim_end_matches(['"', ')']).to_owned();
             result = result.split('"').next().unwrap_or_default().to_owned();
             break;
         }

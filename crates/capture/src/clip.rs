@@ -1,0 +1,284 @@
+//! Reading finished clips: what is in them, their pictures for a player, and trimming.
+//!
+//! A clip may come from a teammate: it is untrusted. Absurd sizes and broken data end in a
+//! [`CaptureError::BadClip`], never a crash or a runaway allocation.
+
+use std::path::{Path, PathBuf};
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg_next::format::Pixel;
+use ffmpeg_next::software::scaling;
+
+use crate::error::{CaptureError, Result};
+use crate::ff;
+use crate::mux;
+use crate::settings::EncoderProfile;
+use crate::transcode::{Transcode, transcode};
+use crate::video::{self, Rate};
+
+/// Pictures larger than this on either side are refused as hostile or broken.
+pub const MAX_SIDE: u32 = 16_384;
+
+/// What a clip holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClipInfo {
+    pub duration_secs: f64,
+    pub width: u32,
+    pub height: u32,
+    pub has_audio: bool,
+    /// Times (seconds) of the video keyframes: where a trim can cut without re-encoding.
+    #[serde(skip)]
+    pub keyframes: Vec<f64>,
+}
+
+fn bad(path: &Path) -> impl Fn(String) -> CaptureError + '_ {
+    move |reason| CaptureError::BadClip {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> {
+    ff::init();
+    ffmpeg::format::input(path).map_err(|e| bad(path)(e.to_string()))
+}
+
+/// The video stream's index, time base and size, checked for sanity.
+fn video_stream(
+    path: &Path,
+    input: &ffmpeg::format::context::Input,
+) -> Result<(usize, ffmpeg::Rational, u32, u32)> {
+    let stream = input
+        .streams()
+        .best(ffmpeg::media::Type::Video)
+        .ok_or_else(|| bad(path)("it has no video".into()))?;
+    let params = stream.parameters();
+    // SAFETY: reading two plain fields of the stream's codec parameters.
+    let (w, h) = unsafe { ((*params.as_ptr()).width, (*params.as_ptr()).height) };
+    if w <= 0 || h <= 0 || w as u32 > MAX_SIDE || h as u32 > MAX_SIDE {
+        return Err(bad(path)(format!(
+            "its picture size {w}x{h} is not a real video's"
+        )));
+    }
+    Ok((stream.index(), stream.time_base(), w as u32, h as u32))
+}
+
+/// Reads a clip's length, size, sound and keyframes.
+pub fn info(path: &Path) -> Result<ClipInfo> {
+    let mut input = open_input(path)?;
+    let (index, tb, width, height) = video_stream(path, &input)?;
+    let has_audio = input.streams().best(ffmpeg::media::Type::Audio).is_some();
+    let duration_secs =
+        (input.duration().max(0) as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)).max(0.0);
+    let mut keyframes = Vec::new();
+    for (stream, packet) in input.packets() {
+        if stream.index() == index && packet.is_key() {
+            keyframes.push(packet.pts().or(packet.dts()).unwrap_or(0) as f64 * f64::from(tb));
+        }
+    }
+    Ok(ClipInfo {
+        duration_secs,
+        width,
+        height,
+        has_audio,
+        keyframes,
+    })
+}
+
+/// One decoded picture, RGBA, ready for a texture.
+#[derive(Debug, Clone)]
+pub struct VideoFrame {
+    pub pts_secs: f64,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+/// Decodes a clip's pictures in order, scaled to at most a given width.
+pub struct Decoder {
+    path: PathBuf,
+    input: ffmpeg::format::context::Input,
+    index: usize,
+    time_base: ffmpeg::Rational,
+    decoder: ffmpeg::decoder::Video,
+    scaler: Option<(ff::Scaler, (Pixel, u32, u32))>,
+    out_size: (u32, u32),
+    skip_before: f64,
+    draining: bool,
+}
+
+impl Decoder {
+    pub fn open(path: &Path, max_width: u32) -> Result<Self> {
+        let input = open_input(path)?;
+        let (index, time_base, width, height) = video_stream(path, &input)?;
+        let params = input
+            .stream(index)
+            .map(|s| s.parameters())
+            .ok_or_else(|| bad(path)("its video vanished".into()))?;
+        let decoder = ffmpeg::codec::context::Context::from_parameters(params)
+            .and_then(|c| c.decoder().video())
+            .map_err(|e| bad(path)(e.to_string()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            input,
+            index,
+            time_base,
+            decoder,
+            scaler: None,
+            out_size: video::output_size(width, height, max_width.max(2)),
+            skip_before: 0.0,
+            draining: false,
+        })
+    }
+
+    /// The size pictures come out at.
+    pub fn size(&self) -> (u32, u32) {
+        self.out_size
+    }
+
+    /// Moves to `secs`: the next frame is the first at or after it.
+    pub fn seek(&mut self, secs: f64) -> Result<()> {
+        let ts = (secs.max(0.0) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+        self.input
+            .seek(ts, ..ts + 1)
+            .map_err(|e| bad(&self.path)(format!("cannot seek ({e})")))?;
+        self.decoder.flush();
+        self.skip_before = secs;
+        self.draining = false;
+        Ok(())
+    }
+
+    fn convert(&mut self, frame: &ffmpeg::frame::Video) -> Result<VideoFrame> {
+        let key = (frame.format(), frame.width(), frame.height());
+        if key.1 == 0 || key.2 == 0 || key.1 > MAX_SIDE || key.2 > MAX_SIDE {
+            return Err(bad(&self.path)(format!(
+                "a picture of {}x{} is not a real video's",
+                key.1, key.2
+            )));
+        }
+        if self.scaler.as_ref().is_none_or(|(_, k)| *k != key) {
+            let s = scaling::Context::get(
+                key.0,
+                key.1,
+                key.2,
+                Pixel::RGBA,
+                self.out_size.0,
+                self.out_size.1,
+                scaling::Flags::BILINEAR,
+            )
+            .map_err(|e| bad(&self.path)(format!("its pictures cannot be converted ({e})")))?;
+            self.scaler = Some((ff::Scaler(s), key));
+        }
+        let mut rgba = ffmpeg::frame::Video::empty();
+        let (scaler, _) = self.scaler.as_mut().expect("set above");
+        scaler
+            .0
+            .run(frame, &mut rgba)
+            .map_err(|e| bad(&self.path)(e.to_string()))?;
+        let (w, h) = self.out_size;
+        let stride = rgba.stride(0);
+        let mut out = Vec::with_capacity(w as usize * h as usize * 4);
+        for row in rgba.data(0).chunks(stride).take(h as usize) {
+            out.extend_from_slice(&row[..w as usize * 4]);
+        }
+        let pts = frame.timestamp().or(frame.pts()).unwrap_or(0);
+        Ok(VideoFrame {
+            pts_secs: pts as f64 * f64::from(self.time_base),
+            width: w,
+            height: h,
+            rgba: out,
+        })
+    }
+
+    /// The next picture, or `None` at the end.
+    pub fn next_frame(&mut self) -> Result<Option<VideoFrame>> {
+        let mut decoded = ffmpeg::frame::Video::empty();
+        loop {
+            if self.decoder.receive_frame(&mut decoded).is_ok() {
+                let frame = self.convert(&decoded)?;
+                if frame.pts_secs + 1e-3 < self.skip_before {
+                    continue;
+                }
+                return Ok(Some(frame));
+            }
+            if self.draining {
+                return Ok(None);
+            }
+            let mut packet = ffmpeg::Packet::empty();
+            match packet.read(&mut self.input) {
+                Ok(()) if packet.stream() == self.index => {
+                    // A broken packet is skipped, as players do; a broken file ends in an error.
+                    if let Err(e) = self.decoder.send_packet(&packet) {
+                        tracing::debug!(error = %e, "undecodable packet skipped");
+                    }
+                }
+                Ok(()) => {}
+                Err(ffmpeg::Error::Eof) => {
+                    self.draining = true;
+                    let _ = self.decoder.send_eof();
+                }
+                Err(e) => return Err(bad(&self.path)(format!("reading stopped ({e})"))),
+            }
+        }
+    }
+}
+
+/// How a trim was made.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Trimmed {
+    pub path: PathBuf,
+    pub duration_secs: f64,
+    /// False when packets were copied (instant, no quality loss).
+    pub reencoded: bool,
+}
+
+/// Keeps `start_secs..end_secs` of `input` in `output`: copied as is when the start is a
+/// keyframe (or the very beginning), otherwise decoded and encoded again at recording quality.
+pub fn trim(input: &Path, output: &Path, start_secs: f64, end_secs: f64) -> Result<Trimmed> {
+    let clip = info(input)?;
+    let end = end_secs.min(clip.duration_secs);
+    let start = start_secs.max(0.0);
+    if end - start < 0.1 {
+        return Err(CaptureError::BadClip {
+            path: input.to_owned(),
+            reason: format!(
+                "the trim {start:.2}–{end:.2} s leaves nothing; keep at least a tenth of a second"
+            ),
+        });
+    }
+    let keyframe = clip
+        .keyframes
+        .iter()
+        .copied()
+        .find(|k| (k - start).abs() < 0.02);
+    let reencoded = match (start < 0.02, keyframe) {
+        (true, _) => {
+            mux::remux(input, output, Some((0.0, end)))?;
+            false
+        }
+        (false, Some(k)) => {
+            mux::remux(input, output, Some((k, end)))?;
+            false
+        }
+        (false, None) => {
+            let profile = EncoderProfile::default();
+            let job = Transcode {
+                video: Rate::Quality(&profile),
+                audio_kbps: if clip.has_audio {
+                    profile.audio_kbps
+                } else {
+                    0
+                },
+                size: (clip.width & !1, clip.height & !1),
+                range: Some((start, end)),
+            };
+            transcode(input, output, &job)?;
+            true
+        }
+    };
+    Ok(Trimmed {
+        path: output.to_owned(),
+        duration_secs: info(output)?.duration_secs,
+        reencoded,
+    })
+}
