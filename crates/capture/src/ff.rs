@@ -141,7 +141,7 @@ pub fn scale_packed(
             strides.as_ptr(),
             0,
             src_height as i32,
-            (*out).data.as_ptr() as *const *mut u8,
+            (*out).data.as_ptr(),
             (*out).linesize.as_ptr(),
         )
     };
