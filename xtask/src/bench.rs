@@ -172,6 +172,9 @@ struct Run {
     /// Frames clipnote found unchanged and did not convert (it reports them; ffmpeg does not).
     unchanged_frames: Option<u64>,
     frames_in_file: Option<u64>,
+    /// Frames that differ from the one before (FFmpeg's `mpdecimate`, default thresholds): how
+    /// much the screen really moved, e.g. when the content player could not keep 30 fps.
+    changed_frames: Option<u64>,
     duration_secs: Option<f64>,
 }
 
@@ -360,6 +363,7 @@ fn measure(
         size_bytes: fs::metadata(out).map(|m| m.len()).unwrap_or(0),
         dropped_frames,
         unchanged_frames: last_number_after(&stdout, "\"frames_unchanged\":"),
+        changed_frames: changed_frames(out),
         frames_in_file,
         duration_secs,
     })
@@ -564,6 +568,22 @@ fn compare(
     Ok((ssim, psnr))
 }
 
+/// Frames of `clip` that differ from the one before, by FFmpeg's `mpdecimate` filter.
+fn changed_frames(clip: &Path) -> Option<u64> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-nostats", "-i"])
+        .arg(clip)
+        .args(["-an", "-vf", "mpdecimate", "-f", "framecrc", "-"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let frames = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .count();
+    Some(frames as u64)
+}
+
 /// Frames and duration of the clip's video stream, read back with ffprobe.
 fn probe(clip: &Path) -> (Option<u64>, Option<f64>) {
     let out = Command::new("ffprobe")
@@ -611,7 +631,7 @@ fn mb(bytes: u64) -> f64 {
 
 fn print_table(rows: &[(String, &str, Result<Run>)]) {
     println!(
-        "\n{:<20} {:<9} {:>7} {:>8} {:>8} {:>7} {:>9} {:>7} {:>8} {:>7}",
+        "\n{:<20} {:<9} {:>7} {:>8} {:>8} {:>7} {:>9} {:>7} {:>7} {:>8} {:>7}",
         "scene",
         "recorder",
         "CPU s",
@@ -619,6 +639,7 @@ fn print_table(rows: &[(String, &str, Result<Run>)]) {
         "dropped",
         "frames",
         "unchanged",
+        "changed",
         "secs",
         "size MiB",
         "wall s"
@@ -627,12 +648,13 @@ fn print_table(rows: &[(String, &str, Result<Run>)]) {
     for (scene, tool, run) in rows {
         match run {
             Ok(r) => println!(
-                "{scene:<20} {tool:<9} {:>7.2} {:>8.1} {:>8} {:>7} {:>9} {:>7} {:>8.2} {:>7.1}",
+                "{scene:<20} {tool:<9} {:>7.2} {:>8.1} {:>8} {:>7} {:>9} {:>7} {:>7} {:>8.2} {:>7.1}",
                 r.usage.cpu_secs,
                 mb(r.usage.max_rss_bytes),
                 opt(r.dropped_frames),
                 opt(r.frames_in_file),
                 opt(r.unchanged_frames),
+                opt(r.changed_frames),
                 r.duration_secs.map_or("?".into(), |d| format!("{d:.2}")),
                 mib(r.size_bytes),
                 r.usage.wall_secs,
@@ -643,11 +665,12 @@ fn print_table(rows: &[(String, &str, Result<Run>)]) {
             && let Some((c, f)) = pair(rows, scene)
         {
             println!(
-                "{:<20} {:<9} {:>6.2}x {:>7.2}x {:>8} {:>7} {:>9} {:>7} {:>7.2}x",
+                "{:<20} {:<9} {:>6.2}x {:>7.2}x {:>8} {:>7} {:>9} {:>7} {:>7} {:>7.2}x",
                 "",
                 "ratio",
                 c.usage.cpu_secs / f.usage.cpu_secs,
                 c.usage.max_rss_bytes as f64 / f.usage.max_rss_bytes.max(1) as f64,
+                "",
                 "",
                 "",
                 "",
@@ -659,7 +682,8 @@ fn print_table(rows: &[(String, &str, Result<Run>)]) {
     println!(
         "(CPU = user + system time of the recorder process over the whole run, from wait4; \
          dropped = as the recorder reports it; frames = video packets in the file; \
-         unchanged = frames clipnote found unchanged and skipped converting)"
+         unchanged = frames clipnote found unchanged and skipped converting; changed = frames \
+         of the file that differ from the one before, by FFmpeg's mpdecimate)"
     );
 }
 

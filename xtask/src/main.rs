@@ -4,12 +4,14 @@
 //! - `world -- CMD...`: run any command inside the test world.
 //! - `run [-- ARGS]`: install what is missing, build and run `clipnote`.
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
+//! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
 //!   `ffmpeg` CLI, and the size and legibility of a code walkthrough.
 
 mod bench;
 mod deps;
 mod proc;
+mod screenshots;
 mod world;
 
 use std::path::PathBuf;
@@ -36,6 +38,8 @@ commands:
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
+  screenshots                 render each screen of the desktop app under Xvfb at 1280x800 into
+                              <target>/screenshots/*.png
 ";
 
 fn main() -> ExitCode {
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Some("run") => run(after_dashes(&args[1..])),
         Some("tidy") => tidy(),
         Some("bench") => bench::main(&args[1..]),
+        Some("screenshots") => screenshots::main(),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)

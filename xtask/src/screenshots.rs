@@ -1,0 +1,163 @@
+//! `cargo xtask screenshots`: renders each screen of the desktop app under the test world's
+//! Xvfb into `<target>/screenshots/*.png` at 1280×800, for a person to look at.
+//!
+//! Each shot is a fresh `clipnote` with its own empty folders, opened on one screen with
+//! `CLIPNOTE_SCREEN`; `import -window` takes the window. The review shot first records a
+//! 3-second clip with `clipnote record` and opens it with `CLIPNOTE_REVIEW_CLIP`; the HUD shot
+//! presses the real hotkey with `xdotool`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::proc::Bg;
+use crate::world::{self, World};
+use crate::{Result, cargo, deps, fail, run_checked, target_dir};
+
+const SIZE: &str = "1280x800";
+const SETTLE: Duration = Duration::from_millis(2500);
+
+pub fn main() -> Result<i32> {
+    deps::ensure(&[deps::BUILD, deps::WORLD, deps::RUN])?;
+    eprintln!("xtask: building clipnote (debug)");
+    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bin", "clipnote"]))?;
+    let clipnote = target_dir().join("debug").join("clipnote");
+    let out = target_dir().join("screenshots");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)
+        .map_err(|e| fail(format!("cannot create {}: {e}", out.display())))?;
+
+    let mut world = World::start(&target_dir())?;
+    world.stop_content(); // a quiet desktop behind the window
+
+    for screen in ["record", "review", "outbox", "settings"] {
+        let home = Home::new(&out, screen)?;
+        shot(
+            &world,
+            &clipnote,
+            &home,
+            &[("CLIPNOTE_SCREEN", screen)],
+            "Clipnote",
+            &out.join(format!("{screen}-empty.png")),
+        )?;
+    }
+
+    // Review with a real clip.
+    let home = Home::new(&out, "review-clip")?;
+    let clip = home.library.join("clip-demo.mp4");
+    let mut record = world.command(&clipnote.display().to_string());
+    record
+        .args(["record", "--seconds", "3", "--mic", world::MIC, "--out"])
+        .arg(&clip);
+    run_checked(&mut record)?;
+    let clip_env = clip.display().to_string();
+    shot(
+        &world,
+        &clipnote,
+        &home,
+        &[("CLIPNOTE_REVIEW_CLIP", &clip_env)],
+        "Clipnote",
+        &out.join("review.png"),
+    )?;
+
+    // The HUD while recording: the real hotkey starts it.
+    let home = Home::new(&out, "hud")?;
+    let mut app = launch(&world, &clipnote, &home, &[("CLIPNOTE_SCREEN", "record")])?;
+    world.wait_window("Clipnote", &mut app)?;
+    std::thread::sleep(SETTLE);
+    run_checked(world.command("xdotool").args(["key", "ctrl+alt+r"]))?;
+    std::thread::sleep(Duration::from_millis(1200));
+    capture(
+        &world,
+        "Clipnote — recording",
+        &out.join("hud-countdown.png"),
+    )?;
+    std::thread::sleep(Duration::from_secs(4));
+    capture(&world, "Clipnote — recording", &out.join("hud.png"))?;
+    capture(&world, "^Clipnote$", &out.join("record-recording.png"))?;
+    run_checked(world.command("xdotool").args(["key", "ctrl+alt+r"]))?;
+    std::thread::sleep(Duration::from_secs(4));
+    capture(&world, "^Clipnote$", &out.join("review-after-hotkey.png"))?;
+    drop(app);
+
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .map_err(|e| fail(e.to_string()))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    names.sort();
+    eprintln!("xtask: screenshots in {}:", out.display());
+    for n in names {
+        eprintln!("  {n}");
+    }
+    Ok(0)
+}
+
+/// Empty folders for one run of the app.
+struct Home {
+    library: PathBuf,
+    config: PathBuf,
+    outbox: PathBuf,
+}
+
+impl Home {
+    fn new(out: &Path, name: &str) -> Result<Home> {
+        let base = out.join("home").join(name);
+        let home = Home {
+            library: base.join("library"),
+            config: base.join("config"),
+            outbox: base.join("outbox"),
+        };
+        for d in [&home.library, &home.config, &home.outbox] {
+            std::fs::create_dir_all(d)
+                .map_err(|e| fail(format!("cannot create {}: {e}", d.display())))?;
+        }
+        Ok(home)
+    }
+}
+
+fn launch(world: &World, clipnote: &Path, home: &Home, env: &[(&str, &str)]) -> Result<Bg> {
+    let mut cmd = world.command(&clipnote.display().to_string());
+    cmd.env("CLIPNOTE_LIBRARY_DIR", &home.library)
+        .env("CLIPNOTE_CONFIG_DIR", &home.config)
+        .env("CLIPNOTE_OUTBOX_DIR", &home.outbox)
+        .env("CLIPNOTE_NO_KEYRING", "1")
+        .env("CLIPNOTE_WINDOW_SIZE", SIZE)
+        .env("PULSE_SOURCE", world::MIC)
+        .env("RUST_LOG", "warn,app=info")
+        .envs(env.iter().copied());
+    Bg::spawn("clipnote", &mut cmd)
+}
+
+/// Launches the app, waits for its window to settle, takes it, stops the app.
+fn shot(
+    world: &World,
+    clipnote: &Path,
+    home: &Home,
+    env: &[(&str, &str)],
+    title: &str,
+    png: &Path,
+) -> Result<()> {
+    let mut app = launch(world, clipnote, home, env)?;
+    world.wait_window(title, &mut app)?;
+    std::thread::sleep(SETTLE);
+    capture(world, &format!("^{title}$"), png)
+}
+
+/// `import -window` the first window whose name matches `name_regex`.
+fn capture(world: &World, name_regex: &str, png: &Path) -> Result<()> {
+    let found = world
+        .command("xdotool")
+        .args(["search", "--onlyvisible", "--name", name_regex])
+        .output()
+        .map_err(|e| fail(format!("cannot run xdotool: {e}")))?;
+    let text = String::from_utf8_lossy(&found.stdout);
+    let id = text.lines().next().ok_or_else(|| {
+        fail(format!(
+            "no window named {name_regex:?} to take a screenshot of"
+        ))
+    })?;
+    run_checked(world.command("import").args(["-window", id]).arg(png))?;
+    eprintln!("xtask: took {}", png.display());
+    Ok(())
+}
