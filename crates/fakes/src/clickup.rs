@@ -44,6 +44,23 @@ pub struct Task {
     pub custom_id: Option<String>,
     pub attachments: Vec<Attachment>,
     pub comments: Vec<Comment>,
+    /// The task's name (`"Task"` when empty).
+    pub name: String,
+    /// The list the task lives in.
+    pub list_id: Option<String>,
+    /// Milliseconds of the last change (an attachment or comment moves it), as `date_updated`.
+    pub date_updated_ms: i64,
+    /// Who added each attachment and comment (by attachment id / comment id); absent means
+    /// the main token's user.
+    pub attachment_users: HashMap<String, u64>,
+    pub comment_users: HashMap<u64, u64>,
+}
+
+/// A workspace member: the user behind a token.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: u64,
+    pub username: String,
 }
 
 /// Everything the fake knows.
@@ -62,6 +79,12 @@ pub struct ClickUpState {
     window_start: i64,
     window_used: u32,
     next_comment_id: u64,
+    /// The user behind each `Authorization` value; the main token's is "Fake User" (id 1).
+    pub users: HashMap<String, User>,
+    /// Signed downloads that carried an `Authorization` header (the file host needs none).
+    pub downloads_with_auth: usize,
+    /// Seconds a signed attachment URL stays valid.
+    pub url_ttl_secs: i64,
 }
 
 impl ClickUpState {
@@ -95,6 +118,7 @@ impl ClickUpFake {
             teams: vec![team_id.to_string()],
             storage_left: 100 * 1024 * 1024 * 1024,
             next_comment_id: 90_130_269_140_000,
+            url_ttl_secs: 3600,
             ..ClickUpState::default()
         };
         state.tasks.insert(
@@ -122,13 +146,46 @@ impl ClickUpFake {
         self.inner.state.lock().unwrap()
     }
 
-    /// Routes: `attachment`, `comment`, `get_task`, `get_comments`, `download`, `*`.
+    /// Routes: `attachment`, `comment`, `get_task`, `get_comments`, `list_tasks`, `download`, `*`.
     pub fn inject(&self, route: &'static str, fault: Fault, times: u32) {
         self.inner.common.inject(route, fault, times);
     }
 
     pub fn pending_faults(&self) -> usize {
         self.inner.common.pending_faults()
+    }
+
+    /// Adds a member who posts with their own `token` (raw `pk_…` or OAuth).
+    pub fn add_user(&self, token: &str, id: u64, username: &str) {
+        let auth = if token.starts_with("pk_") {
+            token.to_string()
+        } else {
+            format!("Bearer {token}")
+        };
+        let mut st = self.state();
+        st.auth_values.push(auth.clone());
+        st.users.insert(
+            auth,
+            User {
+                id,
+                username: username.to_string(),
+            },
+        );
+    }
+
+    /// Adds a task named `name` in workspace `team_id`, in list `list_id` when given.
+    pub fn add_task(&self, team_id: &str, task_id: &str, name: &str, list_id: Option<&str>) {
+        let now_ms = self.inner.common.now() * 1000;
+        self.state().tasks.insert(
+            task_id.to_string(),
+            Task {
+                team_id: team_id.to_string(),
+                name: name.to_string(),
+                list_id: list_id.map(str::to_string),
+                date_updated_ms: now_ms,
+                ..Task::default()
+            },
+        );
     }
 
     pub fn advance_clock(&self, secs: i64) {
@@ -216,6 +273,7 @@ impl server::Handler for Inner {
                 (&Method::POST, ["api", "v2", "task", _, "comment"]) => "comment",
                 (&Method::GET, ["api", "v2", "task", _, "comment"]) => "get_comments",
                 (&Method::GET, ["api", "v2", "task", _]) => "get_task",
+                (&Method::GET, ["api", "v2", "list", _, "task"]) => "list_tasks",
                 _ => "unknown",
             };
             let fault = self.common.take_fault(route);
@@ -327,6 +385,9 @@ impl Inner {
         body: Vec<u8>,
     ) -> Resp {
         if route == "download" {
+            if headers.contains_key("authorization") {
+                self.state.lock().unwrap().downloads_with_auth += 1;
+            }
             return self.download(seg[1], query);
         }
         let mut st = self.state.lock().unwrap();
@@ -354,6 +415,10 @@ impl Inner {
         }
         if route == "unknown" {
             return err(StatusCode::NOT_FOUND, "", "Route not found");
+        }
+        let user = st.users.get(auth).map_or(1, |u| u.id);
+        if route == "list_tasks" {
+            return crate::clickup_lists::list_tasks(&st, seg[3], query);
         }
         // Resolve the task: own id, or a custom id with custom_task_ids=true&team_id=.
         let raw = seg[3];
@@ -387,8 +452,8 @@ impl Inner {
         }
         let now_ms = self.common.now() * 1000;
         match route {
-            "attachment" => self.attach(&mut st, &task_id, headers, &body, now_ms),
-            "comment" => comment(&mut st, &task_id, &body, now_ms),
+            "attachment" => self.attach(&mut st, &task_id, headers, &body, now_ms, user),
+            "comment" => comment(&mut st, &task_id, &body, now_ms, user),
             "get_task" => self.task_json(&st, &task_id),
             "get_comments" => comments_page(&st, &task_id, query),
             _ => err(StatusCode::NOT_FOUND, "", "Route not found"),
@@ -402,6 +467,7 @@ impl Inner {
         headers: &hyper::HeaderMap,
         body: &[u8],
         now_ms: i64,
+        user: u64,
     ) -> Resp {
         let ct = headers.get("content-type").and_then(|v| v.to_str().ok());
         let Some(boundary) = multipart::boundary(ct) else {
@@ -457,19 +523,18 @@ impl Inner {
             bytes: file.data.clone(),
             date_ms: now_ms,
         };
-        let url = self.signed(&a.id);
+        let url = self.signed(&a.id, st.url_ttl_secs);
         let v = json!({ "id": a.id, "version": "0", "date": now_ms, "title": title, "extension": ext,
             "thumbnail_small": url, "thumbnail_large": url, "url": url, "name": a.title, "source": 1 });
-        st.tasks
-            .get_mut(task_id)
-            .expect("resolved")
-            .attachments
-            .push(a);
+        let task = st.tasks.get_mut(task_id).expect("resolved");
+        task.attachment_users.insert(a.id.clone(), user);
+        task.date_updated_ms = now_ms;
+        task.attachments.push(a);
         server::json(StatusCode::OK, &v, &[])
     }
 
-    fn signed(&self, id: &str) -> String {
-        let (path, _) = self.common.signed_path(id, 3600);
+    fn signed(&self, id: &str, ttl_secs: i64) -> String {
+        let (path, _) = self.common.signed_path(id, ttl_secs);
         format!(
             "{}{path}",
             self.common.base.get().cloned().unwrap_or_default()
@@ -482,18 +547,20 @@ impl Inner {
             .attachments
             .iter()
             .map(|a| {
-                let url = self.signed(&a.id);
+                let url = self.signed(&a.id, st.url_ttl_secs);
+                let uid = t.attachment_users.get(&a.id).copied().unwrap_or(1);
                 let ext = a.id.rsplit_once('.').map_or("", |x| x.1);
                 json!({ "id": a.id, "date": a.date_ms.to_string(), "title": a.title, "type": 1, "source": 1,
                     "version": 0, "extension": ext, "mimetype": if ext == "mp4" { "video/mp4" } else { "application/octet-stream" },
                     "size": a.bytes.len(), "thumbnail_small": null, "thumbnail_medium": null, "thumbnail_large": null,
                     "is_folder": null, "hidden": false, "deleted": false, "parent_id": task_id,
-                    "total_comments": 0, "resolved_comments": 0, "url": url, "url_w_query": format!("{url}&view=open"), "url_w_host": url })
+                    "total_comments": 0, "resolved_comments": 0, "user": user_json(st, uid), "url": url, "url_w_query": format!("{url}&view=open"), "url_w_host": url })
             })
             .collect();
         server::json(
             StatusCode::OK,
-            &json!({ "id": task_id, "custom_id": t.custom_id, "name": "Task", "team_id": t.team_id,
+            &json!({ "id": task_id, "custom_id": t.custom_id, "name": task_name(t), "team_id": t.team_id,
+                "date_updated": t.date_updated_ms.to_string(), "list": { "id": t.list_id },
                 "url": format!("https://app.clickup.com/t/{task_id}"), "attachments": attachments }),
             &[],
         )
@@ -529,7 +596,27 @@ impl Inner {
     }
 }
 
-fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64) -> Resp {
+/// A task's name as the API shows it.
+pub(crate) fn task_name(t: &Task) -> &str {
+    if t.name.is_empty() { "Task" } else { &t.name }
+}
+
+/// The `user` object of an attachment or comment.
+pub(crate) fn user_json(st: &ClickUpState, id: u64) -> Value {
+    let name = st
+        .users
+        .values()
+        .find(|u| u.id == id)
+        .map_or("Fake User", |u| u.username.as_str());
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect();
+    json!({ "id": id, "username": name, "email": format!("user{id}@example.test"),
+        "initials": initials, "color": "#000", "profilePicture": null })
+}
+
+fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64, user: u64) -> Resp {
     let req: CreateComment = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
@@ -569,16 +656,15 @@ fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64) -> Re
     };
     st.next_comment_id += 1;
     let id = st.next_comment_id;
-    st.tasks
-        .get_mut(task_id)
-        .expect("resolved")
-        .comments
-        .push(Comment {
-            id,
-            ops,
-            text,
-            date_ms: now_ms,
-        });
+    let task = st.tasks.get_mut(task_id).expect("resolved");
+    task.comment_users.insert(id, user);
+    task.date_updated_ms = now_ms;
+    task.comments.push(Comment {
+        id,
+        ops,
+        text,
+        date_ms: now_ms,
+    });
     // Real responses return a numeric id.
     server::json(
         StatusCode::OK,
@@ -597,7 +683,8 @@ fn comments_page(st: &ClickUpState, task_id: &str, query: &HashMap<String, Strin
             "start and start_id must be given together",
         );
     }
-    let mut all: Vec<&Comment> = st.tasks[task_id].comments.iter().collect();
+    let task = &st.tasks[task_id];
+    let mut all: Vec<&Comment> = task.comments.iter().collect();
     all.sort_by(|a, b| b.date_ms.cmp(&a.date_ms).then(b.id.cmp(&a.id)));
     let older = all
         .into_iter()
@@ -608,7 +695,7 @@ fn comments_page(st: &ClickUpState, task_id: &str, query: &HashMap<String, Strin
         .take(25)
         .map(|c| {
             json!({ "id": c.id.to_string(), "comment": c.ops, "comment_text": c.text,
-                "user": { "id": 1, "username": "Fake User", "email": "fake@example.test", "initials": "FU", "color": "#000", "profilePicture": null },
+                "user": user_json(st, task.comment_users.get(&c.id).copied().unwrap_or(1)),
                 "assignee": null, "assigned_by": null, "group_assignee": null, "resolved": false,
                 "reactions": [], "date": c.date_ms.to_string(), "reply_count": 0 })
         })

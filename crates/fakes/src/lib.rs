@@ -12,8 +12,10 @@
 //! ```
 
 pub mod clickup;
+mod clickup_lists;
 pub mod multipart;
 pub mod notion;
+mod notion_read;
 pub mod notion_schema;
 mod notion_uploads;
 mod server;

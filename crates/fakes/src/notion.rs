@@ -50,7 +50,42 @@ pub struct Block {
 pub struct Page {
     pub shared: bool,
     pub blocks: Vec<Block>,
+    /// The page's title (its `title` property).
+    pub title: String,
+    /// Unix seconds of the last change (an append moves it), as `last_edited_time`.
+    pub last_edited: i64,
+    /// Who appended each block and when, by block id (blocks pushed by a test have none).
+    pub meta: HashMap<String, BlockMeta>,
+    /// The data source (database) the page is a row of.
+    pub data_source: Option<String>,
 }
+
+/// Who made a block, and when.
+#[derive(Debug, Clone)]
+pub struct BlockMeta {
+    pub created: i64,
+    pub created_by: String,
+}
+
+/// A workspace member with their own connection token, so a test can post "as" them.
+#[derive(Debug, Clone)]
+pub struct NotionUser {
+    pub id: String,
+    pub name: String,
+    pub token: String,
+}
+
+/// A database with one data source whose rows are pages.
+#[derive(Debug, Clone, Default)]
+pub struct Database {
+    pub title: String,
+    pub data_source_id: String,
+    /// Row page ids (normalised), in order.
+    pub pages: Vec<String>,
+}
+
+/// The bot behind the main token.
+pub const BOT_USER_ID: &str = "bot-user-1";
 
 /// Everything the fake knows; tests read it through [`NotionFake::state`].
 #[derive(Debug, Default)]
@@ -69,6 +104,12 @@ pub struct NotionState {
     pub rate_burst: f64,
     pub rate_per_sec: f64,
     bucket: Option<(f64, std::time::Instant)>,
+    /// Other members, each with a token of their own.
+    pub users: Vec<NotionUser>,
+    /// Databases by normalised id.
+    pub databases: HashMap<String, Database>,
+    /// Signed downloads that carried an `Authorization` header (the file host needs none).
+    pub downloads_with_auth: usize,
 }
 
 impl NotionState {
@@ -125,7 +166,8 @@ impl NotionFake {
             norm(page_id),
             Page {
                 shared: true,
-                blocks: Vec::new(),
+                title: "Task".into(),
+                ..Page::default()
             },
         );
         let inner = Arc::new(Inner {
@@ -149,13 +191,60 @@ impl NotionFake {
 
     /// Makes the next `times` requests on `route` fail with `fault`. Routes: `users_me`,
     /// `create_upload`, `send`, `complete`, `get_upload`, `append` (or `append_video`, `append_text`),
-    /// `children`, `download`, `*`.
+    /// `children`, `download`, and for reading `get_page`, `get_block`, `get_user`,
+    /// `get_database`, `query`, `*`.
     pub fn inject(&self, route: &'static str, fault: Fault, times: u32) {
         self.inner.common.inject(route, fault, times);
     }
 
     pub fn pending_faults(&self) -> usize {
         self.inner.common.pending_faults()
+    }
+
+    /// Adds a member who posts with their own `token`; returns their user id.
+    pub fn add_user(&self, token: &str, name: &str) -> String {
+        let mut st = self.state();
+        let id = format!("user-{}", st.users.len() + 2);
+        st.users.push(NotionUser {
+            id: id.clone(),
+            name: name.to_string(),
+            token: token.to_string(),
+        });
+        id
+    }
+
+    /// Adds (or renames) a page shared with the integration.
+    pub fn add_page(&self, page_id: &str, title: &str) {
+        let now = self.inner.common.now();
+        let mut st = self.state();
+        let page = st.pages.entry(norm(page_id)).or_default();
+        page.shared = true;
+        page.title = title.to_string();
+        page.last_edited = page.last_edited.max(now);
+    }
+
+    /// Adds a database shared with the integration, with one data source whose rows are
+    /// `pages` (id, title). Returns the data source id.
+    pub fn add_database(&self, database_id: &str, title: &str, pages: &[(&str, &str)]) -> String {
+        for (id, t) in pages {
+            self.add_page(id, t);
+        }
+        let mut st = self.state();
+        let ds = format!("ds{}", norm(database_id));
+        for (id, _) in pages {
+            if let Some(p) = st.pages.get_mut(&norm(id)) {
+                p.data_source = Some(ds.clone());
+            }
+        }
+        st.databases.insert(
+            norm(database_id),
+            Database {
+                title: title.to_string(),
+                data_source_id: ds.clone(),
+                pages: pages.iter().map(|(id, _)| norm(id)).collect(),
+            },
+        );
+        ds
     }
 
     /// Moves the fake's clock forward (upload expiry, signed URL expiry).
@@ -202,6 +291,12 @@ impl server::Handler for Inner {
             let route: &'static str = match (&method, seg.as_slice()) {
                 (&Method::GET, ["_files", _]) => "download",
                 (&Method::GET, ["v1", "users", "me"]) => "users_me",
+                (&Method::GET, ["v1", "users", _]) => "get_user",
+                (&Method::GET, ["v1", "pages", _]) => "get_page",
+                (&Method::GET, ["v1", "blocks", _]) => "get_block",
+                (&Method::GET, ["v1", "databases", _]) => "get_database",
+                (&Method::POST, ["v1", "data_sources", _, "query"]) => "query",
+                (&Method::POST, ["v1", "databases", _, "query"]) => "query",
                 (&Method::POST, ["v1", "file_uploads"]) => "create_upload",
                 (&Method::POST, ["v1", "file_uploads", _, "send"]) => "send",
                 (&Method::POST, ["v1", "file_uploads", _, "complete"]) => "complete",
@@ -311,6 +406,9 @@ impl Inner {
         body: Vec<u8>,
     ) -> Resp {
         if route == "download" {
+            if headers.contains_key("authorization") {
+                self.state.lock().unwrap().downloads_with_auth += 1;
+            }
             return self.download(seg[1], query);
         }
         let mut st = self.state.lock().unwrap();
@@ -319,13 +417,21 @@ impl Inner {
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        if auth != format!("Bearer {}", st.token) {
+        let caller = if auth == format!("Bearer {}", st.token) {
+            Some(BOT_USER_ID.to_string())
+        } else {
+            st.users
+                .iter()
+                .find(|u| auth == format!("Bearer {}", u.token))
+                .map(|u| u.id.clone())
+        };
+        let Some(caller) = caller else {
             return err(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "API token is invalid.",
             );
-        }
+        };
         if !st.take_request() {
             let mut r = err(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -392,10 +498,13 @@ impl Inner {
                             "Insufficient permissions for this endpoint.",
                         );
                     }
-                    append(&mut st, &page, &body, now, new_version)
+                    append(&mut st, &page, &body, now, new_version, &caller)
                 } else {
                     self.children(&st, &page, query, new_version)
                 }
+            }
+            "get_user" | "get_page" | "get_block" | "get_database" | "query" => {
+                crate::notion_read::route(&self.common, &st, route, seg, &body, new_version)
             }
             _ => err(
                 StatusCode::BAD_REQUEST,
@@ -442,7 +551,8 @@ impl Inner {
                 "body failed validation: page_size should be ≤ `100`.",
             );
         }
-        let blocks = &st.pages[page].blocks;
+        let page_data = &st.pages[page];
+        let blocks = &page_data.blocks;
         let start = match query.get("start_cursor") {
             Some(c) => match blocks.iter().position(|b| &b.id == c) {
                 Some(i) => i,
@@ -459,7 +569,7 @@ impl Inner {
         let end = (start + page_size).min(blocks.len());
         let results: Vec<Value> = blocks[start..end]
             .iter()
-            .map(|b| self.block_json(b, new_version))
+            .map(|b| block_json(&self.common, page, page_data, b, new_version))
             .collect();
         let next = blocks.get(end).map(|b| b.id.clone());
         server::json(
@@ -469,26 +579,65 @@ impl Inner {
             &[],
         )
     }
-
-    fn block_json(&self, b: &Block, new_version: bool) -> Value {
-        let body = match &b.video_upload {
-            Some(upload) => {
-                let (path, expires) = self.common.signed_path(upload, 3600);
-                json!({ "caption": b.body["caption"], "type": "file",
-                    "file": { "url": format!("{}{path}", self.common.base.get().cloned().unwrap_or_default()), "expiry_time": server::iso(expires) } })
-            }
-            None => b.body.clone(),
-        };
-        let mut v = json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false,
-            "created_time": server::iso(self.common.now()), "in_trash": false, (b.kind.clone()): body });
-        if !new_version {
-            v["archived"] = json!(false);
-        }
-        v
-    }
 }
 
-fn append(st: &mut NotionState, page: &str, body: &[u8], now: i64, new_version: bool) -> Resp {
+/// A block as the API returns it; a video from an upload carries a fresh signed URL (1 h).
+pub(crate) fn block_json(
+    common: &Common,
+    page_id: &str,
+    page: &Page,
+    b: &Block,
+    new_version: bool,
+) -> Value {
+    let body = match &b.video_upload {
+        Some(upload) => {
+            let (path, expires) = common.signed_path(upload, 3600);
+            json!({ "caption": b.body["caption"], "type": "file",
+                "file": { "url": format!("{}{path}", common.base.get().cloned().unwrap_or_default()), "expiry_time": server::iso(expires) } })
+        }
+        None => b.body.clone(),
+    };
+    let (created, by) = page
+        .meta
+        .get(&b.id)
+        .map_or((common.now(), BOT_USER_ID.to_string()), |m| {
+            (m.created, m.created_by.clone())
+        });
+    let mut v = json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false,
+        "parent": { "type": "page_id", "page_id": dashed(page_id) },
+        "created_time": server::iso(created), "last_edited_time": server::iso(created),
+        "created_by": { "object": "user", "id": by }, "last_edited_by": { "object": "user", "id": by },
+        "in_trash": false, (b.kind.clone()): body });
+    if !new_version {
+        v["archived"] = json!(false);
+    }
+    v
+}
+
+/// A normalised id in the dashed UUID form the API prints.
+pub(crate) fn dashed(id: &str) -> String {
+    let h = norm(id);
+    if h.len() != 32 {
+        return id.to_string();
+    }
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn append(
+    st: &mut NotionState,
+    page: &str,
+    body: &[u8],
+    now: i64,
+    new_version: bool,
+    caller: &str,
+) -> Resp {
     let req: AppendChildren = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
@@ -543,12 +692,30 @@ fn append(st: &mut NotionState, page: &str, body: &[u8], now: i64, new_version: 
                 &format!("body failed validation: body.children[{i}].object should be `block`."),
             );
         }
-        let block = if kind == "video" {
+        let block = if let Some(ext) = b.video.as_ref().and_then(|v| v.external.as_ref()) {
+            // A video linked by URL (anyone can add one in the Notion editor).
             let v = b.video.as_ref().expect("kind says video");
-            if v.kind.as_deref().is_some_and(|k| k != "file_upload")
-                || v.external.is_some()
-                || v.name.is_some()
-            {
+            if !ext.url.starts_with("https://") || v.file_upload.is_some() {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    &format!("body failed validation: {path}.external.url should be an https URL."),
+                );
+            }
+            let caption: Vec<Value> = v.caption.as_ref().map(|c| c.iter().map(|r| json!({"type":"text","text":{"content":r.text.content},"plain_text":r.text.content})).collect()).unwrap_or_default();
+            Block {
+                id: server::uuid(),
+                kind: "video".into(),
+                text: caption
+                    .iter()
+                    .filter_map(|r| r["plain_text"].as_str())
+                    .collect(),
+                body: json!({ "caption": caption, "type": "external", "external": { "url": ext.url } }),
+                video_upload: None,
+            }
+        } else if kind == "video" {
+            let v = b.video.as_ref().expect("kind says video");
+            if v.kind.as_deref().is_some_and(|k| k != "file_upload") || v.name.is_some() {
                 return err(
                     StatusCode::BAD_REQUEST,
                     "validation_error",
@@ -648,11 +815,18 @@ fn append(st: &mut NotionState, page: &str, body: &[u8], now: i64, new_version: 
         .iter()
         .map(|b| json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false }))
         .collect();
-    st.pages
-        .get_mut(page)
-        .expect("checked shared")
-        .blocks
-        .extend(new_blocks);
+    let page = st.pages.get_mut(page).expect("checked shared");
+    for b in &new_blocks {
+        page.meta.insert(
+            b.id.clone(),
+            BlockMeta {
+                created: now,
+                created_by: caller.to_string(),
+            },
+        );
+    }
+    page.last_edited = now;
+    page.blocks.extend(new_blocks);
     server::json(
         StatusCode::OK,
         &json!({ "object": "list", "results": results, "next_cursor": null, "has_more": false, "type": "block", "block": {}, "request_id": server::uuid() }),
