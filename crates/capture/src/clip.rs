@@ -105,6 +105,7 @@ pub struct Decoder {
     out_size: (u32, u32),
     skip_before: f64,
     draining: bool,
+    last_pts: f64,
 }
 
 impl Decoder {
@@ -128,7 +129,13 @@ impl Decoder {
             out_size: video::output_size(width, height, max_width.max(2)),
             skip_before: 0.0,
             draining: false,
+            last_pts: 0.0,
         })
+    }
+
+    /// The time of the last picture decoded.
+    pub fn last_pts(&self) -> f64 {
+        self.last_pts
     }
 
     /// The size pictures come out at.
@@ -196,6 +203,7 @@ impl Decoder {
         loop {
             if self.decoder.receive_frame(&mut decoded).is_ok() {
                 let frame = self.convert(&decoded)?;
+                self.last_pts = frame.pts_secs;
                 if frame.pts_secs + 1e-3 < self.skip_before {
                     continue;
                 }

@@ -191,3 +191,20 @@ pub fn wallclock_micros() -> i64 {
 pub fn is_disk_full(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == libc::ENOSPC)
 }
+
+/// The `abuffer` filter arguments describing a decoded audio frame.
+pub fn abuffer_args(frame: &ffmpeg::frame::Audio, time_base: ffmpeg::Rational) -> String {
+    let layout = if frame.channel_layout().is_empty() {
+        ffmpeg::ChannelLayout::default(i32::from(frame.channels()))
+    } else {
+        frame.channel_layout()
+    };
+    format!(
+        "time_base={}/{}:sample_rate={}:sample_fmt={}:channel_layout=0x{:x}",
+        time_base.numerator(),
+        time_base.denominator().max(1),
+        frame.rate(),
+        frame.format().name(),
+        layout.bits()
+    )
+}

@@ -19,6 +19,7 @@ mod ff;
 pub mod fit;
 pub mod mic;
 mod mux;
+pub mod player;
 mod recorder;
 #[cfg(feature = "scap")]
 mod scap_source;

@@ -1,6 +1,7 @@
 //! Records for real in the test world and reads the result back.
 
 mod fit;
+mod player;
 mod reading;
 mod stimulus;
 
