@@ -497,10 +497,10 @@ fn decode_loop(
             if let Err(e) = video.seek(r.at) {
                 fail(&shared, e.to_string());
             }
-            if let Some(a) = audio.as_mut() {
-                if let Err(e) = a.restart(r.at, r.speed) {
-                    fail(&shared, format!("cannot seek in the sound ({e})"));
-                }
+            if let Some(a) = audio.as_mut()
+                && let Err(e) = a.restart(r.at, r.speed)
+            {
+                fail(&shared, format!("cannot seek in the sound ({e})"));
             }
             video_done = false;
             audio_done = audio.is_none();
