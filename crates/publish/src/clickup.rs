@@ -148,7 +148,19 @@ impl ClickUp {
         Failure::fatal(error)
     }
 
-    async fn task(&self) -> Result<Value, Failure> {
+    /// A GET outside the task (`/v2{path}?{query}`), e.g. a list's tasks.
+    pub(crate) async fn get_path(&self, path: &str, query: &str) -> Result<Value, Failure> {
+        let mut url = format!("{}/v2{path}", self.cfg.base_url.trim_end_matches('/'));
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(query);
+        }
+        let req = self.http.get(url).headers(self.headers());
+        let resp = http::send(Service::ClickUp, req).await?;
+        self.finish(path, resp).await
+    }
+
+    pub(crate) async fn task(&self) -> Result<Value, Failure> {
         self.call(Method::GET, "", "", None).await
     }
 
@@ -166,7 +178,7 @@ impl ClickUp {
     }
 
     /// Comments, newest first, following `start`/`start_id` for up to `pages` pages.
-    async fn comments(&self, pages: usize) -> Result<Vec<Value>, Failure> {
+    pub(crate) async fn comments(&self, pages: usize) -> Result<Vec<Value>, Failure> {
         let mut out: Vec<Value> = Vec::new();
         let mut query = String::new();
         for _ in 0..pages {
@@ -193,7 +205,7 @@ impl ClickUp {
     }
 }
 
-fn json_str(v: &Value) -> String {
+pub(crate) fn json_str(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -206,7 +218,7 @@ fn attachment_step(a: &Value) -> StepDone {
 }
 
 /// A comment's text: `comment_text`, or the runs of the rich `comment` array.
-fn comment_text(c: &Value) -> String {
+pub(crate) fn comment_text(c: &Value) -> String {
     if let Some(t) = c["comment_text"].as_str()
         && !t.is_empty()
     {

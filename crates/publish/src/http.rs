@@ -198,3 +198,54 @@ pub(crate) async fn download(
         .map_err(|e| transport_failure(service, &e).error)?;
     Ok(bytes.to_vec())
 }
+
+/// How a download to a file failed.
+#[derive(Debug)]
+pub(crate) enum DownloadFailure {
+    /// The file host refused the link (401/403/400/404: a signed link that expired or was
+    /// revoked): read the block or task again for a fresh one.
+    LinkRefused(u16),
+    Other(Error),
+}
+
+/// Streams a URL into `dest` without credentials (signed URLs carry their own authorisation;
+/// the file host must never see our token). Returns the bytes written.
+pub(crate) async fn download_to(
+    service: Service,
+    http: &reqwest::Client,
+    url: &str,
+    dest: &Path,
+) -> Result<u64, DownloadFailure> {
+    use tokio::io::AsyncWriteExt;
+    let resp = send(service, http.get(url))
+        .await
+        .map_err(|f| DownloadFailure::Other(f.error))?;
+    let status = resp.status();
+    if matches!(status.as_u16(), 400 | 401 | 403 | 404 | 410) {
+        return Err(DownloadFailure::LinkRefused(status.as_u16()));
+    }
+    if !status.is_success() {
+        return Err(DownloadFailure::Other(Error::Rejected {
+            service,
+            detail: format!("downloading the clip failed with HTTP {}", status.as_u16()),
+        }));
+    }
+    let mut file = tokio::fs::File::create(dest)
+        .await
+        .map_err(|e| DownloadFailure::Other(Error::io("create", dest, e)))?;
+    let mut stream = resp.bytes_stream();
+    let mut written = 0u64;
+    use futures_util::StreamExt;
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| DownloadFailure::Other(transport_failure(service, &e).error))?;
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| DownloadFailure::Other(Error::io("write", dest, e)))?;
+        written += chunk.len() as u64;
+    }
+    file.sync_all()
+        .await
+        .map_err(|e| DownloadFailure::Other(Error::io("write", dest, e)))?;
+    Ok(written)
+}

@@ -27,6 +27,7 @@ pub mod clickup;
 pub mod destination;
 pub mod error;
 mod http;
+pub mod inbox;
 pub mod local;
 pub mod markdown;
 pub mod mp4;
@@ -40,6 +41,7 @@ pub mod taskref;
 
 pub use destination::{Destination, Post, PostedClip, StepDone};
 pub use error::{Error, Service};
+pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};
 pub use outbox::{Job, JobStatus, NewPost, Outbox};
 pub use progress::{Event, Progress, Step};
 pub use retry::RetryPolicy;

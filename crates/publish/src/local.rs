@@ -62,6 +62,39 @@ impl Folder {
         }
     }
 
+    /// Every clip in the folder that has a readable sidecar, oldest first. A sidecar another
+    /// program wrote badly, or whose clip is missing, is skipped, not fatal.
+    pub fn sidecars(&self) -> Result<Vec<(PathBuf, Sidecar)>> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("read", &self.root, e)),
+        };
+        let mut found: Vec<(PathBuf, Sidecar)> = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Ok(side) = serde_json::from_slice::<Sidecar>(&bytes) else {
+                continue;
+            };
+            let clip = self.root.join(&side.clip);
+            if clip.is_file() {
+                found.push((clip, side));
+            }
+        }
+        found.sort_by(|a, b| {
+            (&a.1.date, &a.1.job_id)
+                .cmp(&(&b.1.date, &b.1.job_id))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        Ok(found)
+    }
+
     fn ensure_root(&self) -> Result<()> {
         std::fs::create_dir_all(&self.root).map_err(|e| {
             Error::io(
@@ -77,7 +110,7 @@ fn sidecar_path(clip: &Path) -> PathBuf {
     clip.with_extension("json")
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, bytes)?;
     std::fs::File::open(&tmp)?.sync_all()?;
@@ -183,40 +216,16 @@ impl Destination for Folder {
 
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
         Box::pin(async move {
-            let entries = match std::fs::read_dir(&self.root) {
-                Ok(e) => e,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-                Err(e) => return Err(Error::io("read", &self.root, e)),
-            };
-            let mut found: Vec<(String, PostedClip)> = Vec::new();
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.extension().and_then(|e| e.to_str()) != Some("json") {
-                    continue;
-                }
-                // A sidecar another program wrote badly is skipped, not fatal.
-                let Ok(bytes) = std::fs::read(&path) else {
-                    continue;
-                };
-                let Ok(side) = serde_json::from_slice::<Sidecar>(&bytes) else {
-                    continue;
-                };
-                let clip = self.root.join(&side.clip);
-                if !clip.is_file() {
-                    continue;
-                }
-                found.push((
-                    format!("{} {}", side.date, side.job_id),
-                    PostedClip {
-                        url: clip.display().to_string(),
-                        file_name: Some(side.clip),
-                        title: Some(side.title),
-                        summary: Some(side.summary),
-                    },
-                ));
-            }
-            found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.url.cmp(&b.1.url)));
-            Ok(found.into_iter().map(|(_, c)| c).collect())
+            Ok(self
+                .sidecars()?
+                .into_iter()
+                .map(|(clip, side)| PostedClip {
+                    url: clip.display().to_string(),
+                    file_name: Some(side.clip),
+                    title: Some(side.title),
+                    summary: Some(side.summary),
+                })
+                .collect())
         })
     }
 

@@ -71,7 +71,7 @@ impl Notion {
     }
 
     /// One JSON request, with 4xx mapped to typed errors.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -296,7 +296,7 @@ impl Notion {
     }
 
     /// Every first-level block on the page, in order (follows `next_cursor`).
-    async fn children(&self) -> Result<Vec<Value>, Failure> {
+    pub(crate) async fn children(&self) -> Result<Vec<Value>, Failure> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -379,7 +379,7 @@ fn clip_name(clip: &Path) -> String {
 }
 
 /// The plain text of a block's rich text (or a video's caption).
-fn block_text(b: &Value) -> String {
+pub(crate) fn block_text(b: &Value) -> String {
     let Some(kind) = b["type"].as_str() else {
         return String::new();
     };

@@ -64,15 +64,9 @@ impl Settings {
     /// Opens the destination a task reference names (resolving its token).
     pub fn open(&self, to: &TaskRef) -> Result<Box<dyn Destination>> {
         Ok(match to {
-            TaskRef::Notion { page_id } => Box::new(Notion::new(
-                NotionConfig {
-                    base_url: self.notion_base_url.clone(),
-                    token: self.token(Service::Notion)?,
-                    version: self.notion_version.clone(),
-                    retry: self.retry.clone(),
-                },
-                page_id.clone(),
-            )),
+            TaskRef::Notion { page_id } => {
+                Box::new(Notion::new(self.notion_config()?, page_id.clone()))
+            }
             TaskRef::ClickUp { task_id } => {
                 Box::new(ClickUp::new(self.clickup_config()?, task_id.clone(), None))
             }
@@ -93,7 +87,16 @@ impl Settings {
         })
     }
 
-    fn clickup_config(&self) -> Result<ClickUpConfig> {
+    pub(crate) fn notion_config(&self) -> Result<NotionConfig> {
+        Ok(NotionConfig {
+            base_url: self.notion_base_url.clone(),
+            token: self.token(Service::Notion)?,
+            version: self.notion_version.clone(),
+            retry: self.retry.clone(),
+        })
+    }
+
+    pub(crate) fn clickup_config(&self) -> Result<ClickUpConfig> {
         Ok(ClickUpConfig {
             base_url: self.clickup_base_url.clone(),
             token: self.token(Service::ClickUp)?,

@@ -4,6 +4,7 @@
 mod conformance;
 mod errors;
 mod faults;
+mod inbox;
 mod secrets;
 
 use std::path::{Path, PathBuf};
