@@ -263,6 +263,7 @@ fn entry_for(
         id: entry_id(Service::ClickUp, &format!("{task_id} {attachment_id}")),
         title,
         author,
+        task_id: task_id.to_string(),
         task_name: task_name.to_string(),
         task_url: task_url.to_string(),
         date: format_date(date_ms / 1000),

@@ -39,7 +39,8 @@ pub struct Entry {
     pub title: String,
     /// Who posted it ("" when unknown).
     pub author: String,
-    /// The page or task it is on, and its link (a folder's path for local clips).
+    /// The page or task it is on: its id (a folder's path for local clips), name and link.
+    pub task_id: String,
     pub task_name: String,
     pub task_url: String,
     /// When it was posted, RFC 3339 (UTC), and the same in Unix seconds.
@@ -60,6 +61,28 @@ pub struct Entry {
     /// Where to resume, seconds.
     #[serde(default)]
     pub position_secs: f64,
+}
+
+impl Entry {
+    /// Whether the clip is on the task `to` names (for `clipnote inbox --task REF`).
+    pub fn is_on(&self, to: &TaskRef) -> bool {
+        let flat = |id: &str| id.replace('-', "").to_ascii_lowercase();
+        match to {
+            TaskRef::Notion { page_id } => {
+                self.source == Service::Notion && flat(&self.task_id) == flat(page_id)
+            }
+            TaskRef::ClickUp { task_id } => {
+                self.source == Service::ClickUp && self.task_id == *task_id
+            }
+            TaskRef::ClickUpCustom { custom_id, .. } => {
+                self.source == Service::ClickUp && self.task_id.eq_ignore_ascii_case(custom_id)
+            }
+            TaskRef::Library => self.source == Service::Library,
+            TaskRef::Folder { path } => {
+                self.source == Service::Folder && Path::new(&self.task_id) == path.as_path()
+            }
+        }
+    }
 }
 
 /// Where a clip's bytes are, without any expiring link.
@@ -470,6 +493,7 @@ fn read_folder(root: &Path, service: Service, r: &mut Refresh<'_>) -> Result<()>
             id: entry_id(service, &clip.display().to_string()),
             title: side.title,
             author: side.author,
+            task_id: root.display().to_string(),
             task_name: match service {
                 Service::Folder => format!("Shared folder {}", root.display()),
                 _ => "Library".into(),

@@ -360,6 +360,7 @@ fn parse_blocks(blocks: &[Value], page: &PageMeta) -> Vec<Found> {
                 id: entry_id(Service::Notion, &key),
                 title,
                 author: footer.author.unwrap_or_default(),
+                task_id: page.id.clone(),
                 task_name: page.title.clone(),
                 task_url: page.url.clone(),
                 date: created.to_string(),

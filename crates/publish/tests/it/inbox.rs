@@ -149,6 +149,8 @@ async fn notion_inbox_lists_teammates_clips_across_pages_and_rereads_only_change
     let fixed = &entries[0];
     assert_eq!(fixed.author, "Bob Builder");
     assert_eq!(fixed.task_name, "Login bug");
+    assert!(fixed.is_on(&TaskRef::parse(PAGE).unwrap()));
+    assert!(!fixed.is_on(&TaskRef::parse(TASK).unwrap()));
     assert!(fixed.task_url.ends_with(PAGE), "{}", fixed.task_url);
     assert_eq!(fixed.summary, "- root cause: clock skew\n- fix merged");
     assert_eq!(fixed.duration_secs, Some(83.0));
@@ -369,6 +371,7 @@ async fn clickup_lists_are_read_page_by_page_within_a_budget_and_comments_to_the
     assert_eq!(standup.title, "Standup: search");
     assert_eq!(standup.author, "Bob Builder");
     assert_eq!(standup.task_name, "Task 050");
+    assert!(standup.is_on(&TaskRef::parse("https://app.clickup.com/t/t050x").unwrap()));
     assert_eq!(standup.task_url, "https://app.clickup.com/t/t050x");
     assert!(
         standup.summary.contains("- token refresh raced logout"),
