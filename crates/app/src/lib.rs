@@ -1,11 +1,13 @@
-//! The `clipnote` binary's library: the command line (and, later, the desktop app).
+//! The `clipnote` binary's library: the command line ([`cli`]) and the desktop app ([`ui`]).
 //!
 //! `main.rs` only calls [`main`], so tests can drive every command in-process.
 
 pub mod cli;
 pub mod config;
 pub mod exit;
+pub mod inbox;
 pub mod library;
+pub mod ui;
 
 use std::process::ExitCode;
 

@@ -33,18 +33,22 @@ pub fn dir() -> Result<PathBuf, UserError> {
 
 /// A new clip's path in the library, named by the local time: `clip-2026-11-25_14-03-09.mp4`.
 pub fn new_clip_path() -> Result<PathBuf, UserError> {
+    Ok(new_clip_path_in(&dir()?))
+}
+
+/// A new clip's path in `dir`, named by the local time (numbered when the name is taken).
+pub fn new_clip_path_in(dir: &std::path::Path) -> PathBuf {
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let stamp = now
         .format(time::macros::format_description!(
             "[year]-[month]-[day]_[hour]-[minute]-[second]"
         ))
         .unwrap_or_else(|_| now.unix_timestamp().to_string());
-    let dir = dir()?;
     let mut path = dir.join(format!("clip-{stamp}.mp4"));
     let mut n = 2;
     while path.exists() {
         path = dir.join(format!("clip-{stamp}-{n}.mp4"));
         n += 1;
     }
-    Ok(path)
+    path
 }

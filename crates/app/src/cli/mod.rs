@@ -1,9 +1,10 @@
 //! The command line: one module per subcommand, all dispatched from [`run`].
 
 mod devices;
+mod inbox;
 mod login;
 mod outbox;
-mod post;
+pub(crate) mod post;
 mod record;
 
 use std::process::ExitCode;
@@ -32,6 +33,14 @@ pub enum Command {
     Outbox(outbox::OutboxArgs),
     /// Store a Notion or ClickUp token in the OS keyring.
     Login(login::LoginArgs),
+    /// List teammates' clips from what you follow, newest and unwatched first.
+    Inbox(inbox::InboxArgs),
+    /// Follow a Notion page or database, a ClickUp task or list, the library or a folder.
+    Follow(inbox::FollowArgs),
+    /// Stop following something (as given to `follow`).
+    Unfollow(inbox::FollowArgs),
+    /// Download a clip from the inbox and open it (`--print-path`: print where it is).
+    Watch(inbox::WatchArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -59,19 +68,24 @@ impl std::fmt::Display for UserError {
 impl std::error::Error for UserError {}
 
 pub fn run() -> ExitCode {
-    init_tracing();
     let cli = Cli::parse();
+    // The app logs its state changes (recording, review, posts) at info level.
+    init_tracing(if cli.command.is_none() {
+        "warn,app=info"
+    } else {
+        "warn"
+    });
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(args),
         Some(Command::Devices(args)) => devices::run(args),
         Some(Command::Post(args)) => post::run(args),
         Some(Command::Outbox(args)) => outbox::run(args),
         Some(Command::Login(args)) => login::run(args),
-        None => Err(UserError::new(
-            exit::USAGE,
-            "the desktop app is not built yet; use a subcommand (see `clipnote --help`)",
-        )
-        .into()),
+        Some(Command::Inbox(args)) => inbox::run_inbox(args),
+        Some(Command::Follow(args)) => inbox::run_follow(args),
+        Some(Command::Unfollow(args)) => inbox::run_unfollow(args),
+        Some(Command::Watch(args)) => inbox::run_watch(args),
+        None => crate::ui::run(),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
@@ -85,9 +99,9 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -2,3 +2,4 @@
 
 mod post;
 mod record;
+mod ui;

@@ -1,0 +1,577 @@
+//! The app's state and its `eframe::App`: `logic` drains the workers' channels and advances
+//! the recording state; `ui` only draws the current screen (and the HUD while recording).
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, sync_channel};
+
+use capture::devices::Devices;
+use eframe::egui;
+
+use super::hotkey::Hotkey;
+use super::outbox::OutboxView;
+use super::poster;
+use super::prefs::{self, Prefs};
+use super::recorder::{self, Command};
+use super::review::{PostState, Review};
+use super::settings::SettingsView;
+
+/// The app's screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Record,
+    Review,
+    Outbox,
+    Settings,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 4] = [
+        Screen::Record,
+        Screen::Review,
+        Screen::Outbox,
+        Screen::Settings,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Record => "Record",
+            Screen::Review => "Review",
+            Screen::Outbox => "Outbox",
+            Screen::Settings => "Settings",
+        }
+    }
+}
+
+impl std::str::FromStr for Screen {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Screen::ALL
+            .into_iter()
+            .find(|screen| screen.title().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!("there is no screen {s:?}; use record, review, outbox or settings")
+            })
+    }
+}
+
+/// Where a recording is. One explicit state, as the HUD and the Record screen show it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecState {
+    Idle,
+    /// Counting 3-2-1; recording starts at `ends_at` (egui time, seconds).
+    Countdown {
+        ends_at: f64,
+    },
+    /// Asked the recorder to start; the devices are opening.
+    Starting,
+    Recording {
+        elapsed_secs: f64,
+        mic_level: f32,
+        paused: bool,
+        bytes: u64,
+    },
+    /// Finalising the file.
+    Stopping,
+}
+
+impl RecState {
+    pub fn is_idle(&self) -> bool {
+        matches!(self, RecState::Idle)
+    }
+}
+
+/// How the app is started: the real binary takes the defaults; tests turn the hotkey off
+/// (a second grab of the same keys would fail) and open a given screen.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Register the global hotkey.
+    pub hotkey: bool,
+    /// The screen to open on (default: Record).
+    pub screen: Option<Screen>,
+    /// Where new clips go (default: the library folder).
+    pub library_dir: Option<PathBuf>,
+    /// Posting settings, outbox and author (default: from the config file and environment).
+    pub publish: Option<poster::Setup>,
+    /// A clip to open on the Review screen.
+    pub review_clip: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            hotkey: true,
+            screen: None,
+            library_dir: None,
+            publish: None,
+            review_clip: None,
+        }
+    }
+}
+
+/// The desktop app.
+pub struct App {
+    pub(super) ctx: egui::Context,
+    pub(super) screen: Screen,
+    pub(super) prefs: Prefs,
+    pub(super) library_dir: Result<PathBuf, String>,
+    pub(super) devices: Option<Devices>,
+    devices_rx: Option<Receiver<Devices>>,
+    pub(super) rec: RecState,
+    recorder: Option<recorder::Handle>,
+    pub(super) hotkey: Option<Hotkey>,
+    /// Why there is no global hotkey, in words.
+    pub(super) hotkey_problem: Option<String>,
+    /// The last recording problem, shown on the Record screen until the next attempt.
+    pub(super) notice: Option<String>,
+    pub(super) review: Review,
+    /// The combination typed on the Settings screen.
+    pub(super) hotkey_draft: String,
+    pub(super) poster: Option<poster::Handle>,
+    /// Why posting is not possible (a malformed config file, no home folder), in words.
+    pub(super) publish_problem: Option<String>,
+    pub(super) outbox: OutboxView,
+    pub(super) settings: SettingsView,
+    pub(super) folders: Folders,
+}
+
+/// Where things are kept, for the Settings screen.
+#[derive(Default)]
+pub(super) struct Folders {
+    pub outbox: String,
+    pub config: String,
+}
+
+/// The posting setup from the config file and the environment.
+fn publish_setup() -> Result<poster::Setup, String> {
+    let file = crate::config::load().map_err(|e| e.message)?;
+    Ok(poster::Setup {
+        settings: crate::config::publish_settings(&file).map_err(|e| e.message)?,
+        outbox_dir: crate::config::outbox_dir().map_err(|e| e.message)?,
+        author: crate::config::author(&file),
+    })
+}
+
+impl App {
+    /// Builds the app inside eframe (or a test harness).
+    pub fn new(cc: &eframe::CreationContext<'_>, options: Options) -> Self {
+        let ctx = cc.egui_ctx.clone();
+        super::fonts::install(&ctx);
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, prefs::KEY))
+            .unwrap_or_default();
+        let library_dir = match options.library_dir {
+            Some(dir) => Ok(dir),
+            None => crate::library::dir().map_err(|e| e.message),
+        };
+        let wake = ctx.clone();
+        let recorder = recorder::Handle::spawn(move || wake.request_repaint());
+        let (hotkey, hotkey_problem) = if options.hotkey {
+            match Hotkey::new(&ctx, &prefs.hotkey) {
+                Ok(h) => (Some(h), None),
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    (None, Some(e))
+                }
+            }
+        } else {
+            (
+                None,
+                Some("the global hotkey is off in this session".into()),
+            )
+        };
+        let (setup, publish_problem) = match options.publish.map_or_else(publish_setup, Ok) {
+            Ok(setup) => (Some(setup), None),
+            Err(e) => (None, Some(e)),
+        };
+        let folders = setup.as_ref().map_or_else(Folders::default, |s| Folders {
+            outbox: s.outbox_dir.display().to_string(),
+            config: s.settings.config_dir.display().to_string(),
+        });
+        let wake = ctx.clone();
+        let poster =
+            setup.map(|setup| poster::Handle::spawn(setup, move || wake.request_repaint()));
+        let mut app = Self {
+            poster: None,
+            publish_problem,
+            outbox: OutboxView::default(),
+            settings: SettingsView::default(),
+            folders,
+            screen: options.screen.unwrap_or(Screen::Record),
+            hotkey_draft: prefs.hotkey.clone(),
+            review: Review::new(&prefs),
+            prefs,
+            library_dir,
+            devices: None,
+            devices_rx: None,
+            rec: RecState::Idle,
+            recorder: None,
+            hotkey,
+            hotkey_problem,
+            notice: None,
+            ctx,
+        };
+        match poster {
+            Some(Ok(p)) => app.poster = Some(p),
+            Some(Err(e)) => {
+                app.publish_problem = Some(format!(
+                    "cannot start the posting thread: {e}. Restart Clipnote"
+                ))
+            }
+            None => {}
+        }
+        match recorder {
+            Ok(r) => app.recorder = Some(r),
+            Err(e) => {
+                app.notice = Some(format!(
+                    "cannot start the recorder thread: {e}. Restart Clipnote"
+                ))
+            }
+        }
+        app.refresh_devices();
+        if let Some(clip) = options.review_clip {
+            app.open_clip(clip);
+            app.screen = Screen::Review;
+        }
+        tracing::info!(screen = app.screen.title(), "app: ready");
+        app
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// The device list has arrived.
+    pub fn has_devices(&self) -> bool {
+        self.devices.is_some()
+    }
+
+    pub fn rec_state(&self) -> &RecState {
+        &self.rec
+    }
+
+    /// The clip on the Review screen, if any.
+    pub fn review_clip(&self) -> Option<&super::review::Clip> {
+        self.review.clip.as_ref()
+    }
+
+    /// The Review screen's player: where it is (seconds) and whether it shows a picture.
+    pub fn review_player(&self) -> (f64, bool) {
+        (self.review.position, self.review.has_picture())
+    }
+
+    /// The part of the clip that will be posted.
+    pub fn review_trim(&self) -> [f64; 2] {
+        self.review.trim
+    }
+
+    /// The message on the Record screen, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// What the Review screen's post is doing.
+    pub fn post_state(&self) -> &PostState {
+        &self.review.post
+    }
+
+    pub(super) fn go(&mut self, screen: Screen) {
+        if self.screen != screen {
+            if screen == Screen::Outbox {
+                self.outbox.asked = false;
+            }
+            tracing::info!(screen = screen.title(), "app: screen");
+            self.screen = screen;
+        }
+    }
+
+    /// Lists screens, windows and microphones on a worker thread.
+    pub(super) fn refresh_devices(&mut self) {
+        let (tx, rx) = sync_channel(1);
+        let wake = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ui-devices".into())
+            .spawn(move || {
+                let _ = tx.send(capture::devices::list());
+                wake.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.devices_rx = Some(rx),
+            Err(e) => self.notice = Some(format!("cannot list devices: {e}")),
+        }
+    }
+
+    pub(super) fn hotkey_label(&self) -> Option<&str> {
+        self.hotkey
+            .as_ref()
+            .filter(|h| h.is_registered())
+            .map(|h| h.label.as_str())
+    }
+
+    /// The hotkey, the Record button and the HUD's Stop all come here.
+    pub(super) fn toggle_recording(&mut self, now: f64) {
+        match self.rec {
+            RecState::Idle => self.begin(now),
+            RecState::Countdown { .. } => self.start_now(),
+            RecState::Recording { .. } => self.stop(),
+            RecState::Starting | RecState::Stopping => {}
+        }
+    }
+
+    /// Starts the countdown (or the recording, when the countdown is off).
+    pub(super) fn begin(&mut self, now: f64) {
+        if !self.rec.is_idle() {
+            return;
+        }
+        self.notice = None;
+        if self.prefs.countdown {
+            tracing::info!("recording: countdown");
+            self.rec = RecState::Countdown { ends_at: now + 3.0 };
+        } else {
+            self.start_now();
+        }
+    }
+
+    pub(super) fn cancel_countdown(&mut self) {
+        if matches!(self.rec, RecState::Countdown { .. }) {
+            tracing::info!("recording: countdown cancelled");
+            self.rec = RecState::Idle;
+        }
+    }
+
+    /// Skips what is left of the countdown.
+    pub(super) fn start_now(&mut self) {
+        if !matches!(self.rec, RecState::Idle | RecState::Countdown { .. }) {
+            return;
+        }
+        let settings = match self.record_settings() {
+            Ok(s) => s,
+            Err(e) => {
+                self.notice = Some(e);
+                self.rec = RecState::Idle;
+                return;
+            }
+        };
+        if self.send(Command::Start(settings)) {
+            self.rec = RecState::Starting;
+        } else {
+            self.rec = RecState::Idle;
+        }
+    }
+
+    pub(super) fn stop(&mut self) {
+        if matches!(self.rec, RecState::Recording { .. }) && self.send(Command::Stop) {
+            self.rec = RecState::Stopping;
+        }
+    }
+
+    pub(super) fn discard(&mut self) {
+        if matches!(self.rec, RecState::Recording { .. }) && self.send(Command::Discard) {
+            self.rec = RecState::Stopping;
+        }
+    }
+
+    pub(super) fn set_paused(&mut self, paused: bool) {
+        if let RecState::Recording { paused: p, .. } = &mut self.rec {
+            let command = if paused {
+                Command::Pause
+            } else {
+                Command::Resume
+            };
+            if self.recorder.as_ref().is_some_and(|r| r.send(command)) {
+                *p = paused;
+            }
+        }
+    }
+
+    fn send(&mut self, command: Command) -> bool {
+        let sent = self.recorder.as_ref().is_some_and(|r| r.send(command));
+        if !sent {
+            self.notice = Some("the recorder is not responding; restart Clipnote".into());
+        }
+        sent
+    }
+
+    fn on_recorder(&mut self, event: recorder::Event) {
+        use recorder::Event;
+        match event {
+            Event::Started => {
+                self.rec = RecState::Recording {
+                    elapsed_secs: 0.0,
+                    mic_level: 0.0,
+                    paused: false,
+                    bytes: 0,
+                };
+            }
+            Event::Tick {
+                elapsed_secs,
+                mic_level,
+                paused,
+                bytes,
+            } => {
+                if matches!(self.rec, RecState::Recording { .. }) {
+                    self.rec = RecState::Recording {
+                        elapsed_secs,
+                        mic_level,
+                        paused,
+                        bytes,
+                    };
+                }
+            }
+            Event::Stopping => self.rec = RecState::Stopping,
+            Event::Finished(finished) => {
+                self.rec = RecState::Idle;
+                self.review.open(finished, &self.prefs);
+                self.go(Screen::Review);
+                tracing::info!("app: review opened");
+            }
+            Event::Discarded => self.rec = RecState::Idle,
+            Event::Failed(message) => {
+                self.rec = RecState::Idle;
+                self.notice = Some(message);
+                self.go(Screen::Record);
+            }
+        }
+    }
+
+    /// One pass of everything that is not drawing: runs even while the window is hidden.
+    fn tick(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        if let Some(rx) = &self.devices_rx
+            && let Ok(devices) = rx.try_recv()
+        {
+            self.devices = Some(devices);
+            self.devices_rx = None;
+        }
+        let events: Vec<_> = self
+            .recorder
+            .as_ref()
+            .map(|r| r.rx.try_iter().collect())
+            .unwrap_or_default();
+        for event in events {
+            self.on_recorder(event);
+        }
+        if self.hotkey.as_ref().is_some_and(Hotkey::pressed) {
+            tracing::info!("hotkey: pressed");
+            self.toggle_recording(now);
+        }
+        if let RecState::Countdown { ends_at } = self.rec {
+            if now >= ends_at {
+                self.start_now();
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            }
+        }
+        let events: Vec<_> = self
+            .poster
+            .as_ref()
+            .map(|p| p.rx.try_iter().collect())
+            .unwrap_or_default();
+        for event in events {
+            self.on_poster(ctx, event);
+        }
+        self.review_tick(ctx);
+    }
+
+    fn on_poster(&mut self, ctx: &egui::Context, event: poster::Event) {
+        use poster::Event;
+        let posting = matches!(self.review.post, PostState::Working { .. });
+        match event {
+            Event::Checked { to, limit } => {
+                if self.review.checking.as_ref() == Some(&to) {
+                    self.review.checking = None;
+                }
+                self.review.limit = Some((to, limit));
+            }
+            Event::Working { what, fraction } => {
+                if posting {
+                    self.review.post = PostState::Working { what, fraction };
+                } else {
+                    self.outbox.working = Some(what);
+                }
+            }
+            Event::Posted { job_id, task_url } => {
+                tracing::info!(job = %job_id, url = %task_url, "app: posted");
+                if posting {
+                    ctx.copy_text(task_url.clone());
+                    self.review.post = PostState::Posted { url: task_url };
+                }
+                self.outbox.working = None;
+                self.outbox.asked = false;
+            }
+            Event::Failed {
+                job_id,
+                message,
+                queued,
+            } => {
+                tracing::info!(queued, "app: post failed: {message}");
+                if posting {
+                    self.review.post = PostState::Failed {
+                        message,
+                        job_id,
+                        queued,
+                    };
+                } else {
+                    self.outbox.working = None;
+                }
+                self.outbox.asked = false;
+            }
+            Event::Outbox(jobs) => self.outbox.jobs = Some(jobs),
+            Event::TokenChecked { service, result } | Event::TokenSaved { service, result } => {
+                *self.settings.status_mut(service) = Some(result);
+            }
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.tick(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::top("nav").show(ui, |ui| self.nav_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| match self.screen {
+            Screen::Record => self.record_ui(ui),
+            Screen::Review => self.review_ui(ui),
+            Screen::Outbox => self.outbox_ui(ui),
+            Screen::Settings => self.settings_ui(ui),
+        });
+        if !self.rec.is_idle() {
+            self.hud(ui.ctx());
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.review.store_into(&mut self.prefs);
+        eframe::set_value(storage, prefs::KEY, &self.prefs);
+    }
+}
+
+impl App {
+    fn nav_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.add_space(4.0);
+            ui.label(egui::RichText::new("Clipnote").strong().size(16.0));
+            ui.add_space(12.0);
+            for screen in Screen::ALL {
+                let selected = self.screen == screen;
+                let text = egui::RichText::new(screen.title()).size(15.0);
+                if ui.selectable_label(selected, text).clicked() {
+                    self.go(screen);
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                match self.hotkey_label() {
+                    Some(label) => ui.label(format!("Hotkey {label}: start / stop")),
+                    None => ui
+                        .label(
+                            egui::RichText::new("No global hotkey")
+                                .color(ui.visuals().warn_fg_color),
+                        )
+                        .on_hover_text(self.hotkey_problem.clone().unwrap_or_default()),
+                };
+            });
+        });
+    }
+}

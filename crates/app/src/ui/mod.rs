@@ -1,0 +1,81 @@
+//! The desktop app (eframe, glow renderer): one module per screen — [`record`], [`hud`],
+//! [`review`], [`outbox`], [`settings`] — plus the app state ([`app`]) and the workers it
+//! commands over bounded channels: [`recorder`] (capture), [`player`] (decoding for review)
+//! and [`poster`] (trim, fit, outbox, network). Workers wake the UI with `request_repaint`;
+//! `App::logic` drains their channels, so the UI thread never waits on them.
+
+pub mod app;
+mod fonts;
+pub mod hotkey;
+mod hud;
+mod outbox;
+mod player;
+pub mod poster;
+pub mod prefs;
+mod record;
+mod recorder;
+pub mod review;
+mod settings;
+
+pub use app::{App, Options, RecState, Screen};
+
+use crate::cli::UserError;
+use crate::exit;
+
+/// The window's first size; later runs restore the placement the user left.
+const WINDOW_SIZE: [f32; 2] = [1100.0, 720.0];
+
+/// Opens the app and runs it until its window closes.
+///
+/// `CLIPNOTE_SCREEN=review` (record, review, outbox, settings) opens on that screen,
+/// `CLIPNOTE_REVIEW_CLIP=PATH` opens a clip for review, `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
+/// the window (screenshots and benchmarks use these).
+pub fn run() -> anyhow::Result<()> {
+    let mut options = Options::default();
+    if let Some(screen) = std::env::var("CLIPNOTE_SCREEN")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        options.screen = Some(
+            screen
+                .parse()
+                .map_err(|e: String| UserError::new(exit::USAGE, e))?,
+        );
+    }
+    if let Some(clip) = std::env::var_os("CLIPNOTE_REVIEW_CLIP").filter(|c| !c.is_empty()) {
+        options.review_clip = Some(clip.into());
+    }
+    let size = std::env::var("CLIPNOTE_WINDOW_SIZE")
+        .ok()
+        .and_then(|s| {
+            let (w, h) = s.split_once('x')?;
+            Some([w.trim().parse().ok()?, h.trim().parse().ok()?])
+        })
+        .unwrap_or(WINDOW_SIZE);
+    let persistence_path = crate::config::dir().ok().map(|d| d.join("app.ron"));
+    let native = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("Clipnote")
+            .with_app_id("clipnote")
+            .with_inner_size(size)
+            .with_min_inner_size([760.0, 520.0]),
+        persist_window: true,
+        persistence_path,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Clipnote",
+        native,
+        Box::new(move |cc| Ok(Box::new(App::new(cc, options)))),
+    )
+    .map_err(|e| {
+        UserError::new(
+            exit::FAILURE,
+            format!(
+                "cannot open the Clipnote window: {e}. Run it inside a graphical session (DISPLAY or WAYLAND_DISPLAY set), or use a subcommand (see `clipnote --help`)"
+            ),
+        )
+        .into()
+    })
+}

@@ -1,0 +1,364 @@
+//! The posting worker: one named thread with the network runtime. It trims and fits clips,
+//! queues posts in the outbox and works them, checks destinations and tokens, and lists the
+//! outbox — all off the UI thread. Commands come in on a bounded channel; events go back on
+//! another, each followed by a repaint.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use publish::{Job, NewPost, Outbox, Service, TaskRef, Token};
+
+/// Where the worker reads its settings from.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub settings: publish::Settings,
+    pub outbox_dir: PathBuf,
+    pub author: String,
+}
+
+/// A clip to post, with the part to keep.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub to: TaskRef,
+    pub clip: PathBuf,
+    /// Keep `start..end` seconds; `None` posts the whole clip.
+    pub trim: Option<(f64, f64)>,
+    pub title: String,
+    pub summary: String,
+}
+
+#[derive(Debug)]
+pub enum Command {
+    /// Learn the destination's per-file limit (this also checks the token).
+    Check(TaskRef),
+    Post(Request),
+    Retry(String),
+    Cancel(String),
+    ListOutbox,
+    /// Check a token against its service without storing it.
+    TestToken(Service, Token),
+    /// Store a token (keyring, or a private file) for later posts.
+    SaveToken(Service, Token),
+}
+
+#[derive(Debug)]
+pub enum Event {
+    /// The destination's limit: `Ok(None)` means no known cap.
+    Checked {
+        to: TaskRef,
+        limit: Result<Option<u64>, String>,
+    },
+    /// What the post is doing now, in words, and the upload's progress.
+    Working {
+        what: String,
+        fraction: Option<f32>,
+    },
+    Posted {
+        job_id: String,
+        task_url: String,
+    },
+    /// The post failed. `queued`: it stays in the outbox and is retried.
+    Failed {
+        job_id: Option<String>,
+        message: String,
+        queued: bool,
+    },
+    Outbox(Result<Vec<Job>, String>),
+    TokenChecked {
+        service: Service,
+        result: Result<String, String>,
+    },
+    TokenSaved {
+        service: Service,
+        result: Result<String, String>,
+    },
+}
+
+pub struct Handle {
+    tx: SyncSender<Command>,
+    pub rx: Receiver<Event>,
+}
+
+impl Handle {
+    pub fn spawn(setup: Setup, wake: impl Fn() + Send + Sync + 'static) -> std::io::Result<Self> {
+        let (tx, cmd_rx) = sync_channel(16);
+        let (ev_tx, rx) = sync_channel(128);
+        std::thread::Builder::new()
+            .name("ui-poster".into())
+            .spawn(move || Worker::new(setup, ev_tx, wake).run(&cmd_rx))?;
+        Ok(Self { tx, rx })
+    }
+
+    pub fn send(&self, command: Command) -> bool {
+        self.tx.try_send(command).is_ok()
+    }
+}
+
+struct Worker<W> {
+    setup: Setup,
+    tx: SyncSender<Event>,
+    wake: std::sync::Arc<W>,
+}
+
+impl<W: Fn() + Send + Sync + 'static> Worker<W> {
+    fn new(setup: Setup, tx: SyncSender<Event>, wake: W) -> Self {
+        Self {
+            setup,
+            tx,
+            wake: std::sync::Arc::new(wake),
+        }
+    }
+
+    fn emit(&self, event: Event) -> bool {
+        let ok = self.tx.send(event).is_ok();
+        (self.wake)();
+        ok
+    }
+
+    fn working(&self, what: impl Into<String>, fraction: Option<f32>) {
+        let _ = self.tx.try_send(Event::Working {
+            what: what.into(),
+            fraction,
+        });
+        (self.wake)();
+    }
+
+    fn run(mut self, commands: &Receiver<Command>) {
+        let rt = match crate::cli::post::runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                self.emit(Event::Failed {
+                    job_id: None,
+                    message: e.message,
+                    queued: false,
+                });
+                return;
+            }
+        };
+        while let Ok(command) = commands.recv() {
+            let alive = match command {
+                Command::Check(to) => {
+                    let limit = rt.block_on(self.limit(&to));
+                    self.emit(Event::Checked { to, limit })
+                }
+                Command::Post(request) => {
+                    let event = self.post(&rt, request);
+                    self.emit(event)
+                }
+                Command::Retry(id) => {
+                    let event = self.retry(&rt, &id);
+                    self.emit(event) && self.emit(Event::Outbox(self.list()))
+                }
+                Command::Cancel(id) => {
+                    if let Err(e) = self
+                        .outbox()
+                        .and_then(|o| o.cancel(&id).map_err(|e| e.to_string()))
+                    {
+                        tracing::warn!("cancel {id}: {e}");
+                    }
+                    self.emit(Event::Outbox(self.list()))
+                }
+                Command::ListOutbox => self.emit(Event::Outbox(self.list())),
+                Command::TestToken(service, token) => {
+                    let result = rt.block_on(self.test_token(service, token));
+                    self.emit(Event::TokenChecked { service, result })
+                }
+                Command::SaveToken(service, token) => {
+                    let result =
+                        publish::secrets::store(service, &token, &self.setup.settings.config_dir)
+                            .map(|source| format!("Saved in {source}"))
+                            .map_err(|e| e.to_string());
+                    if result.is_ok() {
+                        match service {
+                            Service::Notion => self.setup.settings.notion_token = Some(token),
+                            _ => self.setup.settings.clickup_token = Some(token),
+                        }
+                    }
+                    self.emit(Event::TokenSaved { service, result })
+                }
+            };
+            if !alive {
+                return;
+            }
+        }
+    }
+
+    fn outbox(&self) -> Result<Outbox, String> {
+        Outbox::open(&self.setup.outbox_dir).map_err(|e| e.to_string())
+    }
+
+    fn list(&self) -> Result<Vec<Job>, String> {
+        self.outbox()?.list().map_err(|e| e.to_string())
+    }
+
+    async fn limit(&self, to: &TaskRef) -> Result<Option<u64>, String> {
+        let dest = self.setup.settings.open(to).map_err(|e| e.to_string())?;
+        dest.max_file_bytes().await.map_err(|e| e.to_string())
+    }
+
+    async fn test_token(&self, service: Service, token: Token) -> Result<String, String> {
+        let mut settings = self.setup.settings.clone();
+        let to = match service {
+            Service::Notion => {
+                settings.notion_token = Some(token);
+                // Any page id: the check reads the integration (users/me), not the page.
+                TaskRef::Notion {
+                    page_id: "00000000000000000000000000000000".into(),
+                }
+            }
+            _ => {
+                return Ok("Stored tokens are checked with ClickUp on the first post".into());
+            }
+        };
+        let dest = settings.open(&to).map_err(|e| e.to_string())?;
+        match dest.max_file_bytes().await {
+            Ok(Some(limit)) => Ok(format!("Connected: files up to {} each", mib(limit))),
+            Ok(None) => Ok("Connected".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Trim → fit → queue → post. Returns the final event.
+    fn post(&self, rt: &tokio::runtime::Runtime, request: Request) -> Event {
+        let failed = |message: String| Event::Failed {
+            job_id: None,
+            message,
+            queued: false,
+        };
+        let outbox = match self.outbox() {
+            Ok(o) => o,
+            Err(e) => return failed(e),
+        };
+        let stamp = format!("{}-{}", std::process::id(), publish::now_unix());
+        let mut clip = request.clip.clone();
+        if let Some((start, end)) = request.trim {
+            self.working("Trimming the clip…", None);
+            let out = outbox.dir().join(format!("trim-{stamp}.mp4"));
+            match capture::clip::trim(&clip, &out, start, end) {
+                Ok(t) => clip = t.path,
+                Err(e) => return failed(format!("cannot trim the clip: {e}")),
+            }
+        }
+        self.working("Checking the destination…", None);
+        let limit = match rt.block_on(self.limit(&request.to)) {
+            Ok(l) => l,
+            Err(e) => return failed(e),
+        };
+        let bytes = std::fs::metadata(&clip).map_or(0, |m| m.len());
+        if let Some(limit) = limit.filter(|l| bytes > *l) {
+            self.working(
+                format!(
+                    "Re-encoding {} to fit the {} limit…",
+                    mib(bytes),
+                    mib(limit)
+                ),
+                None,
+            );
+            let out = outbox.dir().join(format!("fit-{stamp}.mp4"));
+            match capture::fit::fit_to_size(&clip, &out, limit) {
+                Ok(_) => clip = out,
+                Err(e) => return failed(e.to_string()),
+            }
+        }
+        let job = match outbox.enqueue(NewPost {
+            to: request.to,
+            clip: clip.clone(),
+            title: request.title,
+            summary: request.summary,
+            author: self.setup.author.clone(),
+            duration_secs: publish::mp4::duration_secs(&clip),
+        }) {
+            Ok(job) => job,
+            Err(e) => return failed(e.to_string()),
+        };
+        tracing::info!(job = %job.id, "post: queued");
+        self.run_job(rt, &outbox, &job.id)
+    }
+
+    fn retry(&self, rt: &tokio::runtime::Runtime, id: &str) -> Event {
+        let outbox = match self.outbox() {
+            Ok(o) => o,
+            Err(message) => {
+                return Event::Failed {
+                    job_id: Some(id.into()),
+                    message,
+                    queued: false,
+                };
+            }
+        };
+        if let Err(e) = outbox.requeue(id) {
+            return Event::Failed {
+                job_id: Some(id.into()),
+                message: e.to_string(),
+                queued: false,
+            };
+        }
+        self.run_job(rt, &outbox, id)
+    }
+
+    fn run_job(&self, rt: &tokio::runtime::Runtime, outbox: &Outbox, id: &str) -> Event {
+        let (progress, mut rx) = publish::Progress::channel(64);
+        let tx = self.tx.clone();
+        let wake = self.wake.clone();
+        let forward = rt.spawn(async move {
+            while let Some(event) = rx.recv().await {
+                let (what, fraction) = match event {
+                    publish::Event::Step { step, .. } => (step_words(step).to_owned(), None),
+                    publish::Event::Bytes { sent, total, .. } => (
+                        format!("Uploading… {} of {}", mib(sent), mib(total)),
+                        Some(if total == 0 {
+                            1.0
+                        } else {
+                            sent as f32 / total as f32
+                        }),
+                    ),
+                    publish::Event::AlreadyDone { step, .. } => (
+                        format!("{}: already on the task, not repeated", step_words(step)),
+                        None,
+                    ),
+                    publish::Event::Done { .. } => break,
+                };
+                let _ = tx.try_send(Event::Working { what, fraction });
+                wake();
+            }
+        });
+        let result = rt.block_on(outbox.run_job(id, &self.setup.settings, &progress));
+        drop(progress);
+        forward.abort();
+        match result {
+            Ok(job) => {
+                let task_url = job.task_url.clone().unwrap_or_default();
+                tracing::info!(job = %job.id, url = %task_url, "post: done");
+                Event::Posted {
+                    job_id: job.id,
+                    task_url,
+                }
+            }
+            Err(e) => {
+                let queued = e.is_retryable();
+                tracing::info!(job = id, queued, "post: failed: {e}");
+                Event::Failed {
+                    job_id: Some(id.into()),
+                    message: if queued {
+                        format!("{e}. The post waits in the outbox and can be retried there")
+                    } else {
+                        e.to_string()
+                    },
+                    queued,
+                }
+            }
+        }
+    }
+}
+
+fn step_words(step: publish::Step) -> &'static str {
+    match step {
+        publish::Step::Upload => "Uploading the clip…",
+        publish::Step::Attach => "Attaching it to the task…",
+        publish::Step::Summary => "Writing the summary…",
+    }
+}
+
+pub(super) fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}

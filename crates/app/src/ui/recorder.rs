@@ -1,0 +1,176 @@
+//! The recorder worker: owns the [`capture::Recording`] on its own named thread, so starting
+//! (opening the microphone can take a second) and stopping (finalising the file) never block
+//! the UI. Commands come in on a bounded channel; events go back on another, and every event
+//! wakes the UI with `request_repaint`.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::time::Duration;
+
+use capture::{Finished, RecordSettings, Recording};
+
+/// What the UI asks the recorder to do.
+#[derive(Debug)]
+pub enum Command {
+    Start(RecordSettings),
+    Pause,
+    Resume,
+    /// Stop and keep the clip.
+    Stop,
+    /// Stop and delete everything recorded.
+    Discard,
+}
+
+/// What the recorder reports.
+#[derive(Debug)]
+pub enum Event {
+    /// The devices are open and frames are flowing into the fragmented file.
+    Started,
+    /// A few times a second while recording.
+    Tick {
+        elapsed_secs: f64,
+        mic_level: f32,
+        paused: bool,
+        bytes: u64,
+    },
+    /// Stopping (finalising the file) has begun.
+    Stopping,
+    Finished(Finished),
+    Discarded,
+    /// Starting or recording failed; the message names the fix.
+    Failed(String),
+}
+
+/// The UI's end of the worker.
+pub struct Handle {
+    tx: SyncSender<Command>,
+    pub rx: Receiver<Event>,
+}
+
+impl Handle {
+    /// Starts the worker thread. `wake` is called after every event (the UI's `request_repaint`).
+    pub fn spawn(wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+        let (tx, cmd_rx) = sync_channel(8);
+        let (ev_tx, rx) = sync_channel(64);
+        std::thread::Builder::new()
+            .name("ui-recorder".into())
+            .spawn(move || run(&cmd_rx, &Sink { tx: ev_tx, wake }))?;
+        Ok(Self { tx, rx })
+    }
+
+    /// Sends a command; `false` if the worker is gone or busy (the queue holds 8).
+    pub fn send(&self, command: Command) -> bool {
+        self.tx.try_send(command).is_ok()
+    }
+}
+
+struct Sink<W> {
+    tx: SyncSender<Event>,
+    wake: W,
+}
+
+impl<W: Fn()> Sink<W> {
+    /// Sends an event that must arrive (blocks while the UI's queue is full).
+    fn send(&self, event: Event) -> bool {
+        let ok = self.tx.send(event).is_ok();
+        (self.wake)();
+        ok
+    }
+
+    /// Sends a tick; a full queue drops it (the next one replaces it).
+    fn tick(&self, event: Event) -> bool {
+        match self.tx.try_send(event) {
+            Ok(()) | Err(TrySendError::Full(_)) => {
+                (self.wake)();
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
+const TICK: Duration = Duration::from_millis(100);
+
+fn run<W: Fn()>(commands: &Receiver<Command>, sink: &Sink<W>) {
+    while let Ok(command) = commands.recv() {
+        let Command::Start(settings) = command else {
+            continue; // nothing is recording: pause/stop/discard mean nothing
+        };
+        tracing::info!(out = %settings.out.display(), "recording: starting");
+        let recording = match Recording::start(settings) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::info!("recording: failed to start: {e}");
+                if !sink.send(Event::Failed(e.to_string())) {
+                    return;
+                }
+                continue;
+            }
+        };
+        tracing::info!(partial = %recording.partial_path().display(), "recording: started");
+        if !sink.send(Event::Started) {
+            recording.discard();
+            return;
+        }
+        if !record(recording, commands, sink) {
+            return;
+        }
+    }
+}
+
+/// Runs one recording until stop or discard; `false` when the UI has gone away.
+fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Sink<W>) -> bool {
+    loop {
+        match commands.recv_timeout(TICK) {
+            Ok(Command::Pause) => {
+                recording.pause();
+                tracing::info!("recording: paused");
+            }
+            Ok(Command::Resume) => {
+                recording.resume();
+                tracing::info!("recording: resumed");
+            }
+            Ok(Command::Start(_)) => {} // already recording
+            Ok(Command::Discard) | Err(RecvTimeoutError::Disconnected) => {
+                recording.discard();
+                tracing::info!("recording: discarded");
+                return sink.send(Event::Discarded);
+            }
+            Ok(Command::Stop) => return finish(recording, sink),
+            Err(RecvTimeoutError::Timeout) => {
+                if recording.has_failed() {
+                    return finish(recording, sink);
+                }
+                let alive = sink.tick(Event::Tick {
+                    elapsed_secs: recording.elapsed().as_secs_f64(),
+                    mic_level: recording.stats().mic_level(),
+                    paused: recording.is_paused(),
+                    bytes: recording.stats().bytes(),
+                });
+                if !alive {
+                    recording.discard();
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+fn finish<W: Fn()>(recording: Recording, sink: &Sink<W>) -> bool {
+    tracing::info!("recording: stopping");
+    sink.tick(Event::Stopping);
+    match recording.stop() {
+        Ok(finished) => {
+            tracing::info!(
+                clip = %finished.path.display(),
+                duration_secs = finished.duration_secs,
+                bytes = finished.bytes,
+                "recording: finished"
+            );
+            sink.send(Event::Finished(finished))
+        }
+        Err(e) => {
+            tracing::info!("recording: failed: {e}");
+            sink.send(Event::Failed(e.to_string()))
+        }
+    }
+}

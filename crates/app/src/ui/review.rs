@@ -1,0 +1,693 @@
+//! The Review screen: play the clip, trim its start and end, give it a title and a summary,
+//! choose where it goes (validated as typed), see its size against the destination's limit,
+//! and post it — with progress, then the link or the error in words with Retry.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, sync_channel};
+
+use eframe::egui;
+use publish::TaskRef;
+
+use super::app::App;
+use super::hud::clock;
+use super::player;
+use super::poster::{self, mib};
+use super::prefs::Prefs;
+use super::record::truncate;
+
+/// The summary a new clip starts with.
+pub const TEMPLATE: &str = include_str!("../../../../assets/summary-template.md");
+
+/// The clip under review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clip {
+    pub path: PathBuf,
+    pub duration_secs: f64,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub has_audio: bool,
+}
+
+impl From<capture::Finished> for Clip {
+    fn from(f: capture::Finished) -> Self {
+        Self {
+            path: f.path,
+            duration_secs: f.duration_secs,
+            width: f.width,
+            height: f.height,
+            bytes: f.bytes,
+            has_audio: f.has_audio,
+        }
+    }
+}
+
+/// Where a post stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostState {
+    Idle,
+    Working {
+        what: String,
+        fraction: Option<f32>,
+    },
+    Posted {
+        url: String,
+    },
+    Failed {
+        message: String,
+        job_id: Option<String>,
+        queued: bool,
+    },
+}
+
+pub struct Review {
+    pub clip: Option<Clip>,
+    pub title: String,
+    pub summary: String,
+    pub destination: String,
+    /// The destination as parsed, for the text it was parsed from.
+    parsed: (String, Result<TaskRef, String>),
+    /// The destination's per-file limit, once the poster has asked.
+    pub limit: Option<(TaskRef, Result<Option<u64>, String>)>,
+    /// The destination the poster is checking now.
+    pub checking: Option<TaskRef>,
+    /// Keep `trim[0]..trim[1]` seconds.
+    pub trim: [f64; 2],
+    pub position: f64,
+    pub playing: bool,
+    player: Option<player::Handle>,
+    texture: Option<egui::TextureHandle>,
+    pub player_error: Option<String>,
+    pub post: PostState,
+    /// Clips in the library, for the empty state (newest first).
+    library: Option<Vec<(PathBuf, u64)>>,
+    info_rx: Option<Receiver<Result<Clip, String>>>,
+}
+
+impl Review {
+    pub fn new(prefs: &Prefs) -> Self {
+        let destination = prefs.destination.clone();
+        Self {
+            clip: None,
+            title: String::new(),
+            summary: TEMPLATE.to_owned(),
+            parsed: (destination.clone(), parse(&destination)),
+            destination,
+            limit: None,
+            checking: None,
+            trim: [0.0, 0.0],
+            position: 0.0,
+            playing: false,
+            player: None,
+            texture: None,
+            player_error: None,
+            post: PostState::Idle,
+            library: None,
+            info_rx: None,
+        }
+    }
+
+    /// Opens a finished recording for review.
+    pub fn open(&mut self, finished: capture::Finished, prefs: &Prefs) {
+        self.load(Clip::from(finished), prefs);
+    }
+
+    fn load(&mut self, clip: Clip, prefs: &Prefs) {
+        self.trim = [0.0, clip.duration_secs];
+        self.position = 0.0;
+        self.playing = false;
+        self.player = None;
+        self.texture = None;
+        self.player_error = None;
+        self.title.clear();
+        self.summary = TEMPLATE.to_owned();
+        self.destination.clone_from(&prefs.destination);
+        self.post = PostState::Idle;
+        self.clip = Some(clip);
+        self.library = None;
+    }
+
+    /// Keeps what should outlive the app in the preferences.
+    pub fn store_into(&self, prefs: &mut Prefs) {
+        prefs.destination.clone_from(&self.destination);
+    }
+
+    /// The destination as typed, parsed (re-parsed only when the text changed).
+    pub fn target(&mut self) -> &Result<TaskRef, String> {
+        if self.parsed.0 != self.destination {
+            self.parsed = (self.destination.clone(), parse(&self.destination));
+        }
+        &self.parsed.1
+    }
+
+    pub fn has_picture(&self) -> bool {
+        self.texture.is_some()
+    }
+
+    fn trimmed(&self) -> Option<(f64, f64)> {
+        let clip = self.clip.as_ref()?;
+        let [start, end] = self.trim;
+        (start > 0.05 || end < clip.duration_secs - 0.05).then_some((start, end))
+    }
+}
+
+fn parse(text: &str) -> Result<TaskRef, String> {
+    TaskRef::parse(text).map_err(|e| e.to_string())
+}
+
+impl App {
+    /// Runs from `logic`: takes decoded frames and clip facts from the workers.
+    pub(super) fn review_tick(&mut self, ctx: &egui::Context) {
+        let r = &mut self.review;
+        if let Some(rx) = &r.info_rx
+            && let Ok(result) = rx.try_recv()
+        {
+            r.info_rx = None;
+            match result {
+                Ok(clip) => r.load(clip, &self.prefs),
+                Err(e) => r.player_error = Some(e),
+            }
+        }
+        let Some(player) = &r.player else { return };
+        let mut last = None;
+        for event in player.rx.try_iter() {
+            match event {
+                player::Event::Frame(frame) => last = Some(frame),
+                player::Event::Ended => {
+                    r.playing = false;
+                    r.position = r.trim[0];
+                }
+                player::Event::Failed(message) => {
+                    r.playing = false;
+                    r.player_error = Some(message);
+                }
+            }
+        }
+        if let Some(frame) = last {
+            if r.playing {
+                r.position = frame.pts_secs;
+            }
+            let image = egui::ColorImage::from_rgba_unmultiplied(
+                [frame.width as usize, frame.height as usize],
+                &frame.rgba,
+            );
+            match &mut r.texture {
+                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
+                None => {
+                    r.texture =
+                        Some(ctx.load_texture("review-frame", image, egui::TextureOptions::LINEAR))
+                }
+            }
+        }
+    }
+
+    fn player(&mut self) -> Option<&player::Handle> {
+        let clip = self.review.clip.as_ref()?;
+        if self.review.player.is_none() && self.review.player_error.is_none() {
+            let wake = self.ctx.clone();
+            match player::Handle::spawn(clip.path.clone(), move || wake.request_repaint()) {
+                Ok(p) => self.review.player = Some(p),
+                Err(e) => self.review.player_error = Some(format!("cannot start the player: {e}")),
+            }
+        }
+        self.review.player.as_ref()
+    }
+
+    /// Opens a clip file for review (its facts are read on a worker thread).
+    pub(super) fn open_clip(&mut self, path: PathBuf) {
+        let (tx, rx) = sync_channel(1);
+        let wake = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ui-clip-info".into())
+            .spawn(move || {
+                let result = capture::clip::info(&path)
+                    .map_err(|e| e.to_string())
+                    .map(|info| Clip {
+                        bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
+                        path,
+                        duration_secs: info.duration_secs,
+                        width: info.width,
+                        height: info.height,
+                        has_audio: info.has_audio,
+                    });
+                let _ = tx.send(result);
+                wake.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.review.info_rx = Some(rx);
+        }
+    }
+
+    pub(super) fn review_ui(&mut self, ui: &mut egui::Ui) {
+        if self.review.clip.is_none() {
+            self.review_empty_ui(ui);
+            return;
+        }
+        // Start the decoder as soon as the screen shows, so the first picture appears.
+        self.player();
+        ui.add_space(4.0);
+        ui.columns(2, |cols| {
+            self.player_ui(&mut cols[0]);
+            self.post_form_ui(&mut cols[1]);
+        });
+    }
+
+    fn review_empty_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(24.0);
+        ui.heading("No clip to review yet");
+        ui.add_space(6.0);
+        let how = match self.hotkey_label() {
+            Some(h) => format!("Record one on the Record screen, or press {h} from anywhere."),
+            None => "Record one on the Record screen.".to_owned(),
+        };
+        ui.label(how);
+        if ui.button("Go to Record").clicked() {
+            self.go(super::app::Screen::Record);
+        }
+        ui.add_space(16.0);
+        let Ok(dir) = self.library_dir.clone() else {
+            return;
+        };
+        let clips = self
+            .review
+            .library
+            .get_or_insert_with(|| library_clips(&dir))
+            .clone();
+        if clips.is_empty() {
+            return;
+        }
+        ui.label(egui::RichText::new("Or review a clip from your library").strong());
+        egui::ScrollArea::vertical()
+            .max_height(360.0)
+            .show(ui, |ui| {
+                for (path, bytes) in clips {
+                    ui.horizontal(|ui| {
+                        let name = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        if ui
+                            .button("Open")
+                            .on_hover_text(path.display().to_string())
+                            .clicked()
+                        {
+                            self.open_clip(path.clone());
+                        }
+                        ui.label(format!("{name}  ·  {}", mib(bytes)));
+                    });
+                }
+            });
+        if let Some(e) = &self.review.player_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+    }
+
+    fn player_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(clip) = self.review.clip.clone() else {
+            return;
+        };
+        let width = ui.available_width();
+        let aspect = if clip.width > 0 {
+            clip.height as f32 / clip.width as f32
+        } else {
+            9.0 / 16.0
+        };
+        let size = egui::vec2(width, (width * aspect).min(400.0));
+        match &self.review.texture {
+            Some(texture) => {
+                ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size))
+                    .on_hover_text(clip.path.display().to_string());
+            }
+            None => {
+                let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 4.0, egui::Color32::from_gray(20));
+                let text = self
+                    .review
+                    .player_error
+                    .as_deref()
+                    .unwrap_or("Loading the clip…");
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    truncate(text, 80),
+                    egui::FontId::proportional(14.0),
+                    egui::Color32::from_gray(200),
+                );
+            }
+        }
+        let duration = clip.duration_secs.max(0.1);
+        ui.horizontal(|ui| {
+            let play = if self.review.playing { "Pause" } else { "Play" };
+            if ui.button(play).clicked() {
+                self.toggle_play();
+            }
+            let mut pos = self.review.position;
+            let slider = egui::Slider::new(&mut pos, 0.0..=duration)
+                .show_value(false)
+                .trailing_fill(true);
+            let response = ui.add_sized([ui.available_width() - 110.0, 18.0], slider);
+            if response.changed() {
+                self.seek(pos);
+            }
+            ui.monospace(format!(
+                "{} / {}",
+                clock(self.review.position),
+                clock(duration)
+            ));
+        });
+        ui.add_space(6.0);
+        ui.label(egui::RichText::new("Trim").strong());
+        egui::Grid::new("trim")
+            .num_columns(3)
+            .spacing([8.0, 6.0])
+            .show(ui, |ui| {
+                for (i, name) in ["Start", "End"].into_iter().enumerate() {
+                    let label = ui.label(name);
+                    let (lo, hi) = if i == 0 {
+                        (0.0, self.review.trim[1] - 0.1)
+                    } else {
+                        (self.review.trim[0] + 0.1, duration)
+                    };
+                    let value = &mut self.review.trim[i];
+                    ui.add(
+                        egui::DragValue::new(value)
+                            .range(lo.max(0.0)..=hi)
+                            .speed(0.1)
+                            .suffix(" s")
+                            .max_decimals(1),
+                    )
+                    .labelled_by(label.id);
+                    if ui
+                        .button(format!("Set {} here", name.to_lowercase()))
+                        .clicked()
+                    {
+                        *value = self.review.position.clamp(lo.max(0.0), hi);
+                    }
+                    ui.end_row();
+                }
+            });
+        let [start, end] = self.review.trim;
+        ui.weak(format!(
+            "Keeps {} of {} · {}×{} · {} · {}",
+            clock(end - start),
+            clock(duration),
+            clip.width,
+            clip.height,
+            mib(clip.bytes),
+            if clip.has_audio {
+                "with sound"
+            } else {
+                "no sound"
+            }
+        ));
+    }
+
+    fn toggle_play(&mut self) {
+        let [start, end] = self.review.trim;
+        let playing = self.review.playing;
+        let from = if self.review.position < start || self.review.position >= end - 0.05 {
+            start
+        } else {
+            self.review.position
+        };
+        let Some(player) = self.player() else { return };
+        let sent = if playing {
+            player.send(player::Command::Pause)
+        } else {
+            player.send(player::Command::Play { from, until: end })
+        };
+        if sent {
+            self.review.playing = !playing;
+            if !playing {
+                self.review.position = from;
+            }
+        }
+    }
+
+    fn seek(&mut self, secs: f64) {
+        if let Some(player) = self.player()
+            && player.send(player::Command::Seek(secs))
+        {
+            self.review.position = secs;
+        }
+    }
+
+    fn post_form_ui(&mut self, ui: &mut egui::Ui) {
+        let working = matches!(self.review.post, PostState::Working { .. });
+        ui.add_enabled_ui(!working, |ui| {
+            let label = ui.label(egui::RichText::new("Title").strong());
+            ui.add(
+                egui::TextEdit::singleline(&mut self.review.title)
+                    .hint_text("What is this update about?")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            ui.add_space(4.0);
+            let label = ui.label(egui::RichText::new("Summary").strong());
+            ui.add(
+                egui::TextEdit::multiline(&mut self.review.summary)
+                    .desired_rows(11)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            ui.add_space(4.0);
+            let label = ui.label(egui::RichText::new("Post to").strong());
+            ui.add(
+                egui::TextEdit::singleline(&mut self.review.destination)
+                    .hint_text("Paste a Notion page or ClickUp task link, or type library")
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+            ui.horizontal_wrapped(|ui| {
+                if ui.small_button("Library").clicked() {
+                    self.review.destination = "library".into();
+                }
+                for recent in self.prefs.recent.clone() {
+                    if recent != "library"
+                        && ui
+                            .small_button(truncate(&recent, 40))
+                            .on_hover_text(&recent)
+                            .clicked()
+                    {
+                        self.review.destination = recent;
+                    }
+                }
+            });
+        });
+        self.destination_status_ui(ui);
+        ui.add_space(8.0);
+        self.post_status_ui(ui);
+    }
+
+    /// Says whether the destination is understood and whether the clip fits there.
+    fn destination_status_ui(&mut self, ui: &mut egui::Ui) {
+        let bytes = self.review.clip.as_ref().map_or(0, |c| c.bytes);
+        let target = self.review.target().clone();
+        match target {
+            Err(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            Ok(to @ (TaskRef::Library | TaskRef::Folder { .. })) => {
+                ui.label(format!("✔ {to}: {} (no size limit)", mib(bytes)));
+            }
+            Ok(to) => {
+                let known = self
+                    .review
+                    .limit
+                    .as_ref()
+                    .filter(|(t, _)| *t == to)
+                    .map(|(_, l)| l.clone());
+                match known {
+                    None => {
+                        if self.review.checking.as_ref() != Some(&to) {
+                            let asked = self
+                                .poster
+                                .as_ref()
+                                .is_some_and(|p| p.send(poster::Command::Check(to.clone())));
+                            if asked {
+                                self.review.checking = Some(to.clone());
+                            }
+                        }
+                        ui.horizontal(|ui| {
+                            ui.spinner();
+                            ui.label(format!("Checking {to}…"));
+                        });
+                    }
+                    Some(Ok(Some(limit))) if bytes > limit => {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!(
+                                "{to}: the clip is {} but files there can be at most {}; it will be re-encoded to fit (smaller picture, text kept legible)",
+                                mib(bytes),
+                                mib(limit)
+                            ),
+                        );
+                    }
+                    Some(Ok(Some(limit))) => {
+                        ui.label(format!(
+                            "✔ {to}: {} of at most {} per file",
+                            mib(bytes),
+                            mib(limit)
+                        ));
+                    }
+                    Some(Ok(None)) => {
+                        ui.label(format!("✔ {to}: {}", mib(bytes)));
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            format!("{e}{}", settings_hint(&e)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn post_status_ui(&mut self, ui: &mut egui::Ui) {
+        let ready = self.review.target().is_ok();
+        match self.review.post.clone() {
+            PostState::Idle => {
+                let post = egui::Button::new(egui::RichText::new("Post").size(18.0).strong())
+                    .min_size(egui::vec2(140.0, 36.0));
+                if ui.add_enabled(ready, post).clicked() {
+                    self.post();
+                }
+            }
+            PostState::Working { what, fraction } => {
+                ui.label(what);
+                let bar = match fraction {
+                    Some(f) => egui::ProgressBar::new(f).show_percentage(),
+                    None => egui::ProgressBar::new(0.0).animate(true),
+                };
+                ui.add(bar);
+            }
+            PostState::Posted { url } => {
+                ui.label(
+                    egui::RichText::new("✔ Posted")
+                        .strong()
+                        .color(egui::Color32::from_rgb(70, 180, 90)),
+                );
+                ui.horizontal(|ui| {
+                    ui.hyperlink_to(truncate(&url, 70), &url);
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Copy link").clicked() {
+                        ui.ctx().copy_text(url.clone());
+                    }
+                    if !url.is_empty() && ui.button("Open").clicked() {
+                        ui.ctx().open_url(egui::OpenUrl::new_tab(&url));
+                    }
+                    if ui.button("Post elsewhere").clicked() {
+                        self.review.post = PostState::Idle;
+                    }
+                    if ui.button("Record another").clicked() {
+                        self.go(super::app::Screen::Record);
+                    }
+                });
+                ui.weak("The link was copied to the clipboard.");
+            }
+            PostState::Failed {
+                message,
+                job_id,
+                queued,
+            } => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{message}{}", settings_hint(&message)),
+                );
+                ui.horizontal(|ui| {
+                    if ui.button("Retry").clicked() {
+                        match job_id {
+                            Some(id) => self.send_post(poster::Command::Retry(id)),
+                            None => self.post(),
+                        }
+                    }
+                    if ui.button("Edit").clicked() {
+                        self.review.post = PostState::Idle;
+                    }
+                    if queued && ui.button("Open the outbox").clicked() {
+                        self.go(super::app::Screen::Outbox);
+                    }
+                });
+            }
+        }
+    }
+
+    /// Sends the clip to the poster.
+    fn post(&mut self) {
+        let Ok(to) = self.review.target().clone() else {
+            return;
+        };
+        let Some(clip) = &self.review.clip else {
+            return;
+        };
+        if self.review.title.trim().is_empty() {
+            self.review.post = PostState::Failed {
+                message: "Give the clip a title first: it is the heading on the task".into(),
+                job_id: None,
+                queued: false,
+            };
+            return;
+        }
+        let request = poster::Request {
+            to,
+            clip: clip.path.clone(),
+            trim: self.review.trimmed(),
+            title: self.review.title.trim().to_owned(),
+            summary: self.review.summary.clone(),
+        };
+        let destination = self.review.destination.trim().to_owned();
+        self.prefs.remember(&destination);
+        if self.review.playing {
+            self.toggle_play();
+        }
+        self.send_post(poster::Command::Post(request));
+    }
+
+    fn send_post(&mut self, command: poster::Command) {
+        let sent = self.poster.as_ref().is_some_and(|p| p.send(command));
+        self.review.post = if sent {
+            PostState::Working {
+                what: "Starting…".into(),
+                fraction: None,
+            }
+        } else {
+            PostState::Failed {
+                message: "the posting worker is busy or not running; wait a moment and retry, or restart Clipnote".into(),
+                job_id: None,
+                queued: false,
+            }
+        };
+    }
+}
+
+/// Points token problems at the Settings screen.
+fn settings_hint(message: &str) -> &'static str {
+    if message.contains("token") {
+        " — or paste a token in Settings"
+    } else {
+        ""
+    }
+}
+
+/// MP4 clips in the library folder, newest first (at most 20), skipping unfinished ones.
+fn library_clips(dir: &std::path::Path) -> Vec<(PathBuf, u64)> {
+    let mut clips: Vec<(PathBuf, u64, std::time::SystemTime)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            let name = path.file_name()?.to_str()?.to_owned();
+            if !name.ends_with(".mp4") || name.ends_with(".recording.mp4") {
+                return None;
+            }
+            let meta = e.metadata().ok()?;
+            Some((path, meta.len(), meta.modified().ok()?))
+        })
+        .collect();
+    clips.sort_by_key(|c| std::cmp::Reverse(c.2));
+    clips.into_iter().take(20).map(|(p, b, _)| (p, b)).collect()
+}

@@ -1,0 +1,224 @@
+//! The Settings screen: accounts (paste a token, test the connection, save), the global
+//! hotkey (press a new combination), and where things are kept.
+
+use eframe::egui;
+use publish::{Service, Token};
+
+use super::app::App;
+use super::poster;
+
+/// What the Settings screen holds while open.
+#[derive(Default)]
+pub struct SettingsView {
+    pub notion_token: String,
+    pub clickup_token: String,
+    /// The last test or save of each service's token: the words to show, good or bad.
+    pub notion_status: Option<Result<String, String>>,
+    pub clickup_status: Option<Result<String, String>>,
+    /// Waiting for the next key press to become the hotkey.
+    pub capturing: bool,
+    pub hotkey_status: Option<Result<String, String>>,
+}
+
+impl SettingsView {
+    pub fn status_mut(&mut self, service: Service) -> &mut Option<Result<String, String>> {
+        match service {
+            Service::Notion => &mut self.notion_status,
+            _ => &mut self.clickup_status,
+        }
+    }
+}
+
+impl App {
+    pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.add_space(8.0);
+            ui.heading("Accounts");
+            ui.label("Tokens are kept in the system keyring (or a file only you can read), never in logs. CLIPNOTE_NOTION_TOKEN and CLIPNOTE_CLICKUP_TOKEN override them.");
+            ui.add_space(4.0);
+            egui::Grid::new("accounts").num_columns(3).spacing([12.0, 8.0]).show(ui, |ui| {
+                self.token_row(ui, Service::Notion);
+                self.token_row(ui, Service::ClickUp);
+            });
+            if let Some(problem) = &self.publish_problem {
+                ui.colored_label(ui.visuals().error_fg_color, problem);
+            }
+            ui.add_space(16.0);
+            ui.heading("Global hotkey");
+            self.hotkey_settings_ui(ui);
+            ui.add_space(16.0);
+            ui.heading("Folders");
+            egui::Grid::new("folders").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
+                ui.label("Clip library");
+                match &self.library_dir {
+                    Ok(dir) => ui.monospace(dir.display().to_string()),
+                    Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
+                };
+                ui.end_row();
+                ui.label("Outbox");
+                ui.monospace(self.folders.outbox.clone());
+                ui.end_row();
+                ui.label("Settings");
+                ui.monospace(self.folders.config.clone());
+                ui.end_row();
+            });
+            ui.weak("Set CLIPNOTE_LIBRARY_DIR, CLIPNOTE_OUTBOX_DIR or CLIPNOTE_CONFIG_DIR to move them.");
+        });
+    }
+
+    fn token_row(&mut self, ui: &mut egui::Ui, service: Service) {
+        let (name, hint) = match service {
+            Service::Notion => ("Notion token", "ntn_… from notion.so/profile/integrations"),
+            _ => ("ClickUp token", "pk_… from ClickUp Settings → Apps"),
+        };
+        let label = ui.label(name);
+        let text = match service {
+            Service::Notion => &mut self.settings.notion_token,
+            _ => &mut self.settings.clickup_token,
+        };
+        ui.add(
+            egui::TextEdit::singleline(text)
+                .password(true)
+                .hint_text(hint)
+                .desired_width(340.0),
+        )
+        .labelled_by(label.id);
+        let token = text.trim().to_owned();
+        ui.horizontal(|ui| {
+            let has = !token.is_empty();
+            if ui
+                .add_enabled(has, egui::Button::new(format!("Test {}", service)))
+                .clicked()
+            {
+                self.send_token(
+                    service,
+                    poster::Command::TestToken(service, Token::new(token.clone())),
+                    "Testing…",
+                );
+            }
+            if ui
+                .add_enabled(has, egui::Button::new(format!("Save {}", service)))
+                .clicked()
+            {
+                self.send_token(
+                    service,
+                    poster::Command::SaveToken(service, Token::new(token.clone())),
+                    "Saving…",
+                );
+            }
+            match self.settings.status_mut(service).clone() {
+                Some(Ok(words)) => {
+                    ui.colored_label(egui::Color32::from_rgb(70, 180, 90), format!("✔ {words}"));
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                None => {}
+            }
+        });
+        ui.end_row();
+    }
+
+    fn send_token(&mut self, service: Service, command: poster::Command, doing: &str) {
+        let sent = self.poster.as_ref().is_some_and(|p| p.send(command));
+        *self.settings.status_mut(service) = Some(if sent {
+            Ok(doing.to_owned())
+        } else {
+            Err("the posting worker is busy; try again in a moment".into())
+        });
+    }
+
+    fn hotkey_settings_ui(&mut self, ui: &mut egui::Ui) {
+        match self.hotkey_label() {
+            Some(h) => ui.label(format!("{h} starts and stops a recording from anywhere.")),
+            None => ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "No global hotkey: {}",
+                    self.hotkey_problem.as_deref().unwrap_or("none registered")
+                ),
+            ),
+        };
+        ui.horizontal(|ui| {
+            let label = ui.label("Combination");
+            ui.add(egui::TextEdit::singleline(&mut self.hotkey_draft).desired_width(160.0))
+                .labelled_by(label.id);
+            let capture_text = if self.settings.capturing {
+                "Press the keys now…"
+            } else {
+                "Press a new combination"
+            };
+            if ui.button(capture_text).clicked() {
+                self.settings.capturing = !self.settings.capturing;
+            }
+            if ui.button("Apply").clicked() {
+                self.apply_hotkey();
+            }
+        });
+        if self.settings.capturing
+            && let Some(combo) = ui.input(|i| pressed_combination(&i.events))
+        {
+            self.hotkey_draft = combo;
+            self.settings.capturing = false;
+        }
+        match &self.settings.hotkey_status {
+            Some(Ok(words)) => {
+                ui.colored_label(egui::Color32::from_rgb(70, 180, 90), format!("✔ {words}"));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            None => {}
+        }
+        if std::env::var_os("WAYLAND_DISPLAY").is_some() {
+            ui.weak("On Wayland the hotkey only works while a Clipnote (X11) window has focus; use the Record button or your desktop's own shortcut settings to run `clipnote`.");
+        }
+    }
+
+    fn apply_hotkey(&mut self) {
+        let combo = self.hotkey_draft.trim().to_owned();
+        let result = match &mut self.hotkey {
+            Some(h) => h.rebind(&combo),
+            None => super::hotkey::Hotkey::new(&self.ctx, &combo).map(|h| {
+                self.hotkey = Some(h);
+            }),
+        };
+        self.settings.hotkey_status = Some(match result {
+            Ok(()) => {
+                self.prefs.hotkey = combo.clone();
+                self.hotkey_problem = None;
+                Ok(format!("{combo} is the hotkey now"))
+            }
+            Err(e) => {
+                self.hotkey_problem = Some(e.clone());
+                Err(e)
+            }
+        });
+    }
+}
+
+/// The first key pressed with at least one modifier, written like "Ctrl+Alt+R".
+fn pressed_combination(events: &[egui::Event]) -> Option<String> {
+    events.iter().find_map(|e| match e {
+        egui::Event::Key {
+            key,
+            pressed: true,
+            modifiers,
+            ..
+        } if modifiers.ctrl || modifiers.alt || modifiers.command => {
+            let mut parts = Vec::new();
+            if modifiers.ctrl || modifiers.command {
+                parts.push("Ctrl");
+            }
+            if modifiers.alt {
+                parts.push("Alt");
+            }
+            if modifiers.shift {
+                parts.push("Shift");
+            }
+            let name = key.name();
+            Some(format!("{}+{name}", parts.join("+")))
+        }
+        _ => None,
+    })
+}

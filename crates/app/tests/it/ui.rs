@@ -1,0 +1,374 @@
+//! The desktop app as a person uses it: clicked by label through AccessKit (`egui_kittest`),
+//! recording for real in the test world, posting to the library and to the Notion contract
+//! fake; and the real binary under Xvfb driven by a real key press (`xdotool`).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::Duration;
+
+use app::ui::review::PostState;
+use app::ui::{App, Options, RecState, Screen, poster};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use fakes::NotionFake;
+use testkit::world::{screen_lock, world};
+
+const NOTION_TOKEN: &str = "ntn_UI_IT_secret_4f1a";
+const PAGE: &str = "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c";
+
+/// Folders for one test: library, outbox, config.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["library", "outbox", "config"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// App options: no global hotkey (the hotkey test owns it), posting to `notion`.
+    fn options(&self, notion: &NotionFake, token: &str) -> Options {
+        let mut settings = publish::Settings::new(self.path("config"), self.path("library"));
+        settings.notion_base_url = notion.base_url();
+        settings.notion_token = Some(publish::Token::new(token));
+        Options {
+            hotkey: false,
+            screen: None,
+            library_dir: Some(self.path("library")),
+            publish: Some(poster::Setup {
+                settings,
+                outbox_dir: self.path("outbox"),
+                author: "Ada".into(),
+            }),
+            review_clip: None,
+        }
+    }
+}
+
+fn harness(options: Options) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+/// Steps the app while its real workers run, until `done` holds. Gives up (and says what it was
+/// waiting for, and where the app was) after 6000 steps.
+fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    for _ in 0..6000 {
+        h.step();
+        if done(h.state()) {
+            h.step(); // draw what the new state shows
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let app = h.state();
+    panic!(
+        "the app never got to: {what}. It is on {:?}, recording state {:?}, post {:?}, notice {:?}",
+        app.screen(),
+        app.rec_state(),
+        app.post_state(),
+        app.notice()
+    );
+}
+
+fn elapsed(app: &App) -> f64 {
+    match app.rec_state() {
+        RecState::Recording { elapsed_secs, .. } => *elapsed_secs,
+        _ => 0.0,
+    }
+}
+
+fn posted(app: &App) -> bool {
+    matches!(
+        app.post_state(),
+        PostState::Posted { .. } | PostState::Failed { .. }
+    )
+}
+
+/// Steps until a widget whose label contains `text` shows (see [`step_until`] for the bound).
+fn step_until_shown(h: &mut Harness<'_, App>, text: &str) {
+    for _ in 0..6000 {
+        h.step();
+        if h.query_all_by_label_contains(text).next().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!(
+        "nothing labelled {text:?} showed up; post state {:?}",
+        h.state().post_state()
+    );
+}
+
+/// Chooses the test world's microphone in the Microphone list, as a person would.
+fn choose_test_mic(h: &mut Harness<'_, App>) {
+    let w = world();
+    let description = capture::devices::list()
+        .microphones
+        .into_iter()
+        .find(|m| m.name == w.mic)
+        .map(|m| m.description)
+        .expect("the test world's microphone is listed");
+    step_until(h, "the device list", App::has_devices);
+    h.get_by_label("Microphone").click();
+    h.run_steps(2);
+    h.get_by_label(&description).click();
+    h.run_steps(2);
+}
+
+#[test]
+fn record_review_trim_and_post_to_the_library_and_to_notion_by_clicking() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut h = harness(home.options(&notion, NOTION_TOKEN));
+    assert_eq!(h.state().screen(), Screen::Record);
+    choose_test_mic(&mut h);
+
+    // Record: the countdown starts, "Start now" skips it, the HUD shows time and controls.
+    h.get_by_label_contains("Start recording").click();
+    h.run_steps(2);
+    assert!(
+        matches!(h.state().rec_state(), RecState::Countdown { .. }),
+        "{:?}",
+        h.state().rec_state()
+    );
+    h.get_by_label("Start now").click();
+    step_until(&mut h, "recording for 2.5 s", |app| elapsed(app) >= 2.5);
+    h.get_by_label("Pause").click();
+    step_until(&mut h, "paused", |app| {
+        matches!(app.rec_state(), RecState::Recording { paused: true, .. })
+    });
+    h.get_by_label("Resume").click();
+    step_until(&mut h, "resumed", |app| {
+        matches!(app.rec_state(), RecState::Recording { paused: false, .. })
+    });
+    h.get_by_label("Stop").click();
+
+    // Review opens with the clip, which plays.
+    step_until(&mut h, "the review of the new clip", |app| {
+        app.screen() == Screen::Review && app.review_clip().is_some()
+    });
+    let clip = h.state().review_clip().cloned().unwrap();
+    assert!(
+        clip.path.starts_with(home.path("library")),
+        "{}",
+        clip.path.display()
+    );
+    let probe = testkit::clip::Probe::of(&clip.path).unwrap();
+    assert!(probe.duration_secs() > 2.0, "{}", probe.duration_secs());
+    assert!(clip.has_audio);
+    step_until(&mut h, "the first picture", |app| app.review_player().1);
+    h.get_by_label("Play").click();
+    step_until(&mut h, "playing past 1 s", |app| {
+        app.review_player().0 > 1.0
+    });
+    h.get_by_label("Pause").click();
+
+    // Trim the first second off, give it a title (in Chinese, Greek and Russian: the fonts must
+    // cover them, or the harness panics on a missing glyph) and a summary.
+    h.get_by_label("Start").set_value_accesskit(1.0);
+    h.run_steps(2);
+    assert_eq!(h.state().review_trim()[0], 1.0);
+    let title = "Standup 周报 · Ενημέρωση · Обзор";
+    h.get_by_label("Title").set_text_value_accesskit(title);
+    let summary = "**Context**\n- login bug\n\n**Next**\n- ship the fix";
+    h.get_by_label("Summary").set_text_value_accesskit(summary);
+    h.run_steps(2);
+
+    // Post to the library (the default destination).
+    assert_eq!(
+        h.get_by_label("Post to").value().as_deref(),
+        Some("library")
+    );
+    h.get_by_label("Post").click();
+    step_until(&mut h, "the post to the library", posted);
+    assert!(
+        matches!(h.state().post_state(), PostState::Posted { .. }),
+        "{:?}",
+        h.state().post_state()
+    );
+    let sidecars: Vec<serde_json::Value> = std::fs::read_dir(home.path("library"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap())
+        .collect();
+    assert_eq!(sidecars.len(), 1, "{sidecars:?}");
+    assert_eq!(sidecars[0]["title"], title);
+    assert_eq!(sidecars[0]["summary"], summary);
+    let posted_secs = sidecars[0]["duration_secs"].as_f64().unwrap();
+    assert!(
+        posted_secs < clip.duration_secs - 0.5,
+        "trimmed {posted_secs} vs {}",
+        clip.duration_secs
+    );
+
+    // Then the same clip to a Notion page: the link is validated as typed.
+    h.get_by_label("Post elsewhere").click();
+    h.run_steps(1);
+    h.get_by_label("Post to")
+        .set_text_value_accesskit("not a task");
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("cannot use \"not a task\" as a destination")
+            .is_some()
+    );
+    h.get_by_label("Post to")
+        .set_text_value_accesskit(&format!("https://www.notion.so/acme/Standup-{PAGE}"));
+    step_until_shown(&mut h, "✔ Notion page");
+    h.get_by_label("Post").click();
+    step_until(&mut h, "the post to Notion", posted);
+    match h.state().post_state() {
+        PostState::Posted { url } => assert!(url.contains(PAGE), "{url}"),
+        other => panic!("the Notion post failed: {other:?}"),
+    }
+    let blocks = notion.state().blocks(PAGE);
+    assert_eq!(
+        blocks.iter().filter(|b| b.kind == "video").count(),
+        1,
+        "{blocks:?}"
+    );
+    let text: String = blocks
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("周报") && text.contains("login bug") && text.contains("ship the fix"),
+        "{text}"
+    );
+
+    // The Outbox lists both as posted, nothing waiting.
+    h.get_by_label("Outbox").click();
+    step_until_shown(&mut h, "Nothing is waiting");
+    assert_eq!(h.query_all_by_label_contains("Standup").count(), 2);
+}
+
+#[test]
+fn a_bad_notion_token_shows_its_message_and_a_good_one_connects() {
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, "ntn_wrong");
+    options.screen = Some(Screen::Settings);
+    let mut h = harness(options);
+
+    // Settings: paste a wrong token, test it.
+    h.get_by_label("Notion token")
+        .set_text_value_accesskit("ntn_also_wrong");
+    h.run_steps(2);
+    h.get_by_label("Test Notion").click();
+    step_until_shown(&mut h, "Notion refused the token");
+    assert!(
+        h.query_by_label_contains("Notion refused the token")
+            .is_some()
+    );
+
+    // The right one connects.
+    h.get_by_label("Notion token")
+        .set_text_value_accesskit(NOTION_TOKEN);
+    h.run_steps(2);
+    h.get_by_label("Test Notion").click();
+    step_until_shown(&mut h, "✔ Connected");
+    assert!(h.query_by_label_contains("✔ Connected").is_some());
+}
+
+/// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
+fn log_lines(child: &mut Child) -> Receiver<String> {
+    let (tx, rx) = sync_channel(256);
+    let stderr = child.stderr.take().unwrap();
+    std::thread::Builder::new()
+        .name("clipnote-log".into())
+        .spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("clipnote: {line}");
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        })
+        .unwrap();
+    rx
+}
+
+fn wait_for_line(rx: &Receiver<String>, needle: &str) -> String {
+    loop {
+        match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(_) => {}
+            Err(e) => panic!("clipnote never logged {needle:?} ({e})"),
+        }
+    }
+}
+
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect()
+}
+
+fn xdotool_key(combo: &str) {
+    let status = Command::new("xdotool")
+        .args(["key", combo])
+        .status()
+        .expect("xdotool runs");
+    assert!(status.success());
+}
+
+#[test]
+fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
+    let _screen = screen_lock();
+    let w = world();
+    let home = Home::new();
+    let library = home.path("library");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .env("CLIPNOTE_LIBRARY_DIR", &library)
+        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
+        .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))
+        .env("PULSE_SOURCE", &w.mic)
+        .env("RUST_LOG", "warn,app=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clipnote starts");
+    let log = log_lines(&mut child);
+    wait_for_line(&log, "hotkey registered");
+    wait_for_line(&log, "app: ready");
+
+    xdotool_key("ctrl+alt+r");
+    wait_for_line(&log, "hotkey: pressed");
+    wait_for_line(&log, "recording: started");
+    assert_eq!(
+        files_ending(&library, ".recording.mp4").len(),
+        1,
+        "a recording is being written"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+
+    xdotool_key("ctrl+alt+r");
+    wait_for_line(&log, "recording: finished");
+    wait_for_line(&log, "app: review opened");
+    assert!(files_ending(&library, ".recording.mp4").is_empty());
+    let clips = files_ending(&library, ".mp4");
+    assert_eq!(clips.len(), 1, "{clips:?}");
+    let probe = testkit::clip::Probe::of(&clips[0]).unwrap();
+    assert!(probe.duration_secs() > 1.0, "{}", probe.duration_secs());
+
+    let _ = child.kill();
+    let _ = child.wait();
+}
