@@ -4,8 +4,10 @@ use std::process::{Command, Stdio};
 
 use crate::{Result, fail};
 
-/// What `cargo build` of the workspace needs: FFmpeg headers and libclang for bindgen.
+/// What `cargo build` of the workspace needs: FFmpeg headers and libclang for bindgen, ALSA
+/// headers for the player's sound output (cpal).
 pub const BUILD: &[&str] = &[
+    "libasound2-dev",
     "libavcodec-dev",
     "libavformat-dev",
     "libavutil-dev",

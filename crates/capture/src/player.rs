@@ -94,6 +94,8 @@ struct Shared {
     error: Mutex<Option<String>>,
     /// Everything the output played, when asked for (tests and measurements).
     tap: Mutex<Option<Vec<f32>>>,
+    /// Why there is no sound, when there is none.
+    no_sound: Mutex<Option<String>>,
 }
 
 /// Counts of what was shown.
@@ -140,6 +142,7 @@ impl Player {
             has_audio: info.has_audio,
             error: Mutex::new(None),
             tap: Mutex::new(None),
+            no_sound: Mutex::new(None),
         });
         shared.clock.rebase(start_secs, 1.0);
         let (frame_tx, frames) = sync_channel(FRAME_QUEUE);
@@ -306,6 +309,11 @@ impl Player {
 
     pub fn stats(&self) -> PlayerStats {
         self.stats
+    }
+
+    /// Why the clip plays without sound (no device, or sound switched off), if it does.
+    pub fn no_sound(&self) -> Option<String> {
+        self.shared.no_sound.lock().unwrap().clone()
     }
 
     /// Starts keeping a copy of every sample the output plays (stereo, 48 kHz).
@@ -558,31 +566,78 @@ fn decode_loop(
     }
 }
 
-/// Plays the ring in real time and advances the clock by what was played. With no sound
-/// device this plays into silence at the device's pace, so the clock behaves the same.
+/// Moves played sound from the ring to `out` (silence for what is missing) and advances the
+/// clock by what was really played: an underrun (decoder behind, or the end) stops the clock.
+fn play_into(shared: &Shared, out: &mut [f32]) {
+    if shared.clock.paused.load(Ordering::Relaxed) {
+        out.fill(0.0);
+        return;
+    }
+    let got = shared.ring.take(out);
+    out[got..].fill(0.0);
+    shared
+        .clock
+        .played
+        .fetch_add((got / OUT_CHANNELS) as u64, Ordering::Relaxed);
+    if let Some(tap) = shared.tap.lock().unwrap().as_mut() {
+        tap.extend_from_slice(&out[..got]);
+    }
+}
+
+/// Opens the default sound output at 48 kHz stereo.
+fn open_device(shared: &Arc<Shared>) -> std::result::Result<cpal::Stream, String> {
+    use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+    if std::env::var_os("CLIPNOTE_NO_SOUND").is_some() {
+        return Err("sound is off (CLIPNOTE_NO_SOUND)".into());
+    }
+    let device = cpal::default_host()
+        .default_output_device()
+        .ok_or("no sound output device")?;
+    let config = cpal::StreamConfig {
+        channels: OUT_CHANNELS as u16,
+        sample_rate: cpal::SampleRate(OUT_RATE),
+        buffer_size: cpal::BufferSize::Default,
+    };
+    let for_callback = shared.clone();
+    let stream = device
+        .build_output_stream(
+            &config,
+            move |data: &mut [f32], _: &cpal::OutputCallbackInfo| play_into(&for_callback, data),
+            |e| tracing::warn!(error = %e, "sound output failed"),
+            None,
+        )
+        .map_err(|e| e.to_string())?;
+    stream.play().map_err(|e| e.to_string())?;
+    Ok(stream)
+}
+
+/// Plays the ring on the sound device; with no device, plays it into silence at the device's
+/// pace so the clock (and the pictures) behave the same.
 fn output_loop(shared: Arc<Shared>) {
+    let device = open_device(&shared);
+    if let Err(reason) = &device {
+        tracing::info!(%reason, "playing without sound");
+        *shared.no_sound.lock().unwrap() = Some(reason.clone());
+    }
     let tick = Duration::from_millis(10);
     let mut last = Instant::now();
     let mut owed = 0.0f64;
     let mut buf = vec![0f32; OUT_RATE as usize / 10 * OUT_CHANNELS];
     while !shared.stop.load(Ordering::Relaxed) {
         std::thread::sleep(tick);
+        if device.is_ok() {
+            continue; // the device's callback plays and keeps time
+        }
         let now = Instant::now();
-        let elapsed = now - last;
+        owed += (now - last).as_secs_f64() * f64::from(OUT_RATE);
         last = now;
+        let frames = (owed.floor() as usize).min(buf.len() / OUT_CHANNELS);
+        let before = shared.clock.played.load(Ordering::Relaxed);
+        play_into(&shared, &mut buf[..frames * OUT_CHANNELS]);
+        let played = shared.clock.played.load(Ordering::Relaxed) - before;
+        owed = (owed - played as f64).min(f64::from(OUT_RATE) / 50.0);
         if shared.clock.paused.load(Ordering::Relaxed) {
             owed = 0.0;
-            continue;
-        }
-        owed += elapsed.as_secs_f64() * f64::from(OUT_RATE);
-        let want = (owed.floor() as usize).min(buf.len() / OUT_CHANNELS);
-        let got = shared.ring.take(&mut buf[..want * OUT_CHANNELS]) / OUT_CHANNELS;
-        owed -= got as f64;
-        // An underrun (decoder behind, or the end) does not advance the clock.
-        owed = owed.min(f64::from(OUT_RATE) / 50.0);
-        shared.clock.played.fetch_add(got as u64, Ordering::Relaxed);
-        if let Some(tap) = shared.tap.lock().unwrap().as_mut() {
-            tap.extend_from_slice(&buf[..got * OUT_CHANNELS]);
         }
     }
 }

@@ -71,7 +71,11 @@ fn at_2x_the_clock_runs_twice_as_fast_and_the_pitch_is_kept() {
     watch(&mut p, Duration::from_secs(2));
     let (wall, media) = (t0.elapsed().as_secs_f64(), p.position_secs() - pos0);
     let ratio = media / wall;
-    eprintln!("2x: {media:.2} s of clip in {wall:.2} s; {:?}", p.stats());
+    eprintln!(
+        "2x: {media:.2} s of clip in {wall:.2} s; {:?}; sound: {:?}",
+        p.stats(),
+        p.no_sound().unwrap_or_else(|| "device".into())
+    );
     assert!(
         (ratio - 2.0).abs() < 0.15,
         "clip time ran {ratio:.2}x wall time"
@@ -137,6 +141,7 @@ fn pause_seek_and_play_to_the_end() {
 
 #[test]
 fn a_hostile_or_broken_file_is_an_error_not_a_crash() {
+    let _busy = screen_lock();
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.mp4");
     std::fs::write(&junk, vec![0x42u8; 100_000]).unwrap();
