@@ -47,19 +47,47 @@ struct Clock {
     played: AtomicU64,
     speed_bits: AtomicU64,
     paused: AtomicBool,
+    /// The last chunk handed to the output (frames) and when (µs since `epoch`): a device
+    /// plays in chunks of tens of milliseconds, and the clock moves through each chunk
+    /// smoothly instead of jumping by a whole chunk at a time.
+    chunk: AtomicU64,
+    chunk_at_micros: AtomicU64,
+    epoch: Instant,
 }
 
 impl Clock {
     fn position(&self) -> f64 {
         let speed = f64::from_bits(self.speed_bits.load(Ordering::Relaxed));
+        let played = self.played.load(Ordering::Relaxed);
+        let chunk = self.chunk.load(Ordering::Relaxed).min(played);
+        let chunk_secs = chunk as f64 / f64::from(OUT_RATE);
+        let into_chunk = if self.paused.load(Ordering::Relaxed) {
+            chunk_secs
+        } else {
+            let at = Duration::from_micros(self.chunk_at_micros.load(Ordering::Relaxed));
+            self.epoch
+                .elapsed()
+                .saturating_sub(at)
+                .as_secs_f64()
+                .min(chunk_secs)
+        };
         self.base_micros.load(Ordering::Relaxed) as f64 / 1e6
-            + self.played.load(Ordering::Relaxed) as f64 / f64::from(OUT_RATE) * speed
+            + ((played - chunk) as f64 / f64::from(OUT_RATE) + into_chunk) * speed
+    }
+
+    /// Counts `frames` handed to the output now.
+    fn advance(&self, frames: u64) {
+        self.chunk_at_micros
+            .store(self.epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
+        self.chunk.store(frames, Ordering::Relaxed);
+        self.played.fetch_add(frames, Ordering::Relaxed);
     }
 
     fn rebase(&self, at_secs: f64, speed: f32) {
         self.base_micros
             .store((at_secs.max(0.0) * 1e6) as u64, Ordering::Relaxed);
         self.played.store(0, Ordering::Relaxed);
+        self.chunk.store(0, Ordering::Relaxed);
         self.speed_bits
             .store(f64::from(speed).to_bits(), Ordering::Relaxed);
     }
@@ -135,6 +163,9 @@ impl Player {
                 played: AtomicU64::new(0),
                 speed_bits: AtomicU64::new(1f64.to_bits()),
                 paused: AtomicBool::new(true),
+                chunk: AtomicU64::new(0),
+                chunk_at_micros: AtomicU64::new(0),
+                epoch: Instant::now(),
             },
             ring: Ring::default(),
             stop: AtomicBool::new(false),
@@ -575,10 +606,7 @@ fn play_into(shared: &Shared, out: &mut [f32]) {
     }
     let got = shared.ring.take(out);
     out[got..].fill(0.0);
-    shared
-        .clock
-        .played
-        .fetch_add((got / OUT_CHANNELS) as u64, Ordering::Relaxed);
+    shared.clock.advance((got / OUT_CHANNELS) as u64);
     if let Some(tap) = shared.tap.lock().unwrap().as_mut() {
         tap.extend_from_slice(&out[..got]);
     }
