@@ -226,3 +226,69 @@ pub fn play_in_browser(chromium: &str, clip: &Path) -> String {
     let _ = child.wait();
     result
 }
+
+/// A synthetic clip made by the `ffmpeg` CLI: FFmpeg's moving `testsrc2` with a 440 Hz tone.
+#[derive(Debug, Clone)]
+pub struct Synth {
+    pub width: u32,
+    pub height: u32,
+    pub secs: u32,
+    /// Frames between keyframes (30 fps).
+    pub keyint: u32,
+    /// libx264 CRF: low makes large files.
+    pub crf: u32,
+}
+
+impl Default for Synth {
+    fn default() -> Self {
+        Self {
+            width: 1280,
+            height: 720,
+            secs: 4,
+            keyint: 30,
+            crf: 23,
+        }
+    }
+}
+
+impl Synth {
+    /// Writes the clip (H.264 yuv420p + AAC, index first) to `path`.
+    pub fn make(&self, path: &Path) {
+        let o = Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg(format!(
+                "testsrc2=size={}x{}:rate=30:duration={}",
+                self.width, self.height, self.secs
+            ))
+            .args(["-f", "lavfi", "-i"])
+            .arg(format!(
+                "sine=frequency=440:sample_rate=48000:duration={}",
+                self.secs
+            ))
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-bf",
+                "0",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .args([
+                "-g",
+                &self.keyint.to_string(),
+                "-crf",
+                &self.crf.to_string(),
+            ])
+            .args(["-c:a", "aac", "-movflags", "+faststart"])
+            .arg(path)
+            .output()
+            .expect("ffmpeg runs");
+        assert!(
+            o.status.success(),
+            "ffmpeg: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -333,38 +333,13 @@ fn a_clip_over_the_notion_free_limit_is_re_encoded_to_fit() {
     let mut home = Home::new();
     home.set("CLIPNOTE_NOTION_BASE_URL", &fake.base_url());
     let clip = home.dir.path().join("big.mp4");
-    let made = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720:rate=30",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440",
-        ])
-        .args([
-            "-t",
-            "12",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-b:v",
-            "6M",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-        ])
-        .arg(&clip)
-        .status()
-        .expect("the ffmpeg CLI is installed");
-    assert!(made.success());
+    testkit::clip::Synth {
+        secs: 12,
+        crf: 12,
+        keyint: 250,
+        ..Default::default()
+    }
+    .make(&clip);
     let original = std::fs::metadata(&clip).unwrap().len();
     assert!(
         original > fakes::notion::FREE_LIMIT_BYTES,

@@ -1,39 +1,21 @@
 //! Fitting a clip into a size limit, checked by reading the result back.
 
 use std::path::Path;
-use std::process::Command;
 
 use capture::fit::fit_to_size;
-use testkit::clip::{self, Probe};
+use testkit::clip::{self, Probe, Synth};
 use testkit::world::screen_lock;
 
 /// A detailed, moving 1080p clip with a tone: large at high quality.
 fn make_clip(path: &Path, secs: u32) {
-    let o = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=1920x1080:rate=30:duration={secs}"))
-        .args(["-f", "lavfi", "-i"])
-        .arg(format!(
-            "sine=frequency=440:sample_rate=48000:duration={secs}"
-        ))
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-crf",
-            "12",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Synth {
+        width: 1920,
+        height: 1080,
+        secs,
+        keyint: 250,
+        crf: 12,
+    }
+    .make(path);
 }
 
 #[test]

@@ -1,49 +1,20 @@
 //! The player: real decoding of real files, at speed, with pitch kept.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use capture::player::Player;
-use testkit::clip::tone_amplitude;
+use testkit::clip::{Synth, tone_amplitude};
 use testkit::world::screen_lock;
 
 /// An 8-second 1280x720 clip at 30 fps with a 440 Hz tone.
 fn make_clip(path: &Path) {
-    let o = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720:rate=30:duration=8",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:duration=8",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "60",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-        ])
-        .args(["-movflags", "+faststart"])
-        .arg(path)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Synth {
+        secs: 8,
+        keyint: 60,
+        ..Synth::default()
+    }
+    .make(path);
 }
 
 /// Draws like a 60 Hz UI for `wall`.

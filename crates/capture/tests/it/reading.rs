@@ -1,47 +1,14 @@
 //! Reading clips back: info, decoding for a player, trimming, and untrusted files.
 
 use std::path::Path;
-use std::process::Command;
 
 use capture::clip::{self, Decoder};
+use testkit::clip::Synth;
 use testkit::world::screen_lock;
 
 /// A 4-second 1280x720 clip with a keyframe every second and a tone.
 fn make_clip(path: &Path) {
-    let o = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720:rate=30:duration=4",
-        ])
-        .args([
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:sample_rate=48000:duration=4",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "30",
-            "-bf",
-            "0",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .args(["-c:a", "aac", "-movflags", "+faststart"])
-        .arg(path)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Synth::default().make(path);
 }
 
 #[test]
