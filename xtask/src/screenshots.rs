@@ -26,8 +26,9 @@ pub fn main() -> Result<i32> {
     std::fs::create_dir_all(&out)
         .map_err(|e| fail(format!("cannot create {}: {e}", out.display())))?;
 
-    let mut world = World::start(&target_dir())?;
-    world.stop_content(); // a quiet desktop behind the window
+    // The moving content stays: its window holds the X input focus, without which (no window
+    // manager here) key events, and so the global hotkey, go nowhere.
+    let world = World::start(&target_dir())?;
 
     for screen in ["record", "review", "outbox", "settings"] {
         let home = Home::new(&out, screen)?;
@@ -66,13 +67,9 @@ pub fn main() -> Result<i32> {
     std::thread::sleep(SETTLE);
     run_checked(world.command("xdotool").args(["key", "ctrl+alt+r"]))?;
     std::thread::sleep(Duration::from_millis(1200));
-    capture(
-        &world,
-        "Clipnote — recording",
-        &out.join("hud-countdown.png"),
-    )?;
+    capture(&world, "recording$", &out.join("hud-countdown.png"))?;
     std::thread::sleep(Duration::from_secs(4));
-    capture(&world, "Clipnote — recording", &out.join("hud.png"))?;
+    capture(&world, "recording$", &out.join("hud.png"))?;
     capture(&world, "^Clipnote$", &out.join("record-recording.png"))?;
     run_checked(world.command("xdotool").args(["key", "ctrl+alt+r"]))?;
     std::thread::sleep(Duration::from_secs(4));

@@ -257,7 +257,7 @@ impl App {
 
     /// The Review screen's player: where it is (seconds) and whether it shows a picture.
     pub fn review_player(&self) -> (f64, bool) {
-        (self.review.position, self.review.has_picture())
+        (self.review.position(), self.review.has_picture())
     }
 
     /// The part of the clip that will be posted.
@@ -421,7 +421,7 @@ impl App {
             Event::Stopping => self.rec = RecState::Stopping,
             Event::Finished(finished) => {
                 self.rec = RecState::Idle;
-                self.review.open(finished, &self.prefs);
+                self.review.open(finished, &self.prefs, &self.ctx);
                 self.go(Screen::Review);
                 tracing::info!("app: review opened");
             }

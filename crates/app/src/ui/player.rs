@@ -1,197 +1,159 @@
-//! The review player: decodes the clip on a named worker thread (`capture::clip::Decoder`,
-//! scaled for the window) and hands RGBA frames to the UI on a bounded channel of two, paced
-//! by their timestamps. The UI uploads each into one texture. No sound yet.
+//! The review player: `capture::player::Player` decodes on its own threads and plays the sound
+//! (1×–2×, pitch kept); it is opened on a named worker thread (reading the clip's index and
+//! opening the audio output take a moment) and its pictures go into one egui texture.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::Duration;
 
-use capture::clip::{Decoder, VideoFrame};
+use capture::player::Player;
+use eframe::egui;
 
-/// Frames are decoded at most this wide (the review window shows them smaller).
+/// Pictures are decoded at most this wide (the review shows them smaller).
 const MAX_WIDTH: u32 = 960;
 
-#[derive(Debug)]
-pub enum Command {
-    /// Play from `from` until `until` (seconds).
-    Play {
-        from: f64,
-        until: f64,
-    },
-    Pause,
-    /// Show the frame at `secs` (and keep playing from there if playing).
-    Seek(f64),
+/// Speeds offered under the picture.
+pub const SPEEDS: [f32; 4] = [1.0, 1.25, 1.5, 2.0];
+
+pub struct Playback {
+    player: Option<Player>,
+    opening: Option<Receiver<Result<Player, String>>>,
+    texture: Option<egui::TextureHandle>,
+    shown_pts: f64,
+    /// Where playback is, in seconds of the clip.
+    pub position: f64,
+    pub error: Option<String>,
 }
 
-#[derive(Debug)]
-pub enum Event {
-    Frame(VideoFrame),
-    /// Playing reached the end (or the trim's end).
-    Ended,
-    Failed(String),
-}
-
-pub struct Handle {
-    tx: SyncSender<Command>,
-    pub rx: Receiver<Event>,
-}
-
-impl Handle {
-    pub fn spawn(path: PathBuf, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
-        let (tx, cmd_rx) = sync_channel(8);
-        let (ev_tx, rx) = sync_channel(2);
-        std::thread::Builder::new()
-            .name("ui-player".into())
-            .spawn(move || run(&path, &cmd_rx, &ev_tx, &wake))?;
-        Ok(Self { tx, rx })
-    }
-
-    pub fn send(&self, command: Command) -> bool {
-        self.tx.try_send(command).is_ok()
-    }
-}
-
-/// The playing clock: which clip time is shown at which instant.
-struct Clock {
-    started: Instant,
-    from: f64,
-    until: f64,
-}
-
-fn run(
-    path: &std::path::Path,
-    commands: &Receiver<Command>,
-    tx: &SyncSender<Event>,
-    wake: &dyn Fn(),
-) {
-    let send = |event: Event| {
-        let ok = tx.send(event).is_ok();
-        wake();
-        ok
-    };
-    let mut decoder = match Decoder::open(path, MAX_WIDTH) {
-        Ok(d) => d,
-        Err(e) => {
-            send(Event::Failed(e.to_string()));
-            return;
-        }
-    };
-    // The first picture, so the player is not blank before Play.
-    match decoder.next_frame() {
-        Ok(Some(frame)) => {
-            if !send(Event::Frame(frame)) {
-                return;
-            }
-        }
-        Ok(None) => {}
-        Err(e) => {
-            send(Event::Failed(e.to_string()));
-            return;
-        }
-    }
-    let mut clock: Option<Clock> = None;
-    loop {
-        let command = if clock.is_some() {
-            match commands.try_recv() {
-                Ok(c) => Some(c),
-                Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => return,
-            }
-        } else {
-            match commands.recv() {
-                Ok(c) => Some(c),
-                Err(_) => return,
-            }
-        };
-        if let Some(command) = command {
-            if !apply(command, &mut decoder, &mut clock, &send) {
-                return;
-            }
-            continue;
-        }
-        let Some(c) = &clock else { continue };
-        let frame = match decoder.next_frame() {
-            Ok(Some(f)) if f.pts_secs <= c.until => f,
-            Ok(_) => {
-                clock = None;
-                if !send(Event::Ended) {
-                    return;
-                }
-                continue;
-            }
-            Err(e) => {
-                clock = None;
-                if !send(Event::Failed(e.to_string())) {
-                    return;
-                }
-                continue;
-            }
-        };
-        // Wait for the frame's moment, still listening: a command supersedes this frame.
-        let due = c.started + Duration::from_secs_f64((frame.pts_secs - c.from).max(0.0));
-        let wait = due.saturating_duration_since(Instant::now());
-        if !wait.is_zero() {
-            match commands.recv_timeout(wait) {
-                Ok(command) => {
-                    if !apply(command, &mut decoder, &mut clock, &send) {
-                        return;
-                    }
-                    continue;
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return,
-            }
-        }
-        if !send(Event::Frame(frame)) {
-            return;
-        }
-    }
-}
-
-/// Carries out one command; `false` when the UI has gone away.
-fn apply(
-    command: Command,
-    decoder: &mut Decoder,
-    clock: &mut Option<Clock>,
-    send: &dyn Fn(Event) -> bool,
-) -> bool {
-    let result = match command {
-        Command::Play { from, until } => {
-            *clock = Some(Clock {
-                started: Instant::now(),
-                from,
-                until,
+impl Playback {
+    /// Starts opening `path` on a worker thread; `tick` picks the player up.
+    pub fn open(path: PathBuf, ctx: &egui::Context) -> Self {
+        let (tx, rx) = sync_channel(1);
+        let wake = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ui-player-open".into())
+            .spawn(move || {
+                let _ = tx.send(Player::open(&path, MAX_WIDTH, 0.0).map_err(|e| e.to_string()));
+                wake.request_repaint();
             });
-            decoder.seek(from)
+        Self {
+            player: None,
+            opening: spawned.is_ok().then_some(rx),
+            texture: None,
+            shown_pts: f64::NAN,
+            position: 0.0,
+            error: spawned
+                .err()
+                .map(|e| format!("cannot start the player: {e}")),
         }
-        Command::Pause => {
-            *clock = None;
-            Ok(())
-        }
-        Command::Seek(secs) => {
-            if let Some(c) = clock.as_mut() {
-                c.started = Instant::now();
-                c.from = secs;
+    }
+
+    pub fn has_picture(&self) -> bool {
+        self.texture.is_some()
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.player.as_ref().is_some_and(|p| !p.is_paused())
+    }
+
+    pub fn speed(&self) -> f32 {
+        self.player.as_ref().map_or(1.0, Player::speed)
+    }
+
+    /// Runs from `App::logic`: takes the opened player, stops at the trim's end, uploads the
+    /// picture that is due, and asks for the next repaint while playing.
+    pub fn tick(&mut self, ctx: &egui::Context, trim_end: f64) {
+        if let Some(rx) = &self.opening
+            && let Ok(result) = rx.try_recv()
+        {
+            self.opening = None;
+            match result {
+                Ok(p) => self.player = Some(p),
+                Err(e) => self.error = Some(e),
             }
-            decoder
-                .seek(secs)
-                .and_then(|()| match clock {
-                    // Paused: show the picture at the new place at once.
-                    None => decoder.next_frame(),
-                    Some(_) => Ok(None),
-                })
-                .map(|frame| {
-                    if let Some(frame) = frame {
-                        send(Event::Frame(frame));
-                    }
-                })
         }
-    };
-    match result {
-        Ok(()) => true,
-        Err(e) => {
-            *clock = None;
-            send(Event::Failed(e.to_string()))
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        if let Some(e) = player.error() {
+            self.error = Some(e);
+        }
+        if !player.is_paused() {
+            self.position = player.position_secs();
+            if self.position >= trim_end || player.finished() {
+                player.pause();
+            }
+        }
+        if let Some(frame) = player.frame_to_show()
+            && frame.pts_secs.to_bits() != self.shown_pts.to_bits()
+        {
+            self.shown_pts = frame.pts_secs;
+            let image = egui::ColorImage::from_rgba_unmultiplied(
+                [frame.width as usize, frame.height as usize],
+                &frame.rgba,
+            );
+            match &mut self.texture {
+                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
+                None => {
+                    self.texture =
+                        Some(ctx.load_texture("review-frame", image, egui::TextureOptions::LINEAR));
+                }
+            }
+        }
+        if !player.is_paused() || self.texture.is_none() {
+            ctx.request_repaint_after(Duration::from_millis(15));
+        }
+    }
+
+    /// Plays the kept part (from its start when outside it), or pauses.
+    pub fn toggle(&mut self, trim: [f64; 2]) {
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        if !player.is_paused() {
+            player.pause();
+            return;
+        }
+        if self.position < trim[0] || self.position >= trim[1] - 0.05 {
+            player.seek(trim[0]);
+            self.position = trim[0];
+        }
+        player.play();
+    }
+
+    pub fn seek(&mut self, secs: f64) {
+        if let Some(player) = &mut self.player {
+            player.seek(secs);
+            self.position = secs;
+        }
+    }
+
+    pub fn set_speed(&mut self, speed: f32) {
+        if let Some(player) = &mut self.player {
+            player.set_speed(speed);
+        }
+    }
+
+    /// The picture, or a dark box saying why there is none yet.
+    pub fn show(&self, ui: &mut egui::Ui, size: egui::Vec2, hover: &str) {
+        match &self.texture {
+            Some(texture) => {
+                ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size))
+                    .on_hover_text(hover);
+            }
+            None => {
+                let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 4.0, egui::Color32::from_gray(20));
+                let text = self.error.as_deref().unwrap_or("Loading the clip…");
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    super::record::truncate(text, 80),
+                    egui::FontId::proportional(14.0),
+                    egui::Color32::from_gray(200),
+                );
+            }
         }
     }
 }

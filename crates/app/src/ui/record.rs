@@ -225,8 +225,12 @@ impl App {
                 .zip(self.prefs.region.iter_mut())
             {
                 let label = ui.label(*name);
-                ui.add(egui::TextEdit::singleline(value).desired_width(56.0))
-                    .labelled_by(label.id);
+                ui.add(
+                    egui::TextEdit::singleline(value)
+                        .desired_width(56.0)
+                        .min_size(egui::vec2(56.0, 0.0)),
+                )
+                .labelled_by(label.id);
             }
         });
     }

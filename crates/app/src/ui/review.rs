@@ -10,7 +10,7 @@ use publish::TaskRef;
 
 use super::app::App;
 use super::hud::clock;
-use super::player;
+use super::player::Playback;
 use super::poster::{self, mib};
 use super::prefs::Prefs;
 use super::record::truncate;
@@ -73,11 +73,10 @@ pub struct Review {
     pub checking: Option<TaskRef>,
     /// Keep `trim[0]..trim[1]` seconds.
     pub trim: [f64; 2],
-    pub position: f64,
-    pub playing: bool,
-    player: Option<player::Handle>,
-    texture: Option<egui::TextureHandle>,
-    pub player_error: Option<String>,
+    /// The player, once a clip is open.
+    pub playback: Option<Playback>,
+    /// Why the clip could not be opened.
+    pub open_error: Option<String>,
     pub post: PostState,
     /// Clips in the library, for the empty state (newest first).
     library: Option<Vec<(PathBuf, u64)>>,
@@ -96,11 +95,8 @@ impl Review {
             limit: None,
             checking: None,
             trim: [0.0, 0.0],
-            position: 0.0,
-            playing: false,
-            player: None,
-            texture: None,
-            player_error: None,
+            playback: None,
+            open_error: None,
             post: PostState::Idle,
             library: None,
             info_rx: None,
@@ -108,17 +104,14 @@ impl Review {
     }
 
     /// Opens a finished recording for review.
-    pub fn open(&mut self, finished: capture::Finished, prefs: &Prefs) {
-        self.load(Clip::from(finished), prefs);
+    pub fn open(&mut self, finished: capture::Finished, prefs: &Prefs, ctx: &egui::Context) {
+        self.load(Clip::from(finished), prefs, ctx);
     }
 
-    fn load(&mut self, clip: Clip, prefs: &Prefs) {
+    fn load(&mut self, clip: Clip, prefs: &Prefs, ctx: &egui::Context) {
         self.trim = [0.0, clip.duration_secs];
-        self.position = 0.0;
-        self.playing = false;
-        self.player = None;
-        self.texture = None;
-        self.player_error = None;
+        self.playback = Some(Playback::open(clip.path.clone(), ctx));
+        self.open_error = None;
         self.title.clear();
         self.summary = TEMPLATE.to_owned();
         self.destination.clone_from(&prefs.destination);
@@ -141,7 +134,15 @@ impl Review {
     }
 
     pub fn has_picture(&self) -> bool {
-        self.texture.is_some()
+        self.playback.as_ref().is_some_and(Playback::has_picture)
+    }
+
+    pub fn position(&self) -> f64 {
+        self.playback.as_ref().map_or(0.0, |p| p.position)
+    }
+
+    fn is_playing(&self) -> bool {
+        self.playback.as_ref().is_some_and(Playback::is_playing)
     }
 
     fn trimmed(&self) -> Option<(f64, f64)> {
@@ -156,7 +157,7 @@ fn parse(text: &str) -> Result<TaskRef, String> {
 }
 
 impl App {
-    /// Runs from `logic`: takes decoded frames and clip facts from the workers.
+    /// Runs from `logic`: takes the clip's facts and the player's pictures from the workers.
     pub(super) fn review_tick(&mut self, ctx: &egui::Context) {
         let r = &mut self.review;
         if let Some(rx) = &r.info_rx
@@ -164,53 +165,14 @@ impl App {
         {
             r.info_rx = None;
             match result {
-                Ok(clip) => r.load(clip, &self.prefs),
-                Err(e) => r.player_error = Some(e),
+                Ok(clip) => r.load(clip, &self.prefs, ctx),
+                Err(e) => r.open_error = Some(e),
             }
         }
-        let Some(player) = &r.player else { return };
-        let mut last = None;
-        for event in player.rx.try_iter() {
-            match event {
-                player::Event::Frame(frame) => last = Some(frame),
-                player::Event::Ended => {
-                    r.playing = false;
-                    r.position = r.trim[0];
-                }
-                player::Event::Failed(message) => {
-                    r.playing = false;
-                    r.player_error = Some(message);
-                }
-            }
+        let trim_end = r.trim[1];
+        if let Some(p) = &mut r.playback {
+            p.tick(ctx, trim_end);
         }
-        if let Some(frame) = last {
-            if r.playing {
-                r.position = frame.pts_secs;
-            }
-            let image = egui::ColorImage::from_rgba_unmultiplied(
-                [frame.width as usize, frame.height as usize],
-                &frame.rgba,
-            );
-            match &mut r.texture {
-                Some(t) => t.set(image, egui::TextureOptions::LINEAR),
-                None => {
-                    r.texture =
-                        Some(ctx.load_texture("review-frame", image, egui::TextureOptions::LINEAR))
-                }
-            }
-        }
-    }
-
-    fn player(&mut self) -> Option<&player::Handle> {
-        let clip = self.review.clip.as_ref()?;
-        if self.review.player.is_none() && self.review.player_error.is_none() {
-            let wake = self.ctx.clone();
-            match player::Handle::spawn(clip.path.clone(), move || wake.request_repaint()) {
-                Ok(p) => self.review.player = Some(p),
-                Err(e) => self.review.player_error = Some(format!("cannot start the player: {e}")),
-            }
-        }
-        self.review.player.as_ref()
     }
 
     /// Opens a clip file for review (its facts are read on a worker thread).
@@ -243,8 +205,6 @@ impl App {
             self.review_empty_ui(ui);
             return;
         }
-        // Start the decoder as soon as the screen shows, so the first picture appears.
-        self.player();
         ui.add_space(4.0);
         ui.columns(2, |cols| {
             self.player_ui(&mut cols[0]);
@@ -297,7 +257,7 @@ impl App {
                     });
                 }
             });
-        if let Some(e) = &self.review.player_error {
+        if let Some(e) = &self.review.open_error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
     }
@@ -313,48 +273,51 @@ impl App {
             9.0 / 16.0
         };
         let size = egui::vec2(width, (width * aspect).min(400.0));
-        match &self.review.texture {
-            Some(texture) => {
-                ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size))
-                    .on_hover_text(clip.path.display().to_string());
-            }
-            None => {
-                let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-                ui.painter()
-                    .rect_filled(rect, 4.0, egui::Color32::from_gray(20));
-                let text = self
-                    .review
-                    .player_error
-                    .as_deref()
-                    .unwrap_or("Loading the clip…");
-                ui.painter().text(
-                    rect.center(),
-                    egui::Align2::CENTER_CENTER,
-                    truncate(text, 80),
-                    egui::FontId::proportional(14.0),
-                    egui::Color32::from_gray(200),
-                );
-            }
+        if let Some(p) = &self.review.playback {
+            p.show(ui, size, &clip.path.display().to_string());
         }
         let duration = clip.duration_secs.max(0.1);
         ui.horizontal(|ui| {
-            let play = if self.review.playing { "Pause" } else { "Play" };
+            let play = if self.review.is_playing() {
+                "Pause"
+            } else {
+                "Play"
+            };
             if ui.button(play).clicked() {
-                self.toggle_play();
+                let trim = self.review.trim;
+                if let Some(p) = &mut self.review.playback {
+                    p.toggle(trim);
+                }
             }
-            let mut pos = self.review.position;
+            let mut pos = self.review.position();
             let slider = egui::Slider::new(&mut pos, 0.0..=duration)
                 .show_value(false)
                 .trailing_fill(true);
-            let response = ui.add_sized([ui.available_width() - 110.0, 18.0], slider);
-            if response.changed() {
-                self.seek(pos);
+            ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(80.0);
+            let response = ui.add(slider);
+            if response.changed()
+                && let Some(p) = &mut self.review.playback
+            {
+                p.seek(pos);
             }
             ui.monospace(format!(
                 "{} / {}",
-                clock(self.review.position),
+                clock(self.review.position()),
                 clock(duration)
             ));
+            if let Some(p) = &mut self.review.playback {
+                let speed = p.speed();
+                egui::ComboBox::from_id_salt("speed")
+                    .selected_text(format!("{speed}×"))
+                    .width(56.0)
+                    .show_ui(ui, |ui| {
+                        for s in super::player::SPEEDS {
+                            if ui.selectable_label(speed == s, format!("{s}×")).clicked() {
+                                p.set_speed(s);
+                            }
+                        }
+                    });
+            }
         });
         ui.add_space(6.0);
         ui.label(egui::RichText::new("Trim").strong());
@@ -362,6 +325,7 @@ impl App {
             .num_columns(3)
             .spacing([8.0, 6.0])
             .show(ui, |ui| {
+                let position = self.review.position();
                 for (i, name) in ["Start", "End"].into_iter().enumerate() {
                     let label = ui.label(name);
                     let (lo, hi) = if i == 0 {
@@ -382,7 +346,7 @@ impl App {
                         .button(format!("Set {} here", name.to_lowercase()))
                         .clicked()
                     {
-                        *value = self.review.position.clamp(lo.max(0.0), hi);
+                        *value = position.clamp(lo.max(0.0), hi);
                     }
                     ui.end_row();
                 }
@@ -401,36 +365,6 @@ impl App {
                 "no sound"
             }
         ));
-    }
-
-    fn toggle_play(&mut self) {
-        let [start, end] = self.review.trim;
-        let playing = self.review.playing;
-        let from = if self.review.position < start || self.review.position >= end - 0.05 {
-            start
-        } else {
-            self.review.position
-        };
-        let Some(player) = self.player() else { return };
-        let sent = if playing {
-            player.send(player::Command::Pause)
-        } else {
-            player.send(player::Command::Play { from, until: end })
-        };
-        if sent {
-            self.review.playing = !playing;
-            if !playing {
-                self.review.position = from;
-            }
-        }
-    }
-
-    fn seek(&mut self, secs: f64) {
-        if let Some(player) = self.player()
-            && player.send(player::Command::Seek(secs))
-        {
-            self.review.position = secs;
-        }
     }
 
     fn post_form_ui(&mut self, ui: &mut egui::Ui) {
@@ -640,8 +574,10 @@ impl App {
         };
         let destination = self.review.destination.trim().to_owned();
         self.prefs.remember(&destination);
-        if self.review.playing {
-            self.toggle_play();
+        if self.review.is_playing()
+            && let Some(p) = &mut self.review.playback
+        {
+            p.toggle(self.review.trim);
         }
         self.send_post(poster::Command::Post(request));
     }

@@ -80,7 +80,8 @@ impl App {
             egui::TextEdit::singleline(text)
                 .password(true)
                 .hint_text(hint)
-                .desired_width(340.0),
+                .desired_width(340.0)
+                .min_size(egui::vec2(340.0, 0.0)),
         )
         .labelled_by(label.id);
         let token = text.trim().to_owned();
