@@ -10,6 +10,8 @@
 //! team_id = "9012345678"   # for custom task ids given without their workspace
 //! [outbox]
 //! retry_for_secs = 120     # then the post stays queued for `clipnote outbox run`
+//! [inbox]
+//! cache_max_mib = 2048     # downloaded clips kept for watching; least recently used go first
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -31,6 +33,17 @@ pub struct File {
     pub clickup: ClickUp,
     #[serde(default)]
     pub outbox: OutboxConf,
+    #[serde(default)]
+    pub inbox: InboxConf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboxConf {
+    /// The cap on downloaded clips, MiB (default 2048).
+    pub cache_max_mib: Option<u64>,
+    /// ClickUp tasks read per refresh of a followed list (default 40; 2 requests each).
+    pub clickup_task_reads: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

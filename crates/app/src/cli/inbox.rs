@@ -1,0 +1,234 @@
+//! `clipnote inbox`, `follow`, `unfollow` and `watch`: teammates' clips from the pages, tasks,
+//! lists, databases and folders you follow, newest and unwatched first; `watch` brings one
+//! into the cache and hands it to a player.
+
+use clap::Args;
+use publish::{Entry, Follow, FollowList, Settings, TaskRef};
+
+use crate::cli::UserError;
+use crate::cli::post::{runtime, user_error};
+use crate::{config, exit, inbox};
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// Print the entries as JSON (an array; each with its id, title, author, task, date, duration, summary, poster).
+    #[arg(long)]
+    pub json: bool,
+    /// Only clips on this task: a Notion page URL or id, a ClickUp task URL or id, `library`, or `folder:PATH`.
+    #[arg(long, value_name = "REF")]
+    pub task: Option<String>,
+    /// Only clips by this person (any part of the name, any case).
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+    /// List what was read last time, without reading Notion or ClickUp.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FollowArgs {
+    /// A Notion page URL or id, a Notion database (`notion-db:ID` or its link with ?v=), a ClickUp task URL or id, a ClickUp list (`clickup-list:ID` or its link), `library`, or `folder:PATH`.
+    pub reference: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The clip's id, as `clipnote inbox` prints it.
+    pub id: String,
+    /// Download the clip and print its local path, without opening a player.
+    #[arg(long)]
+    pub print_path: bool,
+}
+
+fn load() -> Result<(config::File, Settings, FollowList), UserError> {
+    let file = config::load()?;
+    let settings = config::publish_settings(&file)?;
+    let follows = FollowList::load(&settings.config_dir).map_err(|e| user_error(&e))?;
+    Ok((file, settings, follows))
+}
+
+fn parse_follow(reference: &str) -> Result<Follow, UserError> {
+    Follow::parse(reference).map_err(|e| UserError::new(exit::USAGE, e.to_string()))
+}
+
+pub fn run_inbox(args: InboxArgs) -> anyhow::Result<()> {
+    let (file, settings, follows) = load()?;
+    let task = args
+        .task
+        .as_deref()
+        .map(TaskRef::parse)
+        .transpose()
+        .map_err(|e| UserError::new(exit::USAGE, e.to_string()))?;
+    let inbox = inbox::open(&file)?;
+    let mut failed: Option<UserError> = None;
+    if !args.offline {
+        let rt = runtime()?;
+        let report = rt
+            .block_on(inbox.refresh(&settings, &follows.follows))
+            .map_err(|e| user_error(&e))?;
+        for (source, e) in &report.failures {
+            eprintln!("clipnote: could not read {source}: {e}");
+            failed.get_or_insert_with(|| user_error(e));
+        }
+        if report.pending > 0 {
+            eprintln!(
+                "{} ClickUp tasks were not read yet (ClickUp allows 100 requests a minute): run `clipnote inbox` again in a minute",
+                report.pending
+            );
+        }
+    }
+    let author = args.author.as_deref().map(str::to_lowercase);
+    let entries: Vec<Entry> = inbox
+        .entries()
+        .map_err(|e| user_error(&e))?
+        .into_iter()
+        .filter(|e| task.as_ref().is_none_or(|t| e.is_on(t)))
+        .filter(|e| {
+            author
+                .as_deref()
+                .is_none_or(|a| e.author.to_lowercase().contains(a))
+        })
+        .collect();
+    if args.json {
+        let list: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(e).unwrap_or_default();
+                let poster = inbox.poster_path(&e.id);
+                v["poster"] =
+                    serde_json::json!(poster.is_file().then(|| poster.display().to_string()));
+                v
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else if entries.is_empty() {
+        let followed: Vec<String> = follows.follows.iter().map(ToString::to_string).collect();
+        println!(
+            "No clips yet from {}. Follow more with `clipnote follow REF`.",
+            followed.join(", ")
+        );
+    } else {
+        for e in &entries {
+            print_entry(e);
+        }
+    }
+    match failed {
+        Some(err) => Err(UserError::new(
+            err.code,
+            "some followed sources could not be read (see above); their clips are listed as last read",
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
+fn print_entry(e: &Entry) {
+    let date = e.date.get(..16).unwrap_or(&e.date).replace('T', " ");
+    let length = e.duration_secs.map_or_else(
+        || "    ".into(),
+        |d| {
+            let s = d.round() as u64;
+            format!("{}:{:02}", s / 60, s % 60)
+        },
+    );
+    let new = if e.watched { "    " } else { "new " };
+    let by = if e.author.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", e.author)
+    };
+    println!(
+        "{}  {new}{date}  {length:>5}  {}{by} · {}",
+        e.id, e.title, e.task_name
+    );
+    for line in e.summary.lines().filter(|l| !l.trim().is_empty()) {
+        println!("      {line}");
+    }
+}
+
+pub fn run_follow(args: FollowArgs) -> anyhow::Result<()> {
+    let follow = parse_follow(&args.reference)?;
+    let (file, settings, mut follows) = load()?;
+    if let Follow::Task {
+        to: TaskRef::Folder { path },
+    } = &follow
+        && !path.is_dir()
+    {
+        return Err(UserError::new(
+            exit::IO,
+            format!(
+                "the shared folder {} does not exist: create it or check the path",
+                path.display()
+            ),
+        )
+        .into());
+    }
+    if !follows.add(follow.clone()) {
+        println!("Already following {follow}.");
+        return Ok(());
+    }
+    // Read it once before saving, so a page that is not shared or a bad token is said now.
+    let inbox = inbox::open(&file)?;
+    let rt = runtime()?;
+    let report = rt
+        .block_on(inbox.refresh(&settings, &follows.follows))
+        .map_err(|e| user_error(&e))?;
+    let label = follow.to_string();
+    let own = |retryable: bool| {
+        report
+            .failures
+            .iter()
+            .find(|(source, e)| *source == label && e.is_retryable() == retryable)
+    };
+    if let Some((_, e)) = own(false) {
+        return Err(user_error(e).into());
+    }
+    follows
+        .save(&settings.config_dir)
+        .map_err(|e| user_error(&e))?;
+    if own(true).is_some() {
+        println!("Following {follow} (it could not be read now; `clipnote inbox` tries again).");
+    } else {
+        println!("Following {follow}.");
+    }
+    Ok(())
+}
+
+pub fn run_unfollow(args: FollowArgs) -> anyhow::Result<()> {
+    let follow = parse_follow(&args.reference)?;
+    let (_, settings, mut follows) = load()?;
+    follows
+        .remove(&follow)
+        .map_err(|e| UserError::new(exit::USAGE, e.to_string()))?;
+    follows
+        .save(&settings.config_dir)
+        .map_err(|e| user_error(&e))?;
+    println!("No longer following {follow}.");
+    Ok(())
+}
+
+pub fn run_watch(args: WatchArgs) -> anyhow::Result<()> {
+    let (file, settings, _) = load()?;
+    let inbox = inbox::open(&file)?;
+    let entry = inbox
+        .entry(&args.id)
+        .map_err(|e| UserError::new(exit::USAGE, e.to_string()))?;
+    let rt = runtime()?;
+    let path = rt
+        .block_on(inbox.download(&settings, &entry.id))
+        .map_err(|e| user_error(&e))?;
+    println!("{}", path.display());
+    inbox::look_at(&inbox, &entry.id, &path)?;
+    if args.print_path {
+        return Ok(());
+    }
+    // The desktop app has no inbox player yet: say so rather than pretend.
+    Err(UserError::new(
+        exit::FAILURE,
+        format!(
+            "the in-app player is not built yet: open {} in any video player, or use --print-path in scripts",
+            path.display()
+        ),
+    )
+    .into())
+}
