@@ -1,5 +1,6 @@
 //! The `clipnote` binary as a user runs it, in the test world.
 
+mod inbox;
 mod post;
 mod record;
 mod ui;
