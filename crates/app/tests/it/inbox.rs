@@ -118,17 +118,7 @@ fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
     .make(&clip);
     let clip_arg = clip.to_str().unwrap();
 
-    // Bob posts on the Notion page; 100 notes follow, so the clip's page of blocks is not the last.
-    bob.ok(&[
-        "post",
-        clip_arg,
-        "--to",
-        PAGE,
-        "--title",
-        "Release 2.4 walkthrough",
-        "--summary",
-        "- new search\n- **breaking**: v1 API gone",
-    ]);
+    // 100 notes come first, so Bob's clip is on the second page of blocks.
     let notes: Vec<Value> = (0..100)
         .map(|i| serde_json::json!({ "paragraph": { "rich_text": [{ "text": { "content": format!("note {i}") } }] } }))
         .collect();
@@ -144,6 +134,17 @@ fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
         "Content-Type: application/json",
         "-d",
         &serde_json::json!({ "children": notes }).to_string(),
+    ]);
+    // Then Bob posts on the Notion page.
+    bob.ok(&[
+        "post",
+        clip_arg,
+        "--to",
+        PAGE,
+        "--title",
+        "Release 2.4 walkthrough",
+        "--summary",
+        "- new search\n- **breaking**: v1 API gone",
     ]);
     notion.advance_clock(120);
     clickup.advance_clock(120);
