@@ -20,12 +20,14 @@ use crate::proc::{self, Bg, Usage};
 use crate::world::{self, World};
 use crate::{Result, fail};
 
+mod app;
 mod table;
 use table::{check_targets, mib, print_table};
 
-const BENCHES: &str = "the benches are: record";
+const BENCHES: &str = "the benches are: record, app";
 const HELP: &str = "\
 usage: cargo xtask bench record [--seconds N] [--walkthrough-seconds N] [--clipnote PATH]
+       cargo xtask bench app    (the desktop app: launch, hotkey latency, frame times)
 
   --seconds N               length of each full-motion / still recording (default 20; 0 skips)
   --walkthrough-seconds N   length of the code walkthrough (default 60; 0 skips it)
@@ -55,6 +57,7 @@ const COMPARE_CROP: &str = "crop=1888:1048:0:0";
 pub fn main(args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
         Some("record") => record(&Options::parse(&args[1..])?),
+        Some("app") => app::run(),
         Some("-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)

@@ -94,6 +94,8 @@ pub struct Options {
     pub publish: Option<poster::Setup>,
     /// A clip to open on the Review screen.
     pub review_clip: Option<PathBuf>,
+    /// Count 3-2-1 before recording (default: as the user last chose).
+    pub countdown: Option<bool>,
 }
 
 impl Default for Options {
@@ -104,6 +106,7 @@ impl Default for Options {
             library_dir: None,
             publish: None,
             review_clip: None,
+            countdown: None,
         }
     }
 }
@@ -132,6 +135,9 @@ pub struct App {
     pub(super) outbox: OutboxView,
     pub(super) settings: SettingsView,
     pub(super) folders: Folders,
+    /// CPU seconds of each frame drawn while recording (eframe's measure), for the log.
+    frame_secs: Vec<f32>,
+    first_frame_drawn: bool,
 }
 
 /// Where things are kept, for the Settings screen.
@@ -156,10 +162,13 @@ impl App {
     pub fn new(cc: &eframe::CreationContext<'_>, options: Options) -> Self {
         let ctx = cc.egui_ctx.clone();
         super::fonts::install(&ctx);
-        let prefs: Prefs = cc
+        let mut prefs: Prefs = cc
             .storage
             .and_then(|s| eframe::get_value(s, prefs::KEY))
             .unwrap_or_default();
+        if let Some(countdown) = options.countdown {
+            prefs.countdown = countdown;
+        }
         let library_dir = match options.library_dir {
             Some(dir) => Ok(dir),
             None => crate::library::dir().map_err(|e| e.message),
@@ -197,6 +206,8 @@ impl App {
             outbox: OutboxView::default(),
             settings: SettingsView::default(),
             folders,
+            frame_secs: Vec::new(),
+            first_frame_drawn: false,
             screen: options.screen.unwrap_or(Screen::Record),
             hotkey_draft: prefs.hotkey.clone(),
             review: Review::new(&prefs),
@@ -421,6 +432,7 @@ impl App {
             Event::Stopping => self.rec = RecState::Stopping,
             Event::Finished(finished) => {
                 self.rec = RecState::Idle;
+                self.log_frame_times();
                 self.review.open(finished, &self.prefs, &self.ctx);
                 self.go(Screen::Review);
                 tracing::info!("app: review opened");
@@ -529,7 +541,16 @@ impl eframe::App for App {
         self.tick(ctx);
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if !self.first_frame_drawn {
+            self.first_frame_drawn = true;
+            tracing::info!("app: first frame");
+        }
+        if let (RecState::Recording { .. }, Some(secs)) = (&self.rec, frame.info().cpu_usage)
+            && self.frame_secs.len() < 1_000_000
+        {
+            self.frame_secs.push(secs);
+        }
         egui::Panel::top("nav").show(ui, |ui| self.nav_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| match self.screen {
             Screen::Record => self.record_ui(ui),
@@ -549,6 +570,23 @@ impl eframe::App for App {
 }
 
 impl App {
+    /// Logs how long frames took while recording (p50, p99, max), then forgets them.
+    fn log_frame_times(&mut self) {
+        let mut ms: Vec<f32> = self.frame_secs.drain(..).map(|s| s * 1000.0).collect();
+        if ms.is_empty() {
+            return;
+        }
+        ms.sort_by(f32::total_cmp);
+        let at = |q: f32| ms[((ms.len() - 1) as f32 * q).round() as usize];
+        tracing::info!(
+            frames = ms.len(),
+            p50_ms = at(0.5),
+            p99_ms = at(0.99),
+            max_ms = at(1.0),
+            "app: frame times while recording"
+        );
+    }
+
     fn nav_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.add_space(4.0);

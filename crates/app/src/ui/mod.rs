@@ -29,7 +29,7 @@ const WINDOW_SIZE: [f32; 2] = [1100.0, 720.0];
 ///
 /// `CLIPNOTE_SCREEN=review` (record, review, outbox, settings) opens on that screen,
 /// `CLIPNOTE_REVIEW_CLIP=PATH` opens a clip for review, `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
-/// the window (screenshots and benchmarks use these).
+/// the window, `CLIPNOTE_COUNTDOWN=off` skips the 3-2-1 (screenshots and benchmarks use these).
 pub fn run() -> anyhow::Result<()> {
     let mut options = Options::default();
     if let Some(screen) = std::env::var("CLIPNOTE_SCREEN")
@@ -41,6 +41,9 @@ pub fn run() -> anyhow::Result<()> {
                 .parse()
                 .map_err(|e: String| UserError::new(exit::USAGE, e))?,
         );
+    }
+    if let Ok(countdown) = std::env::var("CLIPNOTE_COUNTDOWN") {
+        options.countdown = Some(!matches!(countdown.as_str(), "off" | "0" | "no"));
     }
     if let Some(clip) = std::env::var_os("CLIPNOTE_REVIEW_CLIP").filter(|c| !c.is_empty()) {
         options.review_clip = Some(clip.into());

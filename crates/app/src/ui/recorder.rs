@@ -107,6 +107,21 @@ fn run<W: Fn()>(commands: &Receiver<Command>, sink: &Sink<W>) {
             }
         };
         tracing::info!(partial = %recording.partial_path().display(), "recording: started");
+        // For `cargo xtask bench app` (hotkey → first captured frame): say when one arrived.
+        let started = std::time::Instant::now();
+        while recording
+            .stats()
+            .frames_captured
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 0
+            && started.elapsed() < Duration::from_secs(2)
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        tracing::info!(
+            waited_ms = started.elapsed().as_millis() as u64,
+            "recording: first frame"
+        );
         if !sink.send(Event::Started) {
             recording.discard();
             return;

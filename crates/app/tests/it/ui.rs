@@ -51,6 +51,7 @@ impl Home {
                 author: "Ada".into(),
             }),
             review_clip: None,
+            countdown: Some(true),
         }
     }
 }
