@@ -285,6 +285,66 @@ fn a_bad_notion_token_shows_its_message_and_a_good_one_connects() {
     assert!(h.query_by_label_contains("✔ Connected").is_some());
 }
 
+#[test]
+fn a_post_that_cannot_go_out_waits_in_the_outbox_and_retry_posts_it_once() {
+    let home = Home::new();
+    let clip = home.path("library").join("standup.mp4");
+    testkit::clip::Synth {
+        secs: 2,
+        ..Default::default()
+    }
+    .make(&clip);
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    if let Some(setup) = &mut options.publish {
+        setup.settings.retry = publish::RetryPolicy {
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(20),
+            max_attempts: 2,
+            max_total: Duration::from_secs(2),
+            max_server_wait: Duration::from_secs(1),
+        };
+    }
+    options.review_clip = Some(clip);
+    let mut h = harness(options);
+    step_until(&mut h, "the clip opened for review", |app| {
+        app.review_clip().is_some()
+    });
+
+    // Notion's upload endpoint fails as long as this post retries: the post waits.
+    notion.inject("create_upload", fakes::Fault::ServerError, 2);
+    h.get_by_label("Title")
+        .set_text_value_accesskit("Offline update");
+    h.get_by_label("Post to").set_text_value_accesskit(PAGE);
+    step_until_shown(&mut h, "✔ Notion page");
+    h.get_by_label("Post").click();
+    step_until(&mut h, "the post to give up for now", posted);
+    match h.state().post_state() {
+        PostState::Failed {
+            queued: true,
+            message,
+            ..
+        } => {
+            assert!(message.contains("waits in the outbox"), "{message}");
+        }
+        other => panic!("expected a queued post, got {other:?}"),
+    }
+    assert!(notion.state().blocks(PAGE).is_empty());
+
+    // The Outbox lists it as waiting; Retry posts it, once.
+    h.get_by_label("Open the outbox").click();
+    step_until_shown(&mut h, "waiting (attempt");
+    assert!(h.query_by_label("Offline update").is_some());
+    h.get_by_label("Retry").click();
+    step_until_shown(&mut h, "Nothing is waiting");
+    let blocks = notion.state().blocks(PAGE);
+    assert_eq!(
+        blocks.iter().filter(|b| b.kind == "video").count(),
+        1,
+        "{blocks:?}"
+    );
+}
+
 /// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
 fn log_lines(child: &mut Child) -> Receiver<String> {
     let (tx, rx) = sync_channel(256);
