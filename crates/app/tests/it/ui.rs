@@ -345,6 +345,41 @@ fn a_post_that_cannot_go_out_waits_in_the_outbox_and_retry_posts_it_once() {
     );
 }
 
+#[test]
+fn a_region_that_is_not_on_the_screen_says_how_to_fix_it() {
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.countdown = Some(false);
+    let mut h = harness(options);
+    h.get_by_label("Region").click();
+    h.run_steps(2);
+    h.get_by_label("Width").set_text_value_accesskit("wide");
+    h.run_steps(2);
+    h.get_by_label_contains("Start recording").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("is not X,Y,W,H").is_some());
+    assert!(h.state().rec_state().is_idle());
+
+    // Well-formed but far off the display: the recorder refuses it, the words say why.
+    h.get_by_label("Width").set_text_value_accesskit("640");
+    h.get_by_label("X").set_text_value_accesskit("90000");
+    h.run_steps(2);
+    h.get_by_label_contains("Start recording").click();
+    step_until(&mut h, "the recorder's answer", |app| {
+        app.rec_state().is_idle() && app.notice().is_some()
+    });
+    let notice = h.state().notice().unwrap().to_owned();
+    assert!(notice.contains("region"), "{notice}");
+    assert!(
+        std::fs::read_dir(home.path("library"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing was written"
+    );
+}
+
 /// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
 fn log_lines(child: &mut Child) -> Receiver<String> {
     let (tx, rx) = sync_channel(256);
