@@ -140,7 +140,8 @@ fn test(cargo_args: &[String]) -> Result<i32> {
 
     let mut world = world::World::start(&target_dir())?;
     let mut cmd = cargo();
-    cmd.arg("test")
+    // Every test binary runs even when an earlier one failed: CI reports all failures at once.
+    cmd.args(["test", "--no-fail-fast"])
         .args(scope)
         .args(cargo_args)
         .envs(world.env());
