@@ -601,6 +601,9 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 match self.hotkey_label() {
+                    Some(label) if on_wayland() => ui
+                        .label(format!("Hotkey {label}: only while Clipnote has focus (Wayland)"))
+                        .on_hover_text("Wayland lets no program see keys pressed in other windows; use the Record button, or a shortcut in your desktop's settings that runs clipnote"),
                     Some(label) => ui.label(format!("Hotkey {label}: start / stop")),
                     None => ui
                         .label(
@@ -612,4 +615,10 @@ impl App {
             });
         });
     }
+}
+
+/// A Wayland session, where X11 global hotkeys only see keys sent to our own (XWayland) windows.
+pub(super) fn on_wayland() -> bool {
+    std::env::var_os("WAYLAND_DISPLAY").is_some()
+        || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t == "wayland")
 }

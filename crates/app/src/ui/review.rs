@@ -511,7 +511,13 @@ impl App {
                         ui.ctx().copy_text(url.clone());
                     }
                     if !url.is_empty() && ui.button("Open").clicked() {
-                        ui.ctx().open_url(egui::OpenUrl::new_tab(&url));
+                        // A library or folder post's "link" is its path.
+                        let target = if url.starts_with('/') {
+                            format!("file://{url}")
+                        } else {
+                            url.clone()
+                        };
+                        ui.ctx().open_url(egui::OpenUrl::new_tab(target));
                     }
                     if ui.button("Post elsewhere").clicked() {
                         self.review.post = PostState::Idle;

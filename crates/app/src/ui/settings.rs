@@ -171,7 +171,7 @@ impl App {
             }
             None => {}
         }
-        if std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        if super::app::on_wayland() {
             ui.weak("On Wayland the hotkey only works while a Clipnote (X11) window has focus; use the Record button or your desktop's own shortcut settings to run `clipnote`.");
         }
     }
