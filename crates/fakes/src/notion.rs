@@ -553,20 +553,14 @@ impl Inner {
         }
         let page_data = &st.pages[page];
         let blocks = &page_data.blocks;
-        let start = match query.get("start_cursor") {
-            Some(c) => match blocks.iter().position(|b| &b.id == c) {
-                Some(i) => i,
-                None => {
-                    return err(
-                        StatusCode::BAD_REQUEST,
-                        "validation_error",
-                        "start_cursor is invalid.",
-                    );
-                }
-            },
-            None => 0,
+        let Some((start, end)) = page_window(
+            blocks,
+            query.get("start_cursor").map(String::as_str),
+            page_size,
+            |b| norm(&b.id),
+        ) else {
+            return bad_cursor();
         };
-        let end = (start + page_size).min(blocks.len());
         let results: Vec<Value> = blocks[start..end]
             .iter()
             .map(|b| block_json(&self.common, page, page_data, b, new_version))
@@ -612,6 +606,30 @@ pub(crate) fn block_json(
         v["archived"] = json!(false);
     }
     v
+}
+
+/// The slice of a paginated list that `start_cursor` (the first item's id) and `page_size`
+/// select, as `(start, end)`; `None` for an unknown cursor (answer [`bad_cursor`]).
+pub(crate) fn page_window<T>(
+    items: &[T],
+    cursor: Option<&str>,
+    page_size: usize,
+    id: impl Fn(&T) -> String,
+) -> Option<(usize, usize)> {
+    let start = match cursor {
+        Some(c) => items.iter().position(|x| id(x) == norm(c))?,
+        None => 0,
+    };
+    Some((start, (start + page_size).min(items.len())))
+}
+
+/// The API's refusal of a `start_cursor` it did not hand out.
+pub(crate) fn bad_cursor() -> Resp {
+    err(
+        StatusCode::BAD_REQUEST,
+        "validation_error",
+        "start_cursor is invalid.",
+    )
 }
 
 /// A normalised id in the dashed UUID form the API prints.

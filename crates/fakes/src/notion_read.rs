@@ -6,7 +6,9 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::notion::{BOT_USER_ID, NotionState, Page, block_json, dashed, err, norm};
+use crate::notion::{
+    BOT_USER_ID, NotionState, Page, bad_cursor, block_json, dashed, err, norm, page_window,
+};
 use crate::server::{self, Common, Resp};
 
 /// The query body; unknown fields are refused like the real validation.
@@ -182,20 +184,11 @@ fn query(st: &NotionState, seg: &[&str], body: &[u8], new_version: bool) -> Resp
         .iter()
         .filter(|p| st.pages.get(*p).is_some_and(|p| p.shared))
         .collect();
-    let start = match &req.start_cursor {
-        Some(c) => match rows.iter().position(|p| **p == norm(c)) {
-            Some(i) => i,
-            None => {
-                return err(
-                    StatusCode::BAD_REQUEST,
-                    "validation_error",
-                    "start_cursor is invalid.",
-                );
-            }
-        },
-        None => 0,
+    let Some((start, end)) =
+        page_window(&rows, req.start_cursor.as_deref(), page_size, |p| norm(p))
+    else {
+        return bad_cursor();
     };
-    let end = (start + page_size).min(rows.len());
     let results: Vec<Value> = rows[start..end]
         .iter()
         .map(|p| {

@@ -272,7 +272,7 @@ fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
     assert_eq!(ada.inbox(&[]).len(), 1);
 
     // No token anywhere in Ada's files.
-    for (p, bytes) in files(&ada.dir) {
+    for (p, bytes) in crate::post::files(&ada.dir) {
         for token in [ADA_NOTION, ADA_CLICKUP] {
             assert!(
                 !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
@@ -369,17 +369,4 @@ fn bad_references_unshared_pages_and_the_cache_cap_get_clear_answers() {
     let second = PathBuf::from(ada.ok(&["watch", &ids[1], "--print-path"]).trim());
     assert!(second.is_file());
     assert!(!first.exists(), "the least recently used clip was evicted");
-}
-
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files(&p));
-        } else if let Ok(b) = std::fs::read(&p) {
-            out.push((p, b));
-        }
-    }
-    out
 }

@@ -88,7 +88,8 @@ impl Home {
     }
 }
 
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+/// Every file under `dir`, recursively, with its bytes (for the token grep).
+pub(crate) fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();

@@ -66,6 +66,15 @@ fn notion_follow() -> Vec<Follow> {
     vec![Follow::parse(&format!("https://www.notion.so/acme/Login-bug-{PAGE}")).unwrap()]
 }
 
+/// A world reading with the main token, and Bob's settings (his own token) for posting.
+fn with_bob(fake: &NotionFake) -> (World, Settings) {
+    fake.add_user(BOB_NOTION, "Bob Builder");
+    let world = World::with_notion(fake);
+    let mut bob = world.settings.clone();
+    bob.notion_token = Some(Token::new(BOB_NOTION));
+    (world, bob)
+}
+
 fn requests(fake_log: &[fakes::Logged], route: &str) -> usize {
     fake_log.iter().filter(|l| l.route == route).count()
 }
@@ -74,11 +83,8 @@ fn requests(fake_log: &[fakes::Logged], route: &str) -> usize {
 async fn notion_inbox_lists_teammates_clips_across_pages_and_rereads_only_changes() {
     let fake = NotionFake::start(NOTION_TOKEN, PAGE);
     fake.add_page(PAGE, "Login bug");
-    fake.add_user(BOB_NOTION, "Bob Builder");
     fake.add_user(CAROL_NOTION, "Carol Chen");
-    let world = World::with_notion(&fake);
-    let mut bob = world.settings.clone();
-    bob.notion_token = Some(Token::new(BOB_NOTION));
+    let (world, bob) = with_bob(&fake);
 
     post_as(
         &bob,
@@ -222,10 +228,7 @@ async fn notion_inbox_lists_teammates_clips_across_pages_and_rereads_only_change
 #[tokio::test]
 async fn an_expired_signed_link_is_read_again_and_the_bytes_match() {
     let fake = NotionFake::start(NOTION_TOKEN, PAGE);
-    fake.add_user(BOB_NOTION, "Bob Builder");
-    let world = World::with_notion(&fake);
-    let mut bob = world.settings.clone();
-    bob.notion_token = Some(Token::new(BOB_NOTION));
+    let (world, bob) = with_bob(&fake);
     post_as(
         &bob,
         PAGE,
