@@ -196,12 +196,15 @@ pub fn run_follow(args: FollowArgs) -> anyhow::Result<()> {
 
 pub fn run_unfollow(args: FollowArgs) -> anyhow::Result<()> {
     let follow = parse_follow(&args.reference)?;
-    let (_, settings, mut follows) = load()?;
+    let (file, settings, mut follows) = load()?;
     follows
         .remove(&follow)
         .map_err(|e| UserError::new(exit::USAGE, e.to_string()))?;
     follows
         .save(&settings.config_dir)
+        .map_err(|e| user_error(&e))?;
+    inbox::open(&file)?
+        .forget(&follow)
         .map_err(|e| user_error(&e))?;
     println!("No longer following {follow}.");
     Ok(())

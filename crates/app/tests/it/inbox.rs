@@ -269,6 +269,7 @@ fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
         !follow.contains(TASK) && follow.contains(&PAGE[..8]),
         "{follow}"
     );
+    assert_eq!(ada.inbox(&["--offline"]).len(), 1, "gone at once");
     assert_eq!(ada.inbox(&[]).len(), 1);
 
     // No token anywhere in Ada's files.
@@ -369,4 +370,38 @@ fn bad_references_unshared_pages_and_the_cache_cap_get_clear_answers() {
     let second = PathBuf::from(ada.ok(&["watch", &ids[1], "--print-path"]).trim());
     assert!(second.is_file());
     assert!(!first.exists(), "the least recently used clip was evicted");
+
+    // A teammate's broken file: an error that says so, never a crash.
+    let junk = root.path().join("junk.mp4");
+    std::fs::write(
+        &junk,
+        (0..50_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    bob.ok(&[
+        "post",
+        junk.to_str().unwrap(),
+        "--to",
+        PAGE,
+        "--title",
+        "Junk",
+    ]);
+    let entries = ada.inbox(&[]);
+    let junk_id = entries.iter().find(|e| e["title"] == "Junk").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let o = ada.run(&["watch", &junk_id, "--print-path"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("the clip cannot be played"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(
+        PathBuf::from(text(&o.stdout).trim()).is_file(),
+        "the download itself is kept"
+    );
 }

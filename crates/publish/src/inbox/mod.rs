@@ -369,6 +369,25 @@ impl Inbox {
         Ok(r.report)
     }
 
+    /// Drops what was read for `follow` (after unfollowing it), so the inbox stops listing it
+    /// before the next refresh. Returns how many entries went.
+    pub fn forget(&self, follow: &Follow) -> Result<usize> {
+        let mut index = self.load_index()?;
+        let group = follow.to_string();
+        let mut gone = 0;
+        index.units.retain(|_, u| {
+            let keep = u.group != group;
+            if !keep {
+                gone += u.entries.len();
+            }
+            keep
+        });
+        let bytes = serde_json::to_vec_pretty(&index).unwrap_or_default();
+        crate::local::write_atomic(&self.index_path(), &bytes)
+            .map_err(|e| Error::io("write", self.index_path(), e))?;
+        Ok(gone)
+    }
+
     /// Changes what the user did with an entry (watched, resume position, duration).
     pub fn update_local(&self, id: &str, f: impl FnOnce(&mut LocalState)) -> Result<LocalState> {
         let mut local = self.load_local()?;
