@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
+use crate::notion_read::{bad_cursor, block_json, page_window};
 use crate::notion_schema::{self as schema, AppendChildren};
 use crate::notion_uploads::{complete, create_upload, send, upload_json};
 use crate::server::{self, BoxFuture, Common, ConnKill, Fault, Resp};
@@ -573,79 +574,6 @@ impl Inner {
             &[],
         )
     }
-}
-
-/// A block as the API returns it; a video from an upload carries a fresh signed URL (1 h).
-pub(crate) fn block_json(
-    common: &Common,
-    page_id: &str,
-    page: &Page,
-    b: &Block,
-    new_version: bool,
-) -> Value {
-    let body = match &b.video_upload {
-        Some(upload) => {
-            let (path, expires) = common.signed_path(upload, 3600);
-            json!({ "caption": b.body["caption"], "type": "file",
-                "file": { "url": format!("{}{path}", common.base.get().cloned().unwrap_or_default()), "expiry_time": server::iso(expires) } })
-        }
-        None => b.body.clone(),
-    };
-    let (created, by) = page
-        .meta
-        .get(&b.id)
-        .map_or((common.now(), BOT_USER_ID.to_string()), |m| {
-            (m.created, m.created_by.clone())
-        });
-    let mut v = json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false,
-        "parent": { "type": "page_id", "page_id": dashed(page_id) },
-        "created_time": server::iso(created), "last_edited_time": server::iso(created),
-        "created_by": { "object": "user", "id": by }, "last_edited_by": { "object": "user", "id": by },
-        "in_trash": false, (b.kind.clone()): body });
-    if !new_version {
-        v["archived"] = json!(false);
-    }
-    v
-}
-
-/// The slice of a paginated list that `start_cursor` (the first item's id) and `page_size`
-/// select, as `(start, end)`; `None` for an unknown cursor (answer [`bad_cursor`]).
-pub(crate) fn page_window<T>(
-    items: &[T],
-    cursor: Option<&str>,
-    page_size: usize,
-    id: impl Fn(&T) -> String,
-) -> Option<(usize, usize)> {
-    let start = match cursor {
-        Some(c) => items.iter().position(|x| id(x) == norm(c))?,
-        None => 0,
-    };
-    Some((start, (start + page_size).min(items.len())))
-}
-
-/// The API's refusal of a `start_cursor` it did not hand out.
-pub(crate) fn bad_cursor() -> Resp {
-    err(
-        StatusCode::BAD_REQUEST,
-        "validation_error",
-        "start_cursor is invalid.",
-    )
-}
-
-/// A normalised id in the dashed UUID form the API prints.
-pub(crate) fn dashed(id: &str) -> String {
-    let h = norm(id);
-    if h.len() != 32 {
-        return id.to_string();
-    }
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
 
 fn append(
