@@ -563,6 +563,17 @@ impl eframe::App for App {
         }
     }
 
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if matches!(
+            self.rec,
+            RecState::Starting | RecState::Recording { .. } | RecState::Stopping
+        ) && let Some(recorder) = &self.recorder
+        {
+            tracing::info!("app: closing while recording; saving the clip first");
+            recorder.stop_and_wait(std::time::Duration::from_secs(20));
+        }
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         self.review.store_into(&mut self.prefs);
         eframe::set_value(storage, prefs::KEY, &self.prefs);

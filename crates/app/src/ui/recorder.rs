@@ -61,6 +61,21 @@ impl Handle {
     pub fn send(&self, command: Command) -> bool {
         self.tx.try_send(command).is_ok()
     }
+
+    /// At exit: stops a recording under way and waits (at most `limit`) until its clip is
+    /// finalised, so closing the window never loses a recording.
+    pub fn stop_and_wait(&self, limit: Duration) {
+        if !self.send(Command::Stop) {
+            return;
+        }
+        let deadline = std::time::Instant::now() + limit;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(Event::Finished(_) | Event::Failed(_) | Event::Discarded) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    }
 }
 
 struct Sink<W> {
@@ -145,12 +160,15 @@ fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Si
                 tracing::info!("recording: resumed");
             }
             Ok(Command::Start(_)) => {} // already recording
-            Ok(Command::Discard) | Err(RecvTimeoutError::Disconnected) => {
+            Ok(Command::Discard) => {
                 recording.discard();
                 tracing::info!("recording: discarded");
                 return sink.send(Event::Discarded);
             }
-            Ok(Command::Stop) => return finish(recording, sink),
+            // The app went away: keep what was recorded.
+            Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                return finish(recording, sink);
+            }
             Err(RecvTimeoutError::Timeout) => {
                 if recording.has_failed() {
                     return finish(recording, sink);
@@ -162,7 +180,7 @@ fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Si
                     bytes: recording.stats().bytes(),
                 });
                 if !alive {
-                    recording.discard();
+                    finish(recording, sink);
                     return false;
                 }
             }
