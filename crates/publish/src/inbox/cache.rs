@@ -50,7 +50,7 @@ impl Cache {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if name.ends_with(".png") || name.ends_with(".partial") || name.ends_with(".rgba") {
+            if name.ends_with(".png") || name.ends_with(".partial") {
                 continue;
             }
             if let Ok(meta) = e.metadata()
