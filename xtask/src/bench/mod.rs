@@ -21,13 +21,17 @@ use crate::world::{self, World};
 use crate::{Result, fail};
 
 mod app;
+mod player;
+mod post;
 mod table;
 use table::{check_targets, mib, print_table};
 
-const BENCHES: &str = "the benches are: record, app";
+const BENCHES: &str = "the benches are: record, post, app, player";
 const HELP: &str = "\
 usage: cargo xtask bench record [--seconds N] [--walkthrough-seconds N] [--clipnote PATH]
+       cargo xtask bench post   [--clip PATH] [--runs N]  (posting to the fakes on loopback)
        cargo xtask bench app    (the desktop app: launch, hotkey latency, frame times)
+       cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
 
   --seconds N               length of each full-motion / still recording (default 20; 0 skips)
   --walkthrough-seconds N   length of the code walkthrough (default 60; 0 skips it)
@@ -58,6 +62,8 @@ pub fn main(args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
         Some("record") => record(&Options::parse(&args[1..])?),
         Some("app") => app::run(),
+        Some("post") => post::run(&args[1..]),
+        Some("player") => player::run(),
         Some("-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)
