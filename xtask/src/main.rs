@@ -30,7 +30,7 @@ usage: cargo xtask <command>
 commands:
   test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
                               moving content, PulseAudio with a tone as the microphone), run
-                              `cargo test --workspace CARGO_TEST_ARGS` in it, stop it; exits
+                              `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it, stop it; exits
                               with the tests' code. E.g. `cargo xtask test -- -p capture`,
                               `cargo xtask test -- -- --nocapture`
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
@@ -38,6 +38,7 @@ commands:
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
+  bench app                   the desktop app: launch time, hotkey latency, frame times
   screenshots                 render each screen of the desktop app under Xvfb at 1280x800 into
                               <target>/screenshots/*.png
 ";
