@@ -31,7 +31,8 @@ commands:
   test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
                               moving content, PulseAudio with a tone as the microphone), run
                               `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it,
-                              stop it; exits with the tests' code. E.g. `cargo xtask test -- -p capture`,
+                              stop it; exits with the tests' code. E.g.
+                              `cargo xtask test -- -p capture`,
                               `cargo xtask test -- -- --nocapture`
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
   run [-- ARGS]               install what is missing, build and run `clipnote ARGS`
