@@ -225,13 +225,23 @@ pub fn run_watch(args: WatchArgs) -> anyhow::Result<()> {
     if args.print_path {
         return Ok(());
     }
-    // The desktop app has no inbox player yet: say so rather than pretend.
-    Err(UserError::new(
-        exit::FAILURE,
-        format!(
-            "the in-app player is not built yet: open {} in any video player, or use --print-path in scripts",
-            path.display()
-        ),
-    )
-    .into())
+    // The player window: resume where the viewer left off, remember where they stop, mark
+    // the clip watched at 90%.
+    let id = entry.id.clone();
+    let state = inbox;
+    let request = crate::ui::watch::WatchRequest {
+        clip: path,
+        title: entry.title.clone(),
+        resume_secs: entry.position_secs,
+        on_progress: Box::new(move |w| {
+            let saved = match w {
+                crate::ui::watch::Watching::Position(secs) => state.set_position(&id, secs),
+                crate::ui::watch::Watching::Watched => state.set_watched(&id, true),
+            };
+            if let Err(e) = saved {
+                tracing::warn!(error = %e, "could not save the watch state");
+            }
+        }),
+    };
+    crate::ui::watch::run(request)
 }

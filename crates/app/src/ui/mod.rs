@@ -16,6 +16,7 @@ mod record;
 mod recorder;
 pub mod review;
 mod settings;
+pub mod watch;
 
 pub use app::{App, Options, RecState, Screen};
 

@@ -60,6 +60,11 @@ impl Playback {
         self.player.as_ref().map_or(1.0, Player::speed)
     }
 
+    /// The clip's length, once it is open.
+    pub fn duration(&self) -> Option<f64> {
+        self.player.as_ref().map(Player::duration_secs)
+    }
+
     /// Runs from `App::logic`: takes the opened player, stops at the trim's end, uploads the
     /// picture that is due, and asks for the next repaint while playing.
     pub fn tick(&mut self, ctx: &egui::Context, trim_end: f64) {
