@@ -74,7 +74,9 @@ impl Default for EncoderProfile {
         Self {
             preset: "veryfast".into(),
             crf: 28,
-            tune: Some("stillimage".into()),
+            // zerolatency: no lookahead and no frame threads, so a frame reaches the file (and
+            // survives a crash) at once, and memory stays low; the size cost is small here.
+            tune: Some("stillimage,zerolatency".into()),
             keyframe_secs: 10,
             audio_kbps: 64,
             audio_channels: 1,
@@ -192,7 +194,9 @@ mod tests {
     fn the_profile_reads_as_ffmpeg_options() {
         let args = EncoderProfile::default().ffmpeg_cli_args(30).join(" ");
         assert!(
-            args.starts_with("-c:v libx264 -preset veryfast -crf 28 -tune stillimage -g 300 -bf 0"),
+            args.starts_with(
+                "-c:v libx264 -preset veryfast -crf 28 -tune stillimage,zerolatency -g 300 -bf 0"
+            ),
             "{args}"
         );
         assert!(
