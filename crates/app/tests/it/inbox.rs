@@ -252,15 +252,34 @@ fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
         (Some("png"), Some(320), Some(240))
     );
 
-    // Without --print-path: no in-app player yet, said plainly, the path still printed.
-    let o = ada.run(&["watch", id]);
-    assert_eq!(code(&o), 1);
-    assert_eq!(PathBuf::from(text(&o.stdout).trim()), path);
-    assert!(
-        text(&o.stderr).contains("in-app player is not built yet"),
-        "{}",
-        text(&o.stderr)
-    );
+    // Without --print-path the player window opens on the test world's screen, plays the
+    // 3-second clip through, and marks it watched at 90%.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clipnote"));
+    c.args(["watch", id])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in &ada.env {
+        c.env(k, v);
+    }
+    let mut player = c.spawn().expect("clipnote watch starts");
+    let watched = |ada: &Person| {
+        ada.inbox(&["--offline", "--task", PAGE])
+            .iter()
+            .any(|e| e["id"] == id && e["watched"] == true)
+    };
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !watched(&ada)
+        && std::time::Instant::now() < until
+        && player.try_wait().unwrap().is_none()
+    {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let still_open = player.try_wait().unwrap().is_none();
+    let _ = player.kill();
+    let _ = player.wait();
+    assert!(still_open, "the player window closed by itself");
+    assert!(watched(&ada), "playing the clip through marks it watched");
 
     // Unfollow persists; the ClickUp clip leaves the inbox.
     ada.ok(&["unfollow", &format!("https://app.clickup.com/t/{TASK}")]);
