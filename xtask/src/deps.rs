@@ -20,6 +20,9 @@ pub const BUILD: &[&str] = &[
     "libclang-dev",
 ];
 
+/// What the `scap` capture backend (Wayland, through PipeWire and D-Bus) needs to compile.
+pub const SCAP: &[&str] = &["libpipewire-0.3-dev", "libdbus-1-dev"];
+
 /// What the test world runs: an X server with moving content, PulseAudio with a tone, the
 /// `ffmpeg`/`ffprobe` CLIs to read clips back, a browser to play them, an editor for benches.
 pub const WORLD: &[&str] = &[
