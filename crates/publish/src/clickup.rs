@@ -349,15 +349,6 @@ impl Destination for ClickUp {
         })
     }
 
-    fn attach<'a>(
-        &'a self,
-        _post: &'a Post,
-        upload: &'a StepDone,
-    ) -> BoxFuture<'a, Result<StepDone>> {
-        // The attachment request already put the clip on the task.
-        Box::pin(async move { Ok(upload.clone()) })
-    }
-
     fn summary<'a>(
         &'a self,
         post: &'a Post,

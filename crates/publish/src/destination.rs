@@ -111,11 +111,16 @@ pub trait Destination: Send + Sync {
     ) -> BoxFuture<'a, Result<StepDone>>;
 
     /// Step 2: put the uploaded clip on the task.
+    ///
+    /// By default the upload already put the clip where it belongs (ClickUp's attachment
+    /// request, a file copied into a folder), and this step only records that.
     fn attach<'a>(
         &'a self,
-        post: &'a Post,
+        _post: &'a Post,
         upload: &'a StepDone,
-    ) -> BoxFuture<'a, Result<StepDone>>;
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move { Ok(upload.clone()) })
+    }
 
     /// Step 3: write the summary (and a link to the clip) on the task.
     fn summary<'a>(

@@ -180,14 +180,6 @@ impl Destination for Folder {
         })
     }
 
-    fn attach<'a>(
-        &'a self,
-        _post: &'a Post,
-        upload: &'a StepDone,
-    ) -> BoxFuture<'a, Result<StepDone>> {
-        Box::pin(async move { Ok(upload.clone()) })
-    }
-
     fn summary<'a>(
         &'a self,
         post: &'a Post,
