@@ -120,6 +120,7 @@ async fn post_once(
             summary: "- what changed\n- **decision** needed\n1. next step".into(),
             author: "bench".into(),
             duration_secs: publish::mp4::duration_secs(clip),
+            reply_to: None,
         })
         .expect("enqueue");
     outbox

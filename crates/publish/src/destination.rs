@@ -35,6 +35,36 @@ pub struct Post {
     /// `YYYY-MM-DD`.
     pub date: String,
     pub duration_secs: Option<f64>,
+    /// Set when this post answers a teammate's clip ("Reply with a clip").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyTo>,
+}
+
+/// The clip a post answers. A destination places the reply with it: Notion right after the
+/// answered clip's blocks, ClickUp as a threaded reply to the comment that links to it (a new
+/// comment naming whom it answers when there is none); local destinations only record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyTo {
+    /// The answered clip: a Notion video block id, a ClickUp attachment id, or a file path.
+    pub clip_id: String,
+    /// Its file name where known (ClickUp finds the comment that links to it by this name).
+    #[serde(default)]
+    pub file_name: Option<String>,
+    pub title: String,
+    /// Who posted it ("" when unknown).
+    #[serde(default)]
+    pub author: String,
+}
+
+impl ReplyTo {
+    /// "↩ Reply to Ada's clip “Login bug”": the line a reply carries on the task.
+    pub fn line(&self) -> String {
+        if self.author.is_empty() {
+            format!("↩ Reply to the clip “{}”", self.title)
+        } else {
+            format!("↩ Reply to {}'s clip “{}”", self.author, self.title)
+        }
+    }
 }
 
 impl Post {

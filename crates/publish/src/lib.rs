@@ -17,6 +17,7 @@
 //!     summary: "- token refresh raced the logout\n- **fix** in review".into(),
 //!     author: "Ada".into(),
 //!     duration_secs: publish::mp4::duration_secs("login-bug.mp4".as_ref()),
+//!     reply_to: None,
 //! })?;
 //! let done = outbox.run_job(&job.id, &settings, &Progress::default()).await?;
 //! println!("{}", done.task_url.unwrap_or_default());
@@ -39,7 +40,7 @@ pub mod secrets;
 pub mod settings;
 pub mod taskref;
 
-pub use destination::{Destination, Post, PostedClip, StepDone};
+pub use destination::{Destination, Post, PostedClip, ReplyTo, StepDone};
 pub use error::{Error, Service};
 pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};
 pub use outbox::{Job, JobStatus, NewPost, Outbox};

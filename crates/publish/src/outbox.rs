@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::destination::{Post, StepDone};
+use crate::destination::{Post, ReplyTo, StepDone};
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress, Step};
 use crate::settings::Settings;
@@ -93,6 +93,8 @@ pub struct NewPost {
     pub summary: String,
     pub author: String,
     pub duration_secs: Option<f64>,
+    /// The teammate's clip this post answers, if it is a reply.
+    pub reply_to: Option<ReplyTo>,
 }
 
 /// The folder of jobs.
@@ -152,6 +154,7 @@ impl Outbox {
                 author: new.author,
                 date,
                 duration_secs: new.duration_secs,
+                reply_to: new.reply_to,
             },
             status: JobStatus::Queued,
             upload: None,

@@ -183,6 +183,7 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
             summary,
             author: config::author(&file),
             duration_secs: publish::mp4::duration_secs(&clip),
+            reply_to: None,
         })
         .map_err(|e| user_error(&e))?;
     if let Some((out, _)) = &fitted {

@@ -267,6 +267,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             summary: request.summary,
             author: self.setup.author.clone(),
             duration_secs: publish::mp4::duration_secs(&clip),
+            reply_to: None,
         }) {
             Ok(job) => job,
             Err(e) => return failed(e.to_string()),

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use cache::Cache;
 pub use follow::{Follow, FollowList};
 
+use crate::destination::ReplyTo;
 use crate::error::{Error, Result, Service};
 use crate::settings::Settings;
 use crate::taskref::TaskRef;
@@ -82,6 +83,58 @@ impl Entry {
                 self.source == Service::Folder && Path::new(&self.task_id) == path.as_path()
             }
         }
+    }
+}
+
+impl Entry {
+    /// Where a reply to this clip is posted, and what it answers ("Reply with a clip").
+    pub fn reply_target(&self) -> (TaskRef, ReplyTo) {
+        let (to, clip_id) = match &self.handle {
+            Handle::NotionBlock { block_id } => (
+                TaskRef::Notion {
+                    page_id: self.task_id.clone(),
+                },
+                block_id.clone(),
+            ),
+            Handle::Link { .. } => (
+                TaskRef::Notion {
+                    page_id: self.task_id.clone(),
+                },
+                self.id.clone(),
+            ),
+            Handle::ClickUpAttachment {
+                task_id,
+                team_id,
+                attachment_id,
+            } => (
+                match team_id {
+                    Some(team) => TaskRef::ClickUpCustom {
+                        custom_id: task_id.clone(),
+                        team_id: Some(team.clone()),
+                    },
+                    None => TaskRef::ClickUp {
+                        task_id: task_id.clone(),
+                    },
+                },
+                attachment_id.clone(),
+            ),
+            Handle::File { path } => (
+                match self.source {
+                    Service::Folder => TaskRef::Folder {
+                        path: PathBuf::from(&self.task_id),
+                    },
+                    _ => TaskRef::Library,
+                },
+                path.display().to_string(),
+            ),
+        };
+        let reply = ReplyTo {
+            clip_id,
+            file_name: self.file_name.clone(),
+            title: self.title.clone(),
+            author: self.author.clone(),
+        };
+        (to, reply)
     }
 }
 

@@ -450,6 +450,7 @@ async fn notion_long_summary_in_several_appends_survives_lost_replies() {
             summary,
             author: "Ada".into(),
             duration_secs: None,
+            reply_to: None,
         })
         .unwrap();
     world

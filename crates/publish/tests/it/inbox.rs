@@ -39,6 +39,7 @@ async fn post_as(
             summary: summary.into(),
             author: author.into(),
             duration_secs: Some(83.0),
+            reply_to: None,
         })
         .unwrap();
     let done = outbox

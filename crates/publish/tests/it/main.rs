@@ -72,6 +72,7 @@ impl World {
                 summary: SUMMARY.into(),
                 author: "Ada".into(),
                 duration_secs: Some(62.0),
+                reply_to: None,
             })
             .unwrap()
     }
