@@ -33,15 +33,25 @@ pub fn open_device(
     if fmt.is_null() {
         return Err(ffmpeg::Error::DemuxerNotFound);
     }
-    // SAFETY: fmt is a valid, static AVInputFormat.
-    let fmt = unsafe { ffmpeg::format::format::Input::wrap(fmt as *mut _) };
+    let url = CString::new(url).map_err(|_| ffmpeg::Error::InvalidData)?;
     let mut dict = ffmpeg::Dictionary::new();
     for (k, v) in options {
         dict.set(k, v);
     }
-    match ffmpeg::format::open_with(url, &ffmpeg::Format::Input(fmt), dict)? {
-        ffmpeg::format::context::Context::Input(input) => Ok(input),
-        ffmpeg::format::context::Context::Output(_) => Err(ffmpeg::Error::Bug),
+    // No `avformat_find_stream_info` (which `format::open_with` calls): capture devices set
+    // their stream's parameters in the header, and probing would wait for a frame or two —
+    // time the hotkey press would spend before the first captured frame.
+    // SAFETY: `ps` starts null and is set by avformat_open_input only on success (it frees
+    // the context itself on failure); `opts` is disowned for the call and owned again after.
+    unsafe {
+        let mut ps = std::ptr::null_mut();
+        let mut opts = dict.disown();
+        let res = ffi::avformat_open_input(&mut ps, url.as_ptr(), fmt, &mut opts);
+        drop(ffmpeg::Dictionary::own(opts));
+        if res < 0 {
+            return Err(ffmpeg::Error::from(res));
+        }
+        Ok(ffmpeg::format::context::Input::wrap(ps))
     }
 }
 

@@ -18,7 +18,7 @@ use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::mic::{self, AudioInput};
 use crate::mux::{self, Muxer};
-use crate::screen;
+use crate::screen::{self, ScreenSource};
 use crate::settings::RecordSettings;
 use crate::stats::Stats;
 use crate::timeline::Timeline;
@@ -66,6 +66,45 @@ pub struct Recording {
     has_audio: bool,
 }
 
+/// Opens the microphone and, when asked, the system audio monitor.
+fn open_audio_inputs(settings: &RecordSettings) -> Result<Vec<AudioInput>> {
+    let mut inputs = Vec::new();
+    if let Some(name) = mic::device_name(&settings.mic)? {
+        inputs.push(AudioInput::open(&name, 0)?);
+    }
+    if settings.system_audio {
+        inputs.push(AudioInput::open("@DEFAULT_MONITOR@", inputs.len())?);
+    }
+    Ok(inputs)
+}
+
+/// The screen source and an encoder for it.
+struct OpenVideo {
+    source: Box<dyn ScreenSource>,
+    encoder: VideoEncoder,
+    /// The encoded picture's size (the source's, scaled down to `max_width`).
+    size: (u32, u32),
+}
+
+/// Opens the screen source and an encoder for its size.
+fn open_video(settings: &RecordSettings) -> Result<OpenVideo> {
+    let source = screen::open(&settings.source, settings.fps)?;
+    let src_size = source.size();
+    let size = video::output_size(src_size.0, src_size.1, settings.max_width);
+    let encoder = VideoEncoder::open(
+        (ffmpeg_next::format::Pixel::BGRZ, src_size),
+        size,
+        ffmpeg_next::Rational::new(1, settings.fps as i32),
+        settings.fps,
+        video::Rate::Quality(&settings.profile),
+    )?;
+    Ok(OpenVideo {
+        source,
+        encoder,
+        size,
+    })
+}
+
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.into())
@@ -92,25 +131,27 @@ impl Recording {
     pub fn start(settings: RecordSettings) -> Result<Self> {
         ff::init();
         check_writable(&settings.out)?;
+        let t0 = Instant::now();
 
-        // Audio first: opening it can take a second, and it must be draining before we start.
-        let mut audio_inputs = Vec::new();
-        if let Some(name) = mic::device_name(&settings.mic)? {
-            audio_inputs.push(AudioInput::open(&name, 0)?);
-        }
-        if settings.system_audio {
-            audio_inputs.push(AudioInput::open("@DEFAULT_MONITOR@", audio_inputs.len())?);
-        }
-        let source = screen::open(&settings.source, settings.fps)?;
-        let src_size = source.size();
-        let size = video::output_size(src_size.0, src_size.1, settings.max_width);
-        let video_encoder = VideoEncoder::open(
-            (ffmpeg_next::format::Pixel::BGRZ, src_size),
+        // The sound inputs open on their own thread while the screen and the video encoder
+        // open here: the hotkey press waits for the slower of the two, not both.
+        let (audio_inputs, video) = std::thread::scope(|scope| {
+            let audio = std::thread::Builder::new()
+                .name("audio-open".into())
+                .spawn_scoped(scope, || open_audio_inputs(&settings))
+                .map_err(|_| CaptureError::WorkerDied("audio-open"))?;
+            let video = open_video(&settings);
+            let audio = audio
+                .join()
+                .unwrap_or(Err(CaptureError::WorkerDied("audio-open")));
+            Ok::<_, CaptureError>((audio?, video?))
+        })?;
+        let OpenVideo {
+            source,
+            encoder: video_encoder,
             size,
-            ffmpeg_next::Rational::new(1, settings.fps as i32),
-            settings.fps,
-            video::Rate::Quality(&settings.profile),
-        )?;
+        } = video;
+        tracing::debug!(elapsed = ?t0.elapsed(), "recording: devices and encoders open");
         let audio_encoder = if audio_inputs.is_empty() {
             None
         } else {
