@@ -94,6 +94,8 @@ pub struct Options {
     pub publish: Option<poster::Setup>,
     /// A clip to open on the Review screen.
     pub review_clip: Option<PathBuf>,
+    /// The destination to fill in on the Review screen (default: the last one used).
+    pub review_to: Option<String>,
     /// Count 3-2-1 before recording (default: as the user last chose).
     pub countdown: Option<bool>,
 }
@@ -106,6 +108,7 @@ impl Default for Options {
             library_dir: None,
             publish: None,
             review_clip: None,
+            review_to: None,
             countdown: None,
         }
     }
@@ -135,8 +138,8 @@ pub struct App {
     pub(super) outbox: OutboxView,
     pub(super) settings: SettingsView,
     pub(super) folders: Folders,
-    /// CPU seconds of each frame drawn while recording (eframe's measure), for the log.
-    frame_secs: Vec<f32>,
+    /// How long frames took while recording and while posting, for the log.
+    frames: FrameTimes,
     first_frame_drawn: bool,
 }
 
@@ -206,7 +209,7 @@ impl App {
             outbox: OutboxView::default(),
             settings: SettingsView::default(),
             folders,
-            frame_secs: Vec::new(),
+            frames: FrameTimes::default(),
             first_frame_drawn: false,
             screen: options.screen.unwrap_or(Screen::Record),
             hotkey_draft: prefs.hotkey.clone(),
@@ -243,6 +246,9 @@ impl App {
         if let Some(clip) = options.review_clip {
             app.open_clip(clip);
             app.screen = Screen::Review;
+        }
+        if let Some(to) = options.review_to {
+            app.review.set_destination(to);
         }
         tracing::info!(screen = app.screen.title(), "app: ready");
         app
@@ -432,7 +438,7 @@ impl App {
             Event::Stopping => self.rec = RecState::Stopping,
             Event::Finished(finished) => {
                 self.rec = RecState::Idle;
-                self.log_frame_times();
+                self.frames.recording.log("recording");
                 self.review.open(finished, &self.prefs, &self.ctx);
                 self.go(Screen::Review);
                 tracing::info!("app: review opened");
@@ -505,6 +511,7 @@ impl App {
             Event::Posted { job_id, task_url } => {
                 tracing::info!(job = %job_id, url = %task_url, "app: posted");
                 if posting {
+                    self.frames.posting.log("posting");
                     ctx.copy_text(task_url.clone());
                     self.review.post = PostState::Posted { url: task_url };
                 }
@@ -518,6 +525,7 @@ impl App {
             } => {
                 tracing::info!(queued, "app: post failed: {message}");
                 if posting {
+                    self.frames.posting.log("posting");
                     self.review.post = PostState::Failed {
                         message,
                         job_id,
@@ -546,10 +554,13 @@ impl eframe::App for App {
             self.first_frame_drawn = true;
             tracing::info!("app: first frame");
         }
-        if let (RecState::Recording { .. }, Some(secs)) = (&self.rec, frame.info().cpu_usage)
-            && self.frame_secs.len() < 1_000_000
-        {
-            self.frame_secs.push(secs);
+        if let Some(secs) = frame.info().cpu_usage {
+            if matches!(self.rec, RecState::Recording { .. }) {
+                self.frames.recording.push(secs);
+            }
+            if matches!(self.review.post, PostState::Working { .. }) {
+                self.frames.posting.push(secs);
+            }
         }
         egui::Panel::top("nav").show(ui, |ui| self.nav_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| match self.screen {
@@ -581,23 +592,6 @@ impl eframe::App for App {
 }
 
 impl App {
-    /// Logs how long frames took while recording (p50, p99, max), then forgets them.
-    fn log_frame_times(&mut self) {
-        let mut ms: Vec<f32> = self.frame_secs.drain(..).map(|s| s * 1000.0).collect();
-        if ms.is_empty() {
-            return;
-        }
-        ms.sort_by(f32::total_cmp);
-        let at = |q: f32| ms[((ms.len() - 1) as f32 * q).round() as usize];
-        tracing::info!(
-            frames = ms.len(),
-            p50_ms = at(0.5),
-            p99_ms = at(0.99),
-            max_ms = at(1.0),
-            "app: frame times while recording"
-        );
-    }
-
     fn nav_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.add_space(4.0);
@@ -625,6 +619,42 @@ impl App {
                 };
             });
         });
+    }
+}
+
+/// How long frames took while recording and while posting (eframe's measure: the frame's wall
+/// time apart from the buffer swap), logged when each ends for `cargo xtask bench app`.
+#[derive(Default)]
+struct FrameTimes {
+    recording: FrameLog,
+    posting: FrameLog,
+}
+
+#[derive(Default)]
+struct FrameLog(Vec<f32>);
+
+impl FrameLog {
+    fn push(&mut self, secs: f32) {
+        if self.0.len() < 1_000_000 {
+            self.0.push(secs);
+        }
+    }
+
+    /// Logs p50, p99 and max, then forgets them.
+    fn log(&mut self, what: &str) {
+        let mut ms: Vec<f32> = self.0.drain(..).map(|s| s * 1000.0).collect();
+        if ms.is_empty() {
+            return;
+        }
+        ms.sort_by(f32::total_cmp);
+        let at = |q: f32| ms[((ms.len() - 1) as f32 * q).round() as usize];
+        tracing::info!(
+            frames = ms.len(),
+            p50_ms = at(0.5),
+            p99_ms = at(0.99),
+            max_ms = at(1.0),
+            "app: frame times while {what}"
+        );
     }
 }
 

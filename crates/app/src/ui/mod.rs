@@ -29,7 +29,8 @@ const WINDOW_SIZE: [f32; 2] = [1100.0, 720.0];
 /// Opens the app and runs it until its window closes.
 ///
 /// `CLIPNOTE_SCREEN=review` (record, review, outbox, settings) opens on that screen,
-/// `CLIPNOTE_REVIEW_CLIP=PATH` opens a clip for review, `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
+/// `CLIPNOTE_REVIEW_CLIP=PATH` opens a clip for review (`CLIPNOTE_REVIEW_TO=REF` fills in its
+/// destination), `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
 /// the window, `CLIPNOTE_COUNTDOWN=off` skips the 3-2-1 (screenshots and benchmarks use these).
 pub fn run() -> anyhow::Result<()> {
     let mut options = Options::default();
@@ -48,6 +49,11 @@ pub fn run() -> anyhow::Result<()> {
     }
     if let Some(clip) = std::env::var_os("CLIPNOTE_REVIEW_CLIP").filter(|c| !c.is_empty()) {
         options.review_clip = Some(clip.into());
+    }
+    if let Ok(to) = std::env::var("CLIPNOTE_REVIEW_TO")
+        && !to.trim().is_empty()
+    {
+        options.review_to = Some(to);
     }
     let size = std::env::var("CLIPNOTE_WINDOW_SIZE")
         .ok()

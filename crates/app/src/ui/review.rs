@@ -103,6 +103,12 @@ impl Review {
         }
     }
 
+    /// Fills in the destination field (checked as if typed).
+    pub fn set_destination(&mut self, to: String) {
+        self.parsed = (to.clone(), parse(&to));
+        self.destination = to;
+    }
+
     /// Opens a finished recording for review.
     pub fn open(&mut self, finished: capture::Finished, prefs: &Prefs, ctx: &egui::Context) {
         self.load(Clip::from(finished), prefs, ctx);
@@ -485,7 +491,13 @@ impl App {
             PostState::Idle => {
                 let post = egui::Button::new(egui::RichText::new("Post").size(18.0).strong())
                     .min_size(egui::vec2(140.0, 36.0));
-                if ui.add_enabled(ready, post).clicked() {
+                let shortcut =
+                    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Enter);
+                let pressed = ready && ui.input_mut(|i| i.consume_shortcut(&shortcut));
+                let button = ui
+                    .add_enabled(ready, post)
+                    .on_hover_text(format!("Post ({})", ui.ctx().format_shortcut(&shortcut)));
+                if button.clicked() || pressed {
                     self.post();
                 }
             }
