@@ -650,8 +650,8 @@ pub(crate) fn user_json(st: &ClickUpState, id: u64) -> Value {
 
 /// A comment body (task comment or threaded reply, the same schema in the OpenAPI document)
 /// as its ops and plain text; `Err` is the 400 to answer.
-fn comment_body(body: &[u8]) -> Result<(Vec<Value>, String), Resp> {
-    let bad = |m: &str| err(StatusCode::BAD_REQUEST, "INPUT_005", m);
+fn comment_body(body: &[u8]) -> Result<(Vec<Value>, String), Box<Resp>> {
+    let bad = |m: &str| Box::new(err(StatusCode::BAD_REQUEST, "INPUT_005", m));
     let req: CreateComment =
         serde_json::from_slice(body).map_err(|e| bad(&format!("Invalid request body: {e}")))?;
     let _ = (req.notify_all, req.assignee, &req.group_assignee);
@@ -676,7 +676,7 @@ fn comment_body(body: &[u8]) -> Result<(Vec<Value>, String), Resp> {
 fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64, user: u64) -> Resp {
     let (ops, text) = match comment_body(body) {
         Ok(b) => b,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     st.next_comment_id += 1;
     let id = st.next_comment_id;
@@ -720,6 +720,93 @@ fn comments_page(st: &ClickUpState, task_id: &str, query: &HashMap<String, Strin
         .map(|c| comment_json(st, task, c))
         .collect::<Vec<_>>();
     server::json(StatusCode::OK, &json!({ "comments": older }), &[])
+}
+
+/// A comment (or threaded reply) as `GET` shows it.
+fn comment_json(st: &ClickUpState, task: &Task, c: &Comment) -> Value {
+    let replies = task.replies.get(&c.id).map_or(0, Vec::len);
+    json!({ "id": c.id.to_string(), "comment": c.ops, "comment_text": c.text,
+        "user": user_json(st, task.comment_users.get(&c.id).copied().unwrap_or(1)),
+        "assignee": null, "assigned_by": null, "group_assignee": null, "resolved": false,
+        "reactions": [], "date": c.date_ms.to_string(), "reply_count": replies })
+}
+
+/// `POST /comment/{id}/reply` (CreateThreadedComment: the task comment's body; answers `{}`)
+/// and `GET /comment/{id}/reply` (GetThreadedComments: `{comments}`, oldest first, parent
+/// not included). An unknown comment is 404 `{err, ECODE}`; the exact ECODE is not documented
+/// (UNCERTAIN), so the fake answers one of its own.
+fn threaded(
+    st: &mut ClickUpState,
+    create: bool,
+    comment_id: &str,
+    body: &[u8],
+    now_ms: i64,
+    user: u64,
+) -> Resp {
+    let parent = comment_id.parse::<u64>().ok().and_then(|id| {
+        st.tasks
+            .iter()
+            .find(|(_, t)| t.comments.iter().any(|c| c.id == id))
+            .map(|(task_id, t)| (id, task_id.clone(), t.team_id.clone()))
+    });
+    let Some((parent, task_id, team)) = parent else {
+        return err(StatusCode::NOT_FOUND, "COMMENT_015", "Comment not found");
+    };
+    if !st.teams.contains(&team) {
+        return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized");
+    }
+    if !create {
+        let task = &st.tasks[&task_id];
+        let replies: Vec<Value> = task
+            .replies
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .map(|c| comment_json(st, task, c))
+            .collect();
+        return server::json(StatusCode::OK, &json!({ "comments": replies }), &[]);
+    }
+    let (ops, text) = match comment_body(body) {
+        Ok(b) => b,
+        Err(resp) => return *resp,
+    };
+    st.next_comment_id += 1;
+    let id = st.next_comment_id;
+    let task = st.tasks.get_mut(&task_id).expect("found above");
+    task.comment_users.insert(id, user);
+    task.date_updated_ms = now_ms;
+    task.replies.entry(parent).or_default().push(Comment {
+        id,
+        ops,
+        text,
+        date_ms: now_ms,
+    });
+    // The documented response is an empty object.
+    server::json(StatusCode::OK, &json!({}), &[])
+}
+
+/// `GET /team`: the workspaces the token is authorised for, with their members.
+fn teams_json(st: &ClickUpState) -> Resp {
+    let mut members: Vec<Value> = vec![json!({ "user": user_json(st, 1) })];
+    let mut ids: Vec<u64> = st.users.values().map(|u| u.id).collect();
+    ids.sort_unstable();
+    members.extend(
+        ids.into_iter()
+            .map(|id| json!({ "user": user_json(st, id) })),
+    );
+    let teams: Vec<Value> = st
+        .teams
+        .iter()
+        .map(|id| {
+            let name = st
+                .team_names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("Workspace {id}"));
+            json!({ "id": id, "name": name, "color": "#7b68ee", "avatar": null, "members": members })
+        })
+        .collect();
+    server::json(StatusCode::OK, &json!({ "teams": teams }), &[])
 }
 
 #[cfg(test)]
@@ -792,91 +879,4 @@ mod tests {
             "the file field is `attachment`"
         );
     }
-}
-
-/// A comment (or threaded reply) as `GET` shows it.
-fn comment_json(st: &ClickUpState, task: &Task, c: &Comment) -> Value {
-    let replies = task.replies.get(&c.id).map_or(0, Vec::len);
-    json!({ "id": c.id.to_string(), "comment": c.ops, "comment_text": c.text,
-        "user": user_json(st, task.comment_users.get(&c.id).copied().unwrap_or(1)),
-        "assignee": null, "assigned_by": null, "group_assignee": null, "resolved": false,
-        "reactions": [], "date": c.date_ms.to_string(), "reply_count": replies })
-}
-
-/// `POST /comment/{id}/reply` (CreateThreadedComment: the task comment's body; answers `{}`)
-/// and `GET /comment/{id}/reply` (GetThreadedComments: `{comments}`, oldest first, parent
-/// not included). An unknown comment is 404 `{err, ECODE}`; the exact ECODE is not documented
-/// (UNCERTAIN), so the fake answers one of its own.
-fn threaded(
-    st: &mut ClickUpState,
-    create: bool,
-    comment_id: &str,
-    body: &[u8],
-    now_ms: i64,
-    user: u64,
-) -> Resp {
-    let parent = comment_id.parse::<u64>().ok().and_then(|id| {
-        st.tasks
-            .iter()
-            .find(|(_, t)| t.comments.iter().any(|c| c.id == id))
-            .map(|(task_id, t)| (id, task_id.clone(), t.team_id.clone()))
-    });
-    let Some((parent, task_id, team)) = parent else {
-        return err(StatusCode::NOT_FOUND, "COMMENT_015", "Comment not found");
-    };
-    if !st.teams.contains(&team) {
-        return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized");
-    }
-    if !create {
-        let task = &st.tasks[&task_id];
-        let replies: Vec<Value> = task
-            .replies
-            .get(&parent)
-            .into_iter()
-            .flatten()
-            .map(|c| comment_json(st, task, c))
-            .collect();
-        return server::json(StatusCode::OK, &json!({ "comments": replies }), &[]);
-    }
-    let (ops, text) = match comment_body(body) {
-        Ok(b) => b,
-        Err(resp) => return resp,
-    };
-    st.next_comment_id += 1;
-    let id = st.next_comment_id;
-    let task = st.tasks.get_mut(&task_id).expect("found above");
-    task.comment_users.insert(id, user);
-    task.date_updated_ms = now_ms;
-    task.replies.entry(parent).or_default().push(Comment {
-        id,
-        ops,
-        text,
-        date_ms: now_ms,
-    });
-    // The documented response is an empty object.
-    server::json(StatusCode::OK, &json!({}), &[])
-}
-
-/// `GET /team`: the workspaces the token is authorised for, with their members.
-fn teams_json(st: &ClickUpState) -> Resp {
-    let mut members: Vec<Value> = vec![json!({ "user": user_json(st, 1) })];
-    let mut ids: Vec<u64> = st.users.values().map(|u| u.id).collect();
-    ids.sort_unstable();
-    members.extend(
-        ids.into_iter()
-            .map(|id| json!({ "user": user_json(st, id) })),
-    );
-    let teams: Vec<Value> = st
-        .teams
-        .iter()
-        .map(|id| {
-            let name = st
-                .team_names
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| format!("Workspace {id}"));
-            json!({ "id": id, "name": name, "color": "#7b68ee", "avatar": null, "members": members })
-        })
-        .collect();
-    server::json(StatusCode::OK, &json!({ "teams": teams }), &[])
 }

@@ -1,7 +1,8 @@
 //! A stateful fake of the Notion API parts Clipnote uses (CONTRACTS.md §1 and §3): auth and
 //! version headers, File Uploads (single and multi-part, limits, 1 h expiry), block children
-//! (append with validation, placed after a named block with `after` or `position`, paginated listing, videos read back as signed, expiring URLs),
-//! `users/me` with the workspace's per-file limit, error bodies, 429/529 and faults.
+//! (append with validation, placed after a named block by `after` or `position`, paginated
+//! listing, videos read back as signed, expiring URLs), `users/me` with the workspace's
+//! per-file limit, error bodies, 429/529 and faults.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -610,7 +611,7 @@ fn append(
     }
     let at = match insertion_index(st, page, &req) {
         Ok(at) => at,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if req.children.is_empty() || req.children.len() > 100 {
         return err(
@@ -794,13 +795,13 @@ fn insertion_index(
     st: &NotionState,
     page: &str,
     req: &AppendChildren,
-) -> Result<Option<usize>, Resp> {
+) -> Result<Option<usize>, Box<Resp>> {
     let invalid = |m: &str| {
-        err(
+        Box::new(err(
             StatusCode::BAD_REQUEST,
             "validation_error",
             &format!("body failed validation: {m}"),
-        )
+        ))
     };
     let after = match (&req.after, &req.position) {
         (Some(id), _) => id.clone(),
@@ -832,12 +833,12 @@ fn insertion_index(
             "block {after} is not a child of the parent block {page}."
         )))
     } else {
-        Err(err(
+        Err(Box::new(err(
             StatusCode::NOT_FOUND,
             "object_not_found",
             &format!(
                 "Could not find block with ID: {after}. Make sure the relevant pages and databases are shared with your integration."
             ),
-        ))
+        )))
     }
 }
