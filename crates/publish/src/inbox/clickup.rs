@@ -7,7 +7,8 @@
 use serde_json::Value;
 
 use super::{Entry, Handle, Refresh, Unit, entry_id, format_date, parse_footer};
-use crate::clickup::{ClickUp, comment_text, json_str};
+use crate::clickup::{ClickUp, comment_text, json_str, links_to};
+use crate::destination::ReplyTo;
 use crate::error::{Error, Result, Service};
 use crate::retry;
 use crate::settings::Settings;
@@ -214,16 +215,6 @@ fn comment_lines(c: &Value) -> Vec<String> {
     lines
 }
 
-/// Whether a comment links to the attachment (by its id in a link, or by its file name).
-fn links_to(c: &Value, attachment_id: &str, file_name: &str) -> bool {
-    let linked = c["comment"].as_array().into_iter().flatten().any(|op| {
-        op["attributes"]["link"]
-            .as_str()
-            .is_some_and(|l| l.contains(attachment_id))
-    });
-    linked || (!file_name.is_empty() && comment_text(c).contains(&format!("({file_name})")))
-}
-
 fn entry_for(
     a: &Value,
     comments: &[Value],
@@ -239,7 +230,11 @@ fn entry_for(
         .find(|c| links_to(c, &attachment_id, &file_name));
     let lines = comment.map(comment_lines).unwrap_or_default();
     let footer = lines.iter().find_map(|l| parse_footer(l));
-    let mut body = lines.iter().map(|l| l.trim()).skip_while(|l| l.is_empty());
+    // A reply's comment opens with the line naming whom it answers; the title follows it.
+    let mut body = lines
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| l.is_empty() || ReplyTo::is_line(l));
     let title = body
         .next()
         .map(str::to_string)

@@ -17,7 +17,7 @@ const DANA_CLICKUP: &str = "pk_32_DANA_SECRET";
 const LIST: &str = "901";
 
 /// Posts a clip through the outbox as someone else (their token, their name in the footer).
-async fn post_as(
+pub(crate) async fn post_as(
     settings: &Settings,
     to: &str,
     name: &str,
@@ -54,7 +54,7 @@ async fn post_as(
     );
 }
 
-fn inbox(world: &World, max_bytes: u64) -> Inbox {
+pub(crate) fn inbox(world: &World, max_bytes: u64) -> Inbox {
     let mut cfg = InboxConfig::new(
         world.dir.path().join("inbox"),
         world.dir.path().join("cache"),

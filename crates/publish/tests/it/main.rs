@@ -5,6 +5,7 @@ mod conformance;
 mod errors;
 mod faults;
 mod inbox;
+mod reply;
 mod secrets;
 
 use std::path::{Path, PathBuf};
