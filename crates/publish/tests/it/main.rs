@@ -1,6 +1,7 @@
 //! Integration tests: the real clients over loopback HTTP against the contract fakes.
 //! One binary for the crate (`tests/it/main.rs`), one module per concern.
 
+mod account;
 mod conformance;
 mod errors;
 mod faults;
