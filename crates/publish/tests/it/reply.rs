@@ -338,3 +338,100 @@ async fn a_clickup_clip_without_a_comment_gets_a_task_comment_naming_whom_it_ans
     assert!(text.contains(&marker));
     assert!(task.replies.is_empty(), "nothing threaded");
 }
+
+#[tokio::test]
+async fn the_notion_fake_refuses_a_place_that_is_not_on_the_page() {
+    let fake = NotionFake::start(NOTION_TOKEN, PAGE);
+    let other = "0123456789abcdef0123456789abcdef";
+    fake.add_page(other, "Elsewhere");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let append = |page: &str, version: &str, place: serde_json::Value| {
+        let mut body = json!({ "children": [{ "paragraph": { "rich_text": [{ "text": { "content": "x" } }] } }] });
+        body.as_object_mut()
+            .unwrap()
+            .extend(place.as_object().unwrap().clone());
+        http.patch(format!("{}/v1/blocks/{page}/children", fake.base_url()))
+            .bearer_auth(NOTION_TOKEN)
+            .header("Notion-Version", version)
+            .json(&body)
+            .send()
+    };
+    let r: serde_json::Value = append(other, "2025-09-03", json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let elsewhere = r["results"][0]["id"].as_str().unwrap().to_string();
+    let cases = [
+        (
+            "2025-09-03",
+            json!({ "after": "feedfeedfeedfeedfeedfeedfeedfeed" }),
+            404,
+            "object_not_found",
+        ),
+        (
+            "2025-09-03",
+            json!({ "after": elsewhere }),
+            400,
+            "validation_error",
+        ),
+        (
+            "2026-03-11",
+            json!({ "position": { "type": "after_block", "after_block": { "id": elsewhere } } }),
+            400,
+            "validation_error",
+        ),
+        (
+            "2026-03-11",
+            json!({ "after": elsewhere }),
+            400,
+            "validation_error",
+        ),
+        (
+            "2025-09-03",
+            json!({ "position": { "type": "end" } }),
+            400,
+            "validation_error",
+        ),
+    ];
+    for (version, place, status, code) in cases {
+        let r = append(PAGE, version, place.clone()).await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "{version} {place}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["code"], code, "{version} {place}: {body}");
+    }
+    assert!(fake.state().blocks(PAGE).is_empty(), "nothing was appended");
+    // `start` puts the block first.
+    append(PAGE, "2026-03-11", json!({})).await.unwrap();
+    let r = append(
+        PAGE,
+        "2026-03-11",
+        json!({ "position": { "type": "start" } }),
+    )
+    .await
+    .unwrap();
+    assert!(r.status().is_success());
+    let first = r.json::<serde_json::Value>().await.unwrap()["results"][0]["id"].clone();
+    assert_eq!(fake.state().blocks(PAGE)[0].id, first.as_str().unwrap());
+}
+
+#[tokio::test]
+async fn a_library_reply_records_what_it_answers_in_the_sidecar() {
+    let world = World::new();
+    let answered = ReplyTo {
+        clip_id: "/clips/login.mp4".into(),
+        file_name: Some("login.mp4".into()),
+        title: "Login bug".into(),
+        author: "Bob".into(),
+    };
+    reply_as_ada(&world, TaskRef::Library, answered.clone(), "Fixed it").await;
+    let (_, side) = publish::local::Folder::library(world.settings.library_dir.clone())
+        .sidecars()
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(side.reply_to, Some(answered.clone()));
+    assert_eq!(side.summary, format!("{}\n\nFixed it", answered.line()));
+}
