@@ -2,7 +2,9 @@
 //! (`page` from 0 until `last_page`, most recently updated first), and for a task whose
 //! `date_updated` moved, `GET /task/{id}` (its attachments) and, when it has videos, every
 //! comment page (25 each, `start` + `start_id`). A video attachment becomes an entry with the
-//! comment that links to it (Clipnote's: bold title, summary, link, footer line).
+//! comment that links to it (Clipnote's: bold title, summary, link, footer line). When a video
+//! has no such comment, the threads of comments with replies are read too
+//! (`GET /comment/{id}/reply`): a reply with a clip is summarised in a threaded reply.
 
 use serde_json::Value;
 
@@ -54,7 +56,7 @@ pub(super) async fn read_task(
             .flatten()
             .filter(|a| is_video(a))
             .collect();
-        let comments = if videos.is_empty() {
+        let mut comments = if videos.is_empty() {
             Vec::new()
         } else {
             retry::run(
@@ -65,6 +67,16 @@ pub(super) async fn read_task(
             )
             .await?
         };
+        let unlinked = videos.iter().any(|a| {
+            let name = a["title"].as_str().unwrap_or_default();
+            !comments
+                .iter()
+                .any(|c| links_to(c, &json_str(&a["id"]), name))
+        });
+        if unlinked {
+            let threads = thread_replies(settings, &c, &comments).await?;
+            comments.extend(threads);
+        }
         let task_name = t["name"].as_str().unwrap_or("Task").to_string();
         let task_url = t["url"].as_str().map_or_else(
             || format!("https://app.clickup.com/t/{task_id}"),
@@ -171,6 +183,33 @@ pub(super) async fn attachment_url(
                 "the clip is no longer attached to ClickUp task {task_id}: run `clipnote inbox` to refresh"
             ))
         })
+}
+
+/// The threaded replies under every comment that has some, in order (task comments first is
+/// the caller's business: these go after them).
+async fn thread_replies(
+    settings: &Settings,
+    c: &ClickUp,
+    comments: &[Value],
+) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for parent in comments {
+        // `reply_count` is a string in the spec and a number in real data (CONTRACTS.md §2.5).
+        let count = json_str(&parent["reply_count"]).parse::<u64>().unwrap_or(0);
+        if count == 0 {
+            continue;
+        }
+        let path = format!("/comment/{}/reply", json_str(&parent["id"]));
+        let thread = retry::run(
+            &settings.retry,
+            "clickup.replies",
+            || c.get_path(&path, ""),
+            || async { Ok(None) },
+        )
+        .await?;
+        out.extend(thread["comments"].as_array().cloned().unwrap_or_default());
+    }
+    Ok(out)
 }
 
 fn is_video(a: &Value) -> bool {

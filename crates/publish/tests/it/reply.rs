@@ -309,6 +309,13 @@ async fn a_clickup_reply_is_threaded_under_the_answered_clips_comment_once() {
         thread[0].text.contains(&format!("({})", ours.title)),
         "it links the answer"
     );
+
+    // The inbox reads the answer back with its title and summary from the thread.
+    let back = entry(&world, TASK, "Re: Filters demo").await;
+    assert_eq!(
+        (back.author.as_str(), back.summary.as_str()),
+        ("Ada", "Works for me")
+    );
 }
 
 #[tokio::test]
