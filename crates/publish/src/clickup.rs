@@ -22,6 +22,16 @@ pub const MAX_FILE_BYTES: u64 = 1_000_000_000;
 /// Comment pages read back when looking for our own comment (25 each, newest first).
 const COMMENT_PAGES_CHECKED: usize = 4;
 
+/// Comment pages read for a post: a reply reads them all, since the comment it answers may be
+/// old, and posting and looking again must see the same comments (or a lost reply is repeated).
+fn comment_pages(post: &Post) -> usize {
+    if post.reply_to.is_some() {
+        usize::MAX
+    } else {
+        COMMENT_PAGES_CHECKED
+    }
+}
+
 /// How to reach ClickUp.
 #[derive(Debug, Clone)]
 pub struct ClickUpConfig {
@@ -216,7 +226,7 @@ impl ClickUp {
     /// a reply, a threaded reply carrying it under the answered clip's comment.
     async fn find_summary(&self, post: &Post) -> Result<Option<StepDone>, Failure> {
         let marker = post.marker();
-        let comments = self.comments(COMMENT_PAGES_CHECKED).await?;
+        let comments = self.comments(comment_pages(post)).await?;
         if let Some(c) = comments.iter().find(|c| comment_text(c).contains(&marker)) {
             return Ok(Some(StepDone::new(json_str(&c["id"]), None)));
         }
@@ -468,7 +478,7 @@ impl Destination for ClickUp {
                 let comments = retry::run(
                     &self.cfg.retry,
                     "clickup.comments",
-                    || self.comments(COMMENT_PAGES_CHECKED),
+                    || self.comments(comment_pages(post)),
                     || async { Ok(None) },
                 )
                 .await?;

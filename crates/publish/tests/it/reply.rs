@@ -258,6 +258,20 @@ async fn a_clickup_reply_is_threaded_under_the_answered_clips_comment_once() {
         .await
         .unwrap();
     assert!(r.status().is_success());
+    // 110 more comments follow: the one to answer is now past the fourth page of 25.
+    {
+        let mut st = fake.state();
+        let task = st.tasks.get_mut(TASK).unwrap();
+        let last = task.comments.last().unwrap().date_ms;
+        for i in 0..110u64 {
+            task.comments.push(fakes::clickup::Comment {
+                id: 5_000 + i,
+                ops: vec![json!({ "text": format!("note {i}") })],
+                text: format!("note {i}"),
+                date_ms: last + 1 + i as i64,
+            });
+        }
+    }
     fake.advance_clock(61);
 
     let answered = entry(&world, TASK, "Filters demo").await;
@@ -269,12 +283,7 @@ async fn a_clickup_reply_is_threaded_under_the_answered_clips_comment_once() {
 
     let task = fake.state().task(TASK);
     assert_eq!(task.attachments.len(), 2, "the answer is a task attachment");
-    assert_eq!(
-        task.comments.len(),
-        2,
-        "no new task comment: {:#?}",
-        task.comments
-    );
+    assert_eq!(task.comments.len(), 112, "no new task comment");
     let parent = task
         .comments
         .iter()
