@@ -434,6 +434,7 @@ fn same_id(b: &Value, id: &str) -> bool {
     b["id"].as_str().is_some_and(|have| flat(have) == flat(id))
 }
 
+/// Whether `b` is a heading (which starts a clip's section: Clipnote puts the title there).
 pub(crate) fn is_heading(b: &Value) -> bool {
     matches!(
         b["type"].as_str(),
