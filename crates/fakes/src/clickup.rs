@@ -1,7 +1,8 @@
 //! A stateful fake of the ClickUp API v2 parts Clipnote uses (CONTRACTS.md §2 and §3):
 //! raw `pk_` or `Bearer` auth, task attachments (multipart field `attachment`, 1 GB and a
-//! storage quota), rich comments (validated), tasks with signed attachment URLs, comment
-//! paging (25, newest first, `start`+`start_id`), the 100/min token bucket with its
+//! storage quota), rich comments (validated) and threaded replies to them, tasks with signed
+//! attachment URLs, comment paging (25, newest first, `start`+`start_id`), the authorised
+//! workspaces (`GET /team`) and user (`GET /user`), the 100/min token bucket with its
 //! `X-RateLimit-*` headers on every response, `{err, ECODE}` bodies and faults.
 
 use std::collections::HashMap;
@@ -54,6 +55,9 @@ pub struct Task {
     /// the main token's user.
     pub attachment_users: HashMap<String, u64>,
     pub comment_users: HashMap<u64, u64>,
+    /// Threaded replies by parent comment id, oldest first (`POST /comment/{id}/reply`).
+    /// They are not among the task's comments; the parent's `reply_count` counts them.
+    pub replies: HashMap<u64, Vec<Comment>>,
 }
 
 /// A workspace member: the user behind a token.
@@ -70,6 +74,8 @@ pub struct ClickUpState {
     pub auth_values: Vec<String>,
     /// Workspaces the token is authorised for.
     pub teams: Vec<String>,
+    /// Workspace names by id (`GET /team`); a workspace without one is "Workspace <id>".
+    pub team_names: HashMap<String, String>,
     pub tasks: HashMap<String, Task>,
     /// Workspace storage left, bytes.
     pub storage_left: u64,
@@ -146,7 +152,8 @@ impl ClickUpFake {
         self.inner.state.lock().unwrap()
     }
 
-    /// Routes: `attachment`, `comment`, `get_task`, `get_comments`, `list_tasks`, `download`, `*`.
+    /// Routes: `attachment`, `comment`, `reply` (a threaded reply), `get_task`, `get_comments`,
+    /// `get_replies`, `list_tasks`, `get_teams`, `get_user`, `download`, `*`.
     pub fn inject(&self, route: &'static str, fault: Fault, times: u32) {
         self.inner.common.inject(route, fault, times);
     }
@@ -186,6 +193,15 @@ impl ClickUpFake {
                 ..Task::default()
             },
         );
+    }
+
+    /// Authorises the token for workspace `team_id` (if it was not) and names it `name`.
+    pub fn name_team(&self, team_id: &str, name: &str) {
+        let mut st = self.state();
+        if !st.teams.iter().any(|t| t == team_id) {
+            st.teams.push(team_id.to_string());
+        }
+        st.team_names.insert(team_id.to_string(), name.to_string());
     }
 
     pub fn advance_clock(&self, secs: i64) {
@@ -272,6 +288,10 @@ impl server::Handler for Inner {
                 (&Method::POST, ["api", "v2", "task", _, "attachment"]) => "attachment",
                 (&Method::POST, ["api", "v2", "task", _, "comment"]) => "comment",
                 (&Method::GET, ["api", "v2", "task", _, "comment"]) => "get_comments",
+                (&Method::POST, ["api", "v2", "comment", _, "reply"]) => "reply",
+                (&Method::GET, ["api", "v2", "comment", _, "reply"]) => "get_replies",
+                (&Method::GET, ["api", "v2", "team"]) => "get_teams",
+                (&Method::GET, ["api", "v2", "user"]) => "get_user",
                 (&Method::GET, ["api", "v2", "task", _]) => "get_task",
                 (&Method::GET, ["api", "v2", "list", _, "task"]) => "list_tasks",
                 _ => "unknown",
@@ -417,8 +437,21 @@ impl Inner {
             return err(StatusCode::NOT_FOUND, "", "Route not found");
         }
         let user = st.users.get(auth).map_or(1, |u| u.id);
-        if route == "list_tasks" {
-            return crate::clickup_lists::list_tasks(&st, seg[3], query);
+        let now_ms = self.common.now() * 1000;
+        match route {
+            "list_tasks" => return crate::clickup_lists::list_tasks(&st, seg[3], query),
+            "get_teams" => return teams_json(&st),
+            "get_user" => {
+                return server::json(
+                    StatusCode::OK,
+                    &json!({ "user": user_json(&st, user) }),
+                    &[],
+                );
+            }
+            "reply" | "get_replies" => {
+                return threaded(&mut st, route == "reply", seg[3], &body, now_ms, user);
+            }
+            _ => {}
         }
         // Resolve the task: own id, or a custom id with custom_task_ids=true&team_id=.
         let raw = seg[3];
@@ -450,7 +483,6 @@ impl Inner {
         if !st.teams.contains(&team) {
             return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized");
         }
-        let now_ms = self.common.now() * 1000;
         match route {
             "attachment" => self.attach(&mut st, &task_id, headers, &body, now_ms, user),
             "comment" => comment(&mut st, &task_id, &body, now_ms, user),
@@ -616,43 +648,35 @@ pub(crate) fn user_json(st: &ClickUpState, id: u64) -> Value {
         "initials": initials, "color": "#000", "profilePicture": null })
 }
 
-fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64, user: u64) -> Resp {
-    let req: CreateComment = match serde_json::from_slice(body) {
-        Ok(r) => r,
-        Err(e) => {
-            return err(
-                StatusCode::BAD_REQUEST,
-                "INPUT_005",
-                &format!("Invalid request body: {e}"),
-            );
-        }
-    };
+/// A comment body (task comment or threaded reply, the same schema in the OpenAPI document)
+/// as its ops and plain text; `Err` is the 400 to answer.
+fn comment_body(body: &[u8]) -> Result<(Vec<Value>, String), Box<Resp>> {
+    let bad = |m: &str| Box::new(err(StatusCode::BAD_REQUEST, "INPUT_005", m));
+    let req: CreateComment =
+        serde_json::from_slice(body).map_err(|e| bad(&format!("Invalid request body: {e}")))?;
     let _ = (req.notify_all, req.assignee, &req.group_assignee);
-    let (ops, text) = match (req.comment, req.comment_text) {
+    match (req.comment, req.comment_text) {
         (Some(ops), _) if !ops.is_empty() => {
             if ops.iter().any(|o| o.text.is_none() && o.kind.is_none()) {
-                return err(
-                    StatusCode::BAD_REQUEST,
-                    "INPUT_005",
-                    "Each comment op needs text or a type",
-                );
+                return Err(bad("Each comment op needs text or a type"));
             }
             let text: String = ops.iter().filter_map(|o| o.text.clone()).collect();
-            (
+            Ok((
                 ops.iter()
                     .map(|o| serde_json::to_value(o).unwrap_or(Value::Null))
                     .collect(),
                 text,
-            )
+            ))
         }
-        (_, Some(t)) if !t.is_empty() => (vec![json!({ "text": t })], t),
-        _ => {
-            return err(
-                StatusCode::BAD_REQUEST,
-                "INPUT_005",
-                "Comment text or comment required",
-            );
-        }
+        (_, Some(t)) if !t.is_empty() => Ok((vec![json!({ "text": t })], t)),
+        _ => Err(bad("Comment text or comment required")),
+    }
+}
+
+fn comment(st: &mut ClickUpState, task_id: &str, body: &[u8], now_ms: i64, user: u64) -> Resp {
+    let (ops, text) = match comment_body(body) {
+        Ok(b) => b,
+        Err(resp) => return *resp,
     };
     st.next_comment_id += 1;
     let id = st.next_comment_id;
@@ -693,14 +717,96 @@ fn comments_page(st: &ClickUpState, task_id: &str, query: &HashMap<String, Strin
             _ => true,
         })
         .take(25)
-        .map(|c| {
-            json!({ "id": c.id.to_string(), "comment": c.ops, "comment_text": c.text,
-                "user": user_json(st, task.comment_users.get(&c.id).copied().unwrap_or(1)),
-                "assignee": null, "assigned_by": null, "group_assignee": null, "resolved": false,
-                "reactions": [], "date": c.date_ms.to_string(), "reply_count": 0 })
-        })
+        .map(|c| comment_json(st, task, c))
         .collect::<Vec<_>>();
     server::json(StatusCode::OK, &json!({ "comments": older }), &[])
+}
+
+/// A comment (or threaded reply) as `GET` shows it.
+fn comment_json(st: &ClickUpState, task: &Task, c: &Comment) -> Value {
+    let replies = task.replies.get(&c.id).map_or(0, Vec::len);
+    json!({ "id": c.id.to_string(), "comment": c.ops, "comment_text": c.text,
+        "user": user_json(st, task.comment_users.get(&c.id).copied().unwrap_or(1)),
+        "assignee": null, "assigned_by": null, "group_assignee": null, "resolved": false,
+        "reactions": [], "date": c.date_ms.to_string(), "reply_count": replies })
+}
+
+/// `POST /comment/{id}/reply` (CreateThreadedComment: the task comment's body; answers `{}`)
+/// and `GET /comment/{id}/reply` (GetThreadedComments: `{comments}`, oldest first, parent
+/// not included). An unknown comment is 404 `{err, ECODE}`; the exact ECODE is not documented
+/// (UNCERTAIN), so the fake answers one of its own.
+fn threaded(
+    st: &mut ClickUpState,
+    create: bool,
+    comment_id: &str,
+    body: &[u8],
+    now_ms: i64,
+    user: u64,
+) -> Resp {
+    let parent = comment_id.parse::<u64>().ok().and_then(|id| {
+        st.tasks
+            .iter()
+            .find(|(_, t)| t.comments.iter().any(|c| c.id == id))
+            .map(|(task_id, t)| (id, task_id.clone(), t.team_id.clone()))
+    });
+    let Some((parent, task_id, team)) = parent else {
+        return err(StatusCode::NOT_FOUND, "COMMENT_015", "Comment not found");
+    };
+    if !st.teams.contains(&team) {
+        return err(StatusCode::UNAUTHORIZED, "OAUTH_027", "Team not authorized");
+    }
+    if !create {
+        let task = &st.tasks[&task_id];
+        let replies: Vec<Value> = task
+            .replies
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .map(|c| comment_json(st, task, c))
+            .collect();
+        return server::json(StatusCode::OK, &json!({ "comments": replies }), &[]);
+    }
+    let (ops, text) = match comment_body(body) {
+        Ok(b) => b,
+        Err(resp) => return *resp,
+    };
+    st.next_comment_id += 1;
+    let id = st.next_comment_id;
+    let task = st.tasks.get_mut(&task_id).expect("found above");
+    task.comment_users.insert(id, user);
+    task.date_updated_ms = now_ms;
+    task.replies.entry(parent).or_default().push(Comment {
+        id,
+        ops,
+        text,
+        date_ms: now_ms,
+    });
+    // The documented response is an empty object.
+    server::json(StatusCode::OK, &json!({}), &[])
+}
+
+/// `GET /team`: the workspaces the token is authorised for, with their members.
+fn teams_json(st: &ClickUpState) -> Resp {
+    let mut members: Vec<Value> = vec![json!({ "user": user_json(st, 1) })];
+    let mut ids: Vec<u64> = st.users.values().map(|u| u.id).collect();
+    ids.sort_unstable();
+    members.extend(
+        ids.into_iter()
+            .map(|id| json!({ "user": user_json(st, id) })),
+    );
+    let teams: Vec<Value> = st
+        .teams
+        .iter()
+        .map(|id| {
+            let name = st
+                .team_names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("Workspace {id}"));
+            json!({ "id": id, "name": name, "color": "#7b68ee", "avatar": null, "members": members })
+        })
+        .collect();
+    server::json(StatusCode::OK, &json!({ "teams": teams }), &[])
 }
 
 #[cfg(test)]
@@ -711,8 +817,15 @@ mod tests {
     /// declares is accepted, and a misspelt one is refused.
     #[test]
     fn comment_body_matches_the_openapi_document() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/api/openapi/clickup-api-v2-reference.json");
+        // `shared/` sits beside the checkout: two levels up from a main checkout, three from
+        // a worktree under `wt/`.
+        let doc = "shared/api/openapi/clickup-api-v2-reference.json";
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = manifest
+            .ancestors()
+            .map(|dir| dir.join(doc))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| manifest.join("../../..").join(doc));
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("the OpenAPI document {}: {e}", path.display()));
         let doc: Value = serde_json::from_str(&text).unwrap();
@@ -742,6 +855,18 @@ mod tests {
         let mut typo = body;
         typo["comment_txt"] = json!("x");
         assert!(serde_json::from_value::<CreateComment>(typo).is_err());
+
+        // A threaded reply's body is the task comment's schema (the fake checks it with the
+        // same parser), and its documented answer is an empty object.
+        let reply = &doc["paths"]["/v2/comment/{comment_id}/reply"]["post"];
+        assert_eq!(
+            reply["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/paths/~1v2~1task~1%7Btask_id%7D~1comment/post/requestBody/content/application~1json/schema"
+        );
+        assert_eq!(
+            reply["responses"]["200"]["content"]["application/json"]["example"],
+            json!({})
+        );
 
         let attach = &doc["paths"]["/v2/task/{task_id}/attachment"]["post"]["requestBody"]["content"]
             ["multipart/form-data"]["schema"];

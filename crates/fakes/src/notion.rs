@@ -1,7 +1,8 @@
 //! A stateful fake of the Notion API parts Clipnote uses (CONTRACTS.md §1 and §3): auth and
 //! version headers, File Uploads (single and multi-part, limits, 1 h expiry), block children
-//! (append with validation, paginated listing, videos read back as signed, expiring URLs),
-//! `users/me` with the workspace's per-file limit, error bodies, 429/529 and faults.
+//! (append with validation, placed after a named block by `after` or `position`, paginated
+//! listing, videos read back as signed, expiring URLs), `users/me` with the workspace's
+//! per-file limit, error bodies, 429/529 and faults.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -608,6 +609,10 @@ fn append(
             "body failed validation: body.position is not a property in this version.",
         );
     }
+    let at = match insertion_index(st, page, &req) {
+        Ok(at) => at,
+        Err(resp) => return *resp,
+    };
     if req.children.is_empty() || req.children.len() > 100 {
         return err(
             StatusCode::BAD_REQUEST,
@@ -772,10 +777,68 @@ fn append(
         );
     }
     page.last_edited = now;
-    page.blocks.extend(new_blocks);
+    let at = at.unwrap_or(page.blocks.len());
+    page.blocks.splice(at..at, new_blocks);
     server::json(
         StatusCode::OK,
         &json!({ "object": "list", "results": results, "next_cursor": null, "has_more": false, "type": "block", "block": {}, "request_id": server::uuid() }),
         &[],
     )
+}
+
+/// Where an append puts its children on `page`: `None` for the end (the default), or the index
+/// right after the block named by `after` (up to 2025-09-03) or by `position` (from 2026-03-11:
+/// `{type:"after_block",after_block:{id}}`, `{type:"start"}`, `{type:"end"}`). A block that
+/// exists nowhere is 404 `object_not_found`; one that is not a child of this page is 400
+/// `validation_error`.
+fn insertion_index(
+    st: &NotionState,
+    page: &str,
+    req: &AppendChildren,
+) -> Result<Option<usize>, Box<Resp>> {
+    let invalid = |m: &str| {
+        Box::new(err(
+            StatusCode::BAD_REQUEST,
+            "validation_error",
+            &format!("body failed validation: {m}"),
+        ))
+    };
+    let after = match (&req.after, &req.position) {
+        (Some(id), _) => id.clone(),
+        (None, None) => return Ok(None),
+        (None, Some(pos)) => match pos["type"].as_str() {
+            Some("end") if pos.as_object().is_some_and(|o| o.len() == 1) => return Ok(None),
+            Some("start") if pos.as_object().is_some_and(|o| o.len() == 1) => return Ok(Some(0)),
+            Some("after_block") => match pos["after_block"]["id"].as_str() {
+                Some(id) if pos.as_object().is_some_and(|o| o.len() == 2) => id.to_string(),
+                _ => return Err(invalid("body.position.after_block.id should be defined.")),
+            },
+            _ => {
+                return Err(invalid(
+                    "body.position.type should be `after_block`, `start` or `end`.",
+                ));
+            }
+        },
+    };
+    let blocks = &st.pages[page].blocks;
+    if let Some(i) = blocks.iter().position(|b| norm(&b.id) == norm(&after)) {
+        return Ok(Some(i + 1));
+    }
+    let elsewhere = st
+        .pages
+        .values()
+        .any(|p| p.shared && p.blocks.iter().any(|b| norm(&b.id) == norm(&after)));
+    if elsewhere {
+        Err(invalid(&format!(
+            "block {after} is not a child of the parent block {page}."
+        )))
+    } else {
+        Err(Box::new(err(
+            StatusCode::NOT_FOUND,
+            "object_not_found",
+            &format!(
+                "Could not find block with ID: {after}. Make sure the relevant pages and databases are shared with your integration."
+            ),
+        )))
+    }
 }

@@ -1,12 +1,14 @@
 //! ClickUp: the clip as a task attachment (multipart field `attachment`), then a rich
-//! `comment` with the title in bold, the summary and a link to the attachment.
-//! See `shared/api/CONTRACTS.md` §2.
+//! `comment` with the title in bold, the summary and a link to the attachment. A reply's
+//! comment starts with a line naming whom it answers and goes as a threaded reply under the
+//! comment that links to the answered clip (`POST /comment/{id}/reply`), or on the task when
+//! there is no such comment. See `shared/api/CONTRACTS.md` §2.
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
+use crate::destination::{BoxFuture, Destination, Post, PostedClip, ReplyTo, StepDone};
 use crate::error::{Error, Failure, Result, Service};
 use crate::http;
 use crate::markdown;
@@ -19,6 +21,16 @@ pub const DEFAULT_BASE_URL: &str = "https://api.clickup.com/api";
 pub const MAX_FILE_BYTES: u64 = 1_000_000_000;
 /// Comment pages read back when looking for our own comment (25 each, newest first).
 const COMMENT_PAGES_CHECKED: usize = 4;
+
+/// Comment pages read for a post: a reply reads them all, since the comment it answers may be
+/// old, and posting and looking again must see the same comments (or a lost reply is repeated).
+fn comment_pages(post: &Post) -> usize {
+    if post.reply_to.is_some() {
+        usize::MAX
+    } else {
+        COMMENT_PAGES_CHECKED
+    }
+}
 
 /// How to reach ClickUp.
 #[derive(Debug, Clone)]
@@ -150,12 +162,26 @@ impl ClickUp {
 
     /// A GET outside the task (`/v2{path}?{query}`), e.g. a list's tasks.
     pub(crate) async fn get_path(&self, path: &str, query: &str) -> Result<Value, Failure> {
+        self.call_path(Method::GET, path, query, None).await
+    }
+
+    /// A request outside the task (`/v2{path}?{query}`): a list, a comment's thread, the user.
+    async fn call_path(
+        &self,
+        method: Method,
+        path: &str,
+        query: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Failure> {
         let mut url = format!("{}/v2{path}", self.cfg.base_url.trim_end_matches('/'));
         if !query.is_empty() {
             url.push('?');
             url.push_str(query);
         }
-        let req = self.http.get(url).headers(self.headers());
+        let mut req = self.http.request(method, url).headers(self.headers());
+        if let Some(b) = body {
+            req = req.json(b);
+        }
         let resp = http::send(Service::ClickUp, req).await?;
         self.finish(path, resp).await
     }
@@ -196,13 +222,89 @@ impl ClickUp {
         Ok(out)
     }
 
-    async fn find_comment(&self, marker: &str) -> Result<Option<StepDone>, Failure> {
-        let comments = self.comments(COMMENT_PAGES_CHECKED).await?;
-        Ok(comments
-            .iter()
-            .find(|c| comment_text(c).contains(marker))
+    /// The post's summary from an earlier attempt: a task comment carrying its marker or, for
+    /// a reply, a threaded reply carrying it under the answered clip's comment.
+    async fn find_summary(&self, post: &Post) -> Result<Option<StepDone>, Failure> {
+        let marker = post.marker();
+        let comments = self.comments(comment_pages(post)).await?;
+        if let Some(c) = comments.iter().find(|c| comment_text(c).contains(&marker)) {
+            return Ok(Some(StepDone::new(json_str(&c["id"]), None)));
+        }
+        let Some(parent) = post
+            .reply_to
+            .as_ref()
+            .and_then(|r| answered_comment(&comments, r))
+        else {
+            return Ok(None);
+        };
+        let thread = self
+            .get_path(&format!("/comment/{parent}/reply"), "")
+            .await?;
+        Ok(thread["comments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| comment_text(c).contains(&marker))
             .map(|c| StepDone::new(json_str(&c["id"]), None)))
     }
+
+    /// Posts a reply's summary as a threaded reply under `parent`. `Ok(None)` when that comment
+    /// is gone (404): the caller posts on the task instead.
+    async fn post_threaded(
+        &self,
+        post: &Post,
+        parent: &str,
+        body: &Value,
+    ) -> Result<Option<StepDone>> {
+        let path = format!("/comment/{parent}/reply");
+        let posted = retry::run(
+            &self.cfg.retry,
+            "clickup.reply",
+            || async {
+                let v = self.call_path(Method::POST, &path, "", Some(body)).await?;
+                // The documented answer is `{}`: the thread stands for the reply without an id.
+                let id = Some(json_str(&v["id"]))
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or_else(|| parent.to_string());
+                Ok(StepDone::new(id, None))
+            },
+            || self.find_summary(post),
+        )
+        .await;
+        match posted {
+            Ok(done) => Ok(Some(done)),
+            Err(Error::NotFound(_)) => {
+                tracing::info!(
+                    comment = parent,
+                    "the answered comment is gone; replying on the task"
+                );
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Whether a comment links to the attachment: by its id in a link, or by its file name
+/// `(<name>)` in the text, the way [`Destination::clips`] pairs them.
+pub(crate) fn links_to(c: &Value, attachment_id: &str, file_name: &str) -> bool {
+    let linked = !attachment_id.is_empty()
+        && c["comment"].as_array().into_iter().flatten().any(|op| {
+            op["attributes"]["link"]
+                .as_str()
+                .is_some_and(|l| l.contains(attachment_id))
+        });
+    linked || (!file_name.is_empty() && comment_text(c).contains(&format!("({file_name})")))
+}
+
+/// The task comment that links to the answered clip (the oldest, when several do).
+fn answered_comment(comments: &[Value], reply: &ReplyTo) -> Option<String> {
+    let file_name = reply.file_name.as_deref().unwrap_or_default();
+    comments
+        .iter()
+        .rev()
+        .find(|c| links_to(c, &reply.clip_id, file_name))
+        .map(|c| json_str(&c["id"]))
 }
 
 pub(crate) fn json_str(v: &Value) -> String {
@@ -230,12 +332,16 @@ pub(crate) fn comment_text(c: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// The rich comment: bold title, the summary, a link to the clip, the footer line.
+/// The rich comment: for a reply the line naming whom it answers, then the bold title, the
+/// summary, a link to the clip, the footer line.
 pub fn comment_ops(post: &Post, attachment_url: Option<&str>) -> Vec<Value> {
-    let mut ops = vec![
-        json!({ "text": post.title, "attributes": { "bold": true } }),
-        json!({ "text": "\n" }),
-    ];
+    let mut ops = Vec::new();
+    if let Some(reply) = &post.reply_to {
+        ops.push(json!({ "text": reply.line(), "attributes": { "italic": true } }));
+        ops.push(json!({ "text": "\n" }));
+    }
+    ops.push(json!({ "text": post.title, "attributes": { "bold": true } }));
+    ops.push(json!({ "text": "\n" }));
     ops.extend(markdown::to_clickup_ops(&markdown::parse(&post.summary)));
     if let Some(url) = attachment_url {
         ops.push(json!({ "text": format!("▶ Watch the clip ({})", post.file_name), "attributes": { "link": url } }));
@@ -256,6 +362,19 @@ impl Destination for ClickUp {
             Some(team) => format!("https://app.clickup.com/t/{team}/{}", self.task_id),
             None => format!("https://app.clickup.com/t/{}", self.task_id),
         }
+    }
+
+    fn title(&self) -> BoxFuture<'_, Result<String>> {
+        Box::pin(async move {
+            let task = retry::run(
+                &self.cfg.retry,
+                "clickup.task",
+                || self.task(),
+                || async { Ok(None) },
+            )
+            .await?;
+            Ok(task["name"].as_str().unwrap_or_default().to_string())
+        })
     }
 
     fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>> {
@@ -336,11 +455,10 @@ impl Destination for ClickUp {
                 }
                 Step::Attach => Ok(prior.cloned()),
                 Step::Summary => {
-                    let marker = post.marker();
                     retry::run(
                         &self.cfg.retry,
                         "clickup.find_comment",
-                        || self.find_comment(&marker),
+                        || self.find_summary(post),
                         || async { Ok(None) },
                     )
                     .await
@@ -356,7 +474,20 @@ impl Destination for ClickUp {
     ) -> BoxFuture<'a, Result<StepDone>> {
         Box::pin(async move {
             let body = json!({ "comment": comment_ops(post, attached.url.as_deref()), "notify_all": false });
-            let marker = post.marker();
+            if let Some(reply) = &post.reply_to {
+                let comments = retry::run(
+                    &self.cfg.retry,
+                    "clickup.comments",
+                    || self.comments(comment_pages(post)),
+                    || async { Ok(None) },
+                )
+                .await?;
+                if let Some(parent) = answered_comment(&comments, reply)
+                    && let Some(done) = self.post_threaded(post, &parent, &body).await?
+                {
+                    return Ok(done);
+                }
+            }
             retry::run(
                 &self.cfg.retry,
                 "clickup.comment",
@@ -364,7 +495,7 @@ impl Destination for ClickUp {
                     let v = self.call(Method::POST, "/comment", "", Some(&body)).await?;
                     Ok(StepDone::new(json_str(&v["id"]), None))
                 },
-                || self.find_comment(&marker),
+                || self.find_summary(post),
             )
             .await
         })
@@ -407,7 +538,7 @@ impl Destination for ClickUp {
                     file_name: title.clone(),
                     title: summary
                         .as_deref()
-                        .and_then(|s| s.lines().next())
+                        .and_then(|s| s.lines().find(|l| !ReplyTo::is_line(l)))
                         .map(str::to_string)
                         .or(title),
                     summary,

@@ -57,13 +57,25 @@ pub struct ReplyTo {
 }
 
 impl ReplyTo {
+    const LINE_START: &'static str = "↩ Reply to ";
+
     /// "↩ Reply to Ada's clip “Login bug”": the line a reply carries on the task.
     pub fn line(&self) -> String {
         if self.author.is_empty() {
-            format!("↩ Reply to the clip “{}”", self.title)
+            format!("{}the clip “{}”", Self::LINE_START, self.title)
         } else {
-            format!("↩ Reply to {}'s clip “{}”", self.author, self.title)
+            format!(
+                "{}{}'s clip “{}”",
+                Self::LINE_START,
+                self.author,
+                self.title
+            )
         }
+    }
+
+    /// Whether `text` is such a line (read back between a reply's heading and its video).
+    pub fn is_line(text: &str) -> bool {
+        text.starts_with(Self::LINE_START)
     }
 }
 
@@ -129,6 +141,11 @@ pub trait Destination: Send + Sync {
 
     /// The link a person opens to see the task (or the folder's path).
     fn task_url(&self) -> String;
+
+    /// The task's name as the service shows it: the Notion page's title, the ClickUp task's
+    /// name, "Library", or the shared folder's name. Errors as for posting (an unshared page
+    /// says to share it with the integration).
+    fn title(&self) -> BoxFuture<'_, Result<String>>;
 
     /// The largest file the destination accepts, learned before uploading (`None`: no known cap).
     fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>>;

@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod account;
 pub mod clickup;
 pub mod destination;
 pub mod error;
@@ -40,6 +41,7 @@ pub mod secrets;
 pub mod settings;
 pub mod taskref;
 
+pub use account::Account;
 pub use destination::{Destination, Post, PostedClip, ReplyTo, StepDone};
 pub use error::{Error, Service};
 pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};

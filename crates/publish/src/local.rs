@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
+use crate::destination::{BoxFuture, Destination, Post, PostedClip, ReplyTo, StepDone};
 use crate::error::{Error, Result, Service};
 use crate::progress::{Progress, Step};
 
@@ -21,6 +21,9 @@ pub struct Sidecar {
     #[serde(default)]
     pub duration_secs: Option<f64>,
     pub job_id: String,
+    /// The clip this one answers; its line also opens `summary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyTo>,
 }
 
 /// A folder of clips and sidecars.
@@ -126,6 +129,17 @@ impl Destination for Folder {
         self.root.display().to_string()
     }
 
+    fn title(&self) -> BoxFuture<'_, Result<String>> {
+        let name = match self.service {
+            Service::Library => "Library".to_string(),
+            _ => self.root.file_name().map_or_else(
+                || self.root.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        };
+        Box::pin(async move { Ok(name) })
+    }
+
     fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>> {
         Box::pin(async { Ok(None) })
     }
@@ -193,11 +207,15 @@ impl Destination for Folder {
                     |n| n.to_string_lossy().into_owned(),
                 ),
                 title: post.title.clone(),
-                summary: post.summary.clone(),
+                summary: match &post.reply_to {
+                    Some(r) => format!("{}\n\n{}", r.line(), post.summary),
+                    None => post.summary.clone(),
+                },
                 author: post.author.clone(),
                 date: post.date.clone(),
                 duration_secs: post.duration_secs,
                 job_id: post.job_id.clone(),
+                reply_to: post.reply_to.clone(),
             };
             let path = sidecar_path(&clip);
             let bytes = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();

@@ -1,5 +1,7 @@
 //! Notion: the File Upload API, then blocks appended to the page (heading, video, summary,
-//! footer line). See `shared/api/CONTRACTS.md` §1.
+//! footer line). A reply goes right after the section of the clip it answers (its video and
+//! the blocks under it up to the next heading or video), with a line saying whom it answers.
+//! See `shared/api/CONTRACTS.md` §1.
 
 use std::path::Path;
 
@@ -9,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use crate::destination::{BoxFuture, Destination, Post, PostedClip, StepDone};
+use crate::destination::{BoxFuture, Destination, Post, PostedClip, ReplyTo, StepDone};
 use crate::error::{Applied, Error, Failure, Result, Service};
 use crate::http;
 use crate::markdown;
@@ -25,6 +27,8 @@ pub const PARTS_IN_FLIGHT: usize = 3;
 /// An unattached upload expires an hour after creation; we re-create it after 55 minutes.
 pub const UPLOAD_USABLE_SECS: u64 = 55 * 60;
 pub const DEFAULT_VERSION: &str = "2025-09-03";
+/// From this version an append names its place with `position`; before it, with `after`.
+pub const POSITION_VERSION: &str = "2026-03-11";
 pub const DEFAULT_BASE_URL: &str = "https://api.notion.com";
 
 /// How to reach Notion.
@@ -287,9 +291,7 @@ impl Notion {
                     || async { Ok(None) },
                 )
                 .await?;
-                Ok::<_, Error>(
-                    v["bot"]["workspace_limits"]["max_file_upload_size_in_bytes"].as_u64(),
-                )
+                Ok::<_, Error>(file_limit(&v))
             })
             .await?;
         Ok(*limit)
@@ -324,19 +326,33 @@ impl Notion {
             .map(|id| StepDone::new(id, None)))
     }
 
-    /// The page's last blocks, when they are exactly `chunk` (same types and texts, in order).
-    async fn find_tail(&self, chunk: &[Value]) -> Result<Option<StepDone>, Failure> {
+    /// The blocks right after `anchor` (or, without one, the page's last blocks), when they are
+    /// exactly `chunk` (same types and texts, in order): a chunk appended by an earlier attempt.
+    async fn find_run(
+        &self,
+        chunk: &[Value],
+        anchor: Option<&str>,
+    ) -> Result<Option<StepDone>, Failure> {
         let blocks = self.children().await?;
-        if blocks.len() < chunk.len() {
+        let start = match anchor {
+            Some(a) => match blocks.iter().position(|b| same_id(b, a)) {
+                Some(i) => i + 1,
+                None => return Ok(None),
+            },
+            None => match blocks.len().checked_sub(chunk.len()) {
+                Some(i) => i,
+                None => return Ok(None),
+            },
+        };
+        let Some(run) = blocks.get(start..start + chunk.len()) else {
             return Ok(None);
-        }
-        let tail = &blocks[blocks.len() - chunk.len()..];
-        let same = tail.iter().zip(chunk).all(|(have, want)| {
+        };
+        let same = run.iter().zip(chunk).all(|(have, want)| {
             have["type"] == want["type"] && block_text(have) == block_text(want)
         });
         Ok(same.then(|| {
             StepDone::new(
-                tail.last()
+                run.last()
                     .and_then(|b| b["id"].as_str())
                     .unwrap_or_default(),
                 None,
@@ -344,12 +360,46 @@ impl Notion {
         }))
     }
 
-    async fn append(&self, children: &[Value]) -> Result<Vec<String>, Failure> {
+    /// Where a reply goes: after the last block of the answered clip's section, or at the end
+    /// of the page (`None`) when that clip is no longer on it.
+    async fn reply_anchor(&self, reply: &ReplyTo) -> Result<Option<String>> {
+        let blocks = retry::run(
+            &self.cfg.retry,
+            "notion.children",
+            || self.children(),
+            || async { Ok(None) },
+        )
+        .await?;
+        let end = section_end(&blocks, &reply.clip_id);
+        if end.is_none() {
+            tracing::info!(
+                clip = %reply.clip_id,
+                "the answered clip is not on the page any more; the reply goes at the end"
+            );
+        }
+        Ok(end)
+    }
+
+    /// Appends `children` to the page: after the block `after`, or at the end. The place is
+    /// `after` up to 2025-09-03 and `position` from 2026-03-11 (CONTRACTS.md §1.1).
+    async fn append(
+        &self,
+        children: &[Value],
+        after: Option<&str>,
+    ) -> Result<Vec<String>, Failure> {
+        let mut body = json!({ "children": children });
+        if let Some(id) = after {
+            if self.cfg.version.as_str() >= POSITION_VERSION {
+                body["position"] = json!({ "type": "after_block", "after_block": { "id": id } });
+            } else {
+                body["after"] = json!(id);
+            }
+        }
         let v = self
             .call(
                 Method::PATCH,
                 &format!("/blocks/{}/children", self.page_id),
-                Some(&json!({ "children": children })),
+                Some(&body),
             )
             .await?;
         Ok(v["results"]
@@ -371,6 +421,52 @@ fn id_of(v: &Value) -> Result<String> {
             service: Service::Notion,
             detail: "the response had no id".into(),
         })
+}
+
+/// The per-file limit in a `GET /users/me` answer (the bot's `workspace_limits`).
+pub(crate) fn file_limit(me: &Value) -> Option<u64> {
+    me["bot"]["workspace_limits"]["max_file_upload_size_in_bytes"].as_u64()
+}
+
+/// Whether block `b` has the id `id` (Notion ids are compared without dashes).
+fn same_id(b: &Value, id: &str) -> bool {
+    let flat = |s: &str| s.replace('-', "").to_ascii_lowercase();
+    b["id"].as_str().is_some_and(|have| flat(have) == flat(id))
+}
+
+/// Whether `b` is a heading (which starts a clip's section: Clipnote puts the title there).
+pub(crate) fn is_heading(b: &Value) -> bool {
+    matches!(
+        b["type"].as_str(),
+        Some("heading_1" | "heading_2" | "heading_3")
+    )
+}
+
+/// The id of the last block of the section of the video `clip_id`: the video and the blocks
+/// under it (summary, footer) up to the next heading or video. `None` when it is not there.
+pub(crate) fn section_end(blocks: &[Value], clip_id: &str) -> Option<String> {
+    let start = blocks
+        .iter()
+        .position(|b| b["type"] == "video" && same_id(b, clip_id))?;
+    let len = blocks[start + 1..]
+        .iter()
+        .take_while(|b| !is_heading(b) && b["type"] != "video")
+        .count();
+    blocks[start + len]["id"].as_str().map(str::to_string)
+}
+
+/// The plain text of a page's `title` property (`GET /pages/{id}`).
+pub(crate) fn page_title(page: &Value) -> String {
+    page["properties"]
+        .as_object()
+        .and_then(|props| props.values().find(|p| p["type"] == "title"))
+        .and_then(|p| p["title"].as_array())
+        .map(|runs| {
+            runs.iter()
+                .filter_map(|r| r["plain_text"].as_str())
+                .collect::<String>()
+        })
+        .unwrap_or_default()
 }
 
 fn clip_name(clip: &Path) -> String {
@@ -411,6 +507,25 @@ impl Destination for Notion {
 
     fn task_url(&self) -> String {
         format!("https://www.notion.so/{}", self.page_id.replace('-', ""))
+    }
+
+    fn title(&self) -> BoxFuture<'_, Result<String>> {
+        Box::pin(async move {
+            let path = format!("/pages/{}", self.page_id);
+            let page = retry::run(
+                &self.cfg.retry,
+                "notion.page",
+                || self.call(Method::GET, &path, None),
+                || async { Ok(None) },
+            )
+            .await?;
+            let title = page_title(&page);
+            Ok(if title.is_empty() {
+                "Untitled".into()
+            } else {
+                title
+            })
+        })
     }
 
     fn max_file_bytes(&self) -> BoxFuture<'_, Result<Option<u64>>> {
@@ -460,22 +575,28 @@ impl Destination for Notion {
     ) -> BoxFuture<'a, Result<StepDone>> {
         Box::pin(async move {
             let caption = format!("Screen recording · {}", post.marker());
-            let children = vec![
+            let mut children = vec![
                 markdown::notion_text_blocks("heading_2", &markdown::inline(&post.title), None)
                     .into_iter()
                     .next()
                     .unwrap_or(Value::Null),
-                json!({ "object": "block", "type": "video", "video": {
-                    "type": "file_upload", "file_upload": { "id": upload.remote_id },
-                    "caption": text_run(&caption, false) } }),
             ];
+            let mut anchor = None;
+            if let Some(reply) = &post.reply_to {
+                children.push(json!({ "object": "block", "type": "paragraph",
+                    "paragraph": { "rich_text": text_run(&reply.line(), false) } }));
+                anchor = self.reply_anchor(reply).await?;
+            }
+            children.push(json!({ "object": "block", "type": "video", "video": {
+                "type": "file_upload", "file_upload": { "id": upload.remote_id },
+                "caption": text_run(&caption, false) } }));
             let marker = post.marker();
             retry::run(
                 &self.cfg.retry,
                 "notion.append_video",
                 || async {
-                    let ids = self.append(&children).await?;
-                    let id = ids.get(1).cloned().unwrap_or_default();
+                    let ids = self.append(&children, anchor.as_deref()).await?;
+                    let id = ids.last().cloned().unwrap_or_default();
                     Ok(StepDone::new(id, None))
                 },
                 || self.find_marked("video", &marker),
@@ -487,7 +608,7 @@ impl Destination for Notion {
     fn summary<'a>(
         &'a self,
         post: &'a Post,
-        _attached: &'a StepDone,
+        attached: &'a StepDone,
     ) -> BoxFuture<'a, Result<StepDone>> {
         Box::pin(async move {
             let mut blocks = markdown::to_notion_blocks(&markdown::parse(&post.summary));
@@ -496,26 +617,36 @@ impl Destination for Notion {
             let marker = post.marker();
             let chunks: Vec<&[Value]> = blocks.chunks(100).collect();
             let last = chunks.len() - 1;
+            // A reply's summary follows its video mid-page: each chunk goes right after the
+            // block before it. Otherwise the summary is appended at the end, as it always was.
+            let mut anchor = post
+                .reply_to
+                .is_some()
+                .then(|| attached.remote_id.clone())
+                .filter(|id| !id.is_empty());
             let mut footer_id = String::new();
             for (i, chunk) in chunks.into_iter().enumerate() {
                 let done = retry::run(
                     &self.cfg.retry,
                     "notion.append_summary",
                     || async {
-                        let ids = self.append(chunk).await?;
+                        let ids = self.append(chunk, anchor.as_deref()).await?;
                         Ok(StepDone::new(ids.last().cloned().unwrap_or_default(), None))
                     },
                     || async {
                         // The last chunk carries the marker; an earlier one is found by the
-                        // page ending in exactly its blocks.
+                        // blocks after its anchor (or the page's end) being exactly it.
                         if i == last {
                             self.find_marked("paragraph", &marker).await
                         } else {
-                            self.find_tail(chunk).await
+                            self.find_run(chunk, anchor.as_deref()).await
                         }
                     },
                 )
                 .await?;
+                if post.reply_to.is_some() {
+                    anchor = Some(done.remote_id.clone());
+                }
                 footer_id = done.remote_id;
             }
             Ok(StepDone::new(footer_id, None))

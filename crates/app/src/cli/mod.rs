@@ -6,6 +6,7 @@ mod login;
 mod outbox;
 pub(crate) mod post;
 mod record;
+mod reply;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Unfollow(inbox::FollowArgs),
     /// Download a clip from the inbox and open it (`--print-path`: print where it is).
     Watch(inbox::WatchArgs),
+    /// Answer a clip from the inbox with a clip of your own, posted with it on the same task.
+    Reply(reply::ReplyArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -85,6 +88,7 @@ pub fn run() -> ExitCode {
         Some(Command::Follow(args)) => inbox::run_follow(args),
         Some(Command::Unfollow(args)) => inbox::run_unfollow(args),
         Some(Command::Watch(args)) => inbox::run_watch(args),
+        Some(Command::Reply(args)) => reply::run(args),
         None => crate::ui::run(),
     };
     match result {

@@ -1,24 +1,32 @@
 //! `clipnote post CLIP --to REF`: posts a clip with its summary through the outbox, re-encoding
 //! it first when it is larger than the destination accepts. Prints the task's link; a post
 //! that has to wait (offline, rate limited) stays queued and its job id is printed.
+//! [`send`] is the posting itself, shared with `clipnote reply`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use publish::{Error, Event, Job, NewPost, Outbox, Progress, TaskRef};
+use publish::{Error, Event, Job, NewPost, Outbox, Progress, ReplyTo, Settings, TaskRef};
 
 use crate::cli::UserError;
 use crate::{config, exit};
 
 #[derive(Debug, Args)]
 pub struct PostArgs {
-    /// The MP4 clip to post.
-    pub clip: PathBuf,
+    #[command(flatten)]
+    pub clip: ClipArgs,
     /// Where: a Notion page URL or id, a ClickUp task URL, id or custom id, `library`, or `folder:PATH`.
     #[arg(long)]
     pub to: String,
-    /// The title (default: the clip's file name).
+}
+
+/// What `post` and `reply` share: the clip, its title and summary, and the output's form.
+#[derive(Debug, Args)]
+pub struct ClipArgs {
+    /// The MP4 clip to post.
+    pub clip: PathBuf,
+    /// The title (default: the clip's file name; for a reply, "Re: " and the answered title).
     #[arg(long)]
     pub title: Option<String>,
     /// The summary, in light markdown (paragraphs, `-` bullets, `1.` lists, `[ ]` to-dos, **bold**, *italic*, `code`, links).
@@ -99,6 +107,25 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
     let file = config::load()?;
     let settings = config::publish_settings(&file)?;
     let to = TaskRef::parse(&args.to).map_err(|e| user_error(&e))?;
+    let title = args.clip.title.clone().unwrap_or_else(|| {
+        args.clip
+            .clip
+            .file_stem()
+            .map_or_else(|| "Clip".into(), |s| s.to_string_lossy().into_owned())
+    });
+    send(&file, &settings, &args.clip, to, title, None)
+}
+
+/// Posts `args.clip` titled `title` to `to` through the outbox (fitting it to the destination's
+/// limit first), answering `reply_to` when set; prints the result and maps errors to exit codes.
+pub(crate) fn send(
+    file: &config::File,
+    settings: &Settings,
+    args: &ClipArgs,
+    to: TaskRef,
+    title: String,
+    reply_to: Option<ReplyTo>,
+) -> anyhow::Result<()> {
     let meta = std::fs::metadata(&args.clip).map_err(|e| {
         UserError::new(
             exit::IO,
@@ -128,11 +155,6 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
         })?,
         (None, None) => String::new(),
     };
-    let title = args.title.clone().unwrap_or_else(|| {
-        args.clip
-            .file_stem()
-            .map_or_else(|| "Clip".into(), |s| s.to_string_lossy().into_owned())
-    });
     let outbox = Outbox::open(config::outbox_dir()?).map_err(|e| user_error(&e))?;
     let rt = runtime()?;
     let dest = settings.open(&to).map_err(|e| user_error(&e))?;
@@ -181,9 +203,9 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
             clip: clip.clone(),
             title,
             summary,
-            author: config::author(&file),
+            author: config::author(file),
             duration_secs: publish::mp4::duration_secs(&clip),
-            reply_to: None,
+            reply_to,
         })
         .map_err(|e| user_error(&e))?;
     if let Some((out, _)) = &fitted {
@@ -194,7 +216,7 @@ pub fn run(args: PostArgs) -> anyhow::Result<()> {
 
     let show_bar = !args.json && std::io::stderr().is_terminal();
     let (progress, drawer) = progress_bar(show_bar);
-    let result = rt.block_on(outbox.run_job(&job.id, &settings, &progress));
+    let result = rt.block_on(outbox.run_job(&job.id, settings, &progress));
     progress.emit(Event::Done {
         job_id: job.id.clone(),
         task_url: String::new(),
@@ -237,7 +259,7 @@ fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
     if json {
         let v = serde_json::json!({
             "job_id": job.id, "status": job.status.to_string(), "task_url": job.task_url,
-            "error": job.last_error, "fit": fit,
+            "error": job.last_error, "fit": fit, "reply_to": job.post.reply_to,
         });
         println!("{v}");
     } else if job.status == publish::JobStatus::Done {

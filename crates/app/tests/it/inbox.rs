@@ -424,3 +424,131 @@ fn bad_references_unshared_pages_and_the_cache_cap_get_clear_answers() {
         "the download itself is kept"
     );
 }
+
+#[test]
+fn reply_answers_a_clip_from_the_inbox_on_the_same_task_exactly_once() {
+    let notion = NotionFake::start(ADA_NOTION, PAGE);
+    notion.add_page(PAGE, "Release notes");
+    notion.add_user(BOB_NOTION, "Bob Builder");
+    let clickup = ClickUpFake::start(ADA_CLICKUP, TEAM, TASK);
+    clickup.add_task(TEAM, TASK, "Search filters", None);
+    clickup.add_user(DANA_CLICKUP, 73, "Dana Diaz");
+    let root = tempfile::tempdir().unwrap();
+    let fakes = (&notion, &clickup);
+    let ada = Person::new(root.path(), "Ada", ADA_NOTION, ADA_CLICKUP, fakes);
+    let bob = Person::new(root.path(), "Bob Builder", BOB_NOTION, "pk_none", fakes);
+    let dana = Person::new(root.path(), "Dana Diaz", "ntn_none", DANA_CLICKUP, fakes);
+    let clip = root.path().join("short.mp4");
+    Synth {
+        width: 160,
+        height: 120,
+        secs: 1,
+        ..Synth::default()
+    }
+    .make(&clip);
+    let clip_arg = clip.to_str().unwrap();
+    for title in ["Login bug", "Search is slow"] {
+        bob.ok(&[
+            "post",
+            clip_arg,
+            "--to",
+            PAGE,
+            "--title",
+            title,
+            "--summary",
+            "- see the clip",
+        ]);
+        notion.advance_clock(60);
+    }
+    let task_url = format!("https://app.clickup.com/t/{TASK}");
+    dana.ok(&[
+        "post",
+        clip_arg,
+        "--to",
+        &task_url,
+        "--title",
+        "Filters demo",
+    ]);
+    clickup.advance_clock(61);
+    ada.ok(&["follow", PAGE]);
+    ada.ok(&["follow", &task_url]);
+    let entries = ada.inbox(&[]);
+    let id_of = |title: &str| {
+        entries.iter().find(|e| e["title"] == title).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Notion: the answer to "Login bug" lands before "Search is slow", once, although the
+    // append's answer is lost.
+    notion.inject("append_video", fakes::Fault::UnavailableAfterEffect, 1);
+    let out = ada.ok(&[
+        "reply",
+        &id_of("Login bug"),
+        clip_arg,
+        "--summary",
+        "Fixed in 2.4.1",
+        "--json",
+    ]);
+    let done: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(done["status"], "done", "{out}");
+    assert_eq!(done["reply_to"]["title"], "Login bug");
+    assert_eq!(notion.pending_faults(), 0);
+    let texts: Vec<(String, String)> = notion
+        .state()
+        .blocks(PAGE)
+        .into_iter()
+        .map(|b| (b.kind, b.text))
+        .collect();
+    let at = |kind: &str, text: &str| {
+        let found: Vec<usize> = (0..texts.len())
+            .filter(|&i| texts[i].0 == kind && texts[i].1 == text)
+            .collect();
+        assert_eq!(found.len(), 1, "one {kind} {text:?} in {texts:#?}");
+        found[0]
+    };
+    let reply_heading = at("heading_2", "Re: Login bug");
+    assert_eq!(
+        reply_heading,
+        at("heading_2", "Login bug") + 4,
+        "after its footer"
+    );
+    at("paragraph", "↩ Reply to Bob Builder's clip “Login bug”");
+    assert_eq!(
+        at("heading_2", "Search is slow"),
+        reply_heading + 5,
+        "{texts:#?}"
+    );
+    assert_eq!(texts.iter().filter(|t| t.0 == "video").count(), 3);
+
+    // ClickUp: a threaded reply under Dana's comment, with a title of Ada's own.
+    ada.ok(&[
+        "reply",
+        &id_of("Filters demo"),
+        clip_arg,
+        "--title",
+        "Filters: works here",
+    ]);
+    let task = clickup.state().task(TASK);
+    assert_eq!((task.attachments.len(), task.comments.len()), (2, 1));
+    let thread = &task.replies[&task.comments[0].id];
+    assert_eq!(thread.len(), 1);
+    assert!(
+        thread[0]
+            .text
+            .starts_with("↩ Reply to Dana Diaz's clip “Filters demo”")
+            && thread[0].text.contains("Filters: works here"),
+        "{}",
+        thread[0].text
+    );
+
+    // An id that is not in the inbox: a usage error that says where the ids are.
+    let o = ada.run(&["reply", "n0123456789", clip_arg]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("run `clipnote inbox`"),
+        "{}",
+        text(&o.stderr)
+    );
+}

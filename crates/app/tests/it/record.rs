@@ -42,7 +42,9 @@ fn start_recording(args: &[&str]) -> (Child, Instant) {
         }
         line.clear();
     }
-    panic!("clipnote record did not start: {line}");
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("clipnote record did not start ({status:?}): {line}");
 }
 
 fn signal(child: &Child, sig: i32) {

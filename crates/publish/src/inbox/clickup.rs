@@ -2,12 +2,15 @@
 //! (`page` from 0 until `last_page`, most recently updated first), and for a task whose
 //! `date_updated` moved, `GET /task/{id}` (its attachments) and, when it has videos, every
 //! comment page (25 each, `start` + `start_id`). A video attachment becomes an entry with the
-//! comment that links to it (Clipnote's: bold title, summary, link, footer line).
+//! comment that links to it (Clipnote's: bold title, summary, link, footer line). When a video
+//! has no such comment, the threads of comments with replies are read too
+//! (`GET /comment/{id}/reply`): a reply with a clip is summarised in a threaded reply.
 
 use serde_json::Value;
 
 use super::{Entry, Handle, Refresh, Unit, entry_id, format_date, parse_footer};
-use crate::clickup::{ClickUp, comment_text, json_str};
+use crate::clickup::{ClickUp, comment_text, json_str, links_to};
+use crate::destination::ReplyTo;
 use crate::error::{Error, Result, Service};
 use crate::retry;
 use crate::settings::Settings;
@@ -53,7 +56,7 @@ pub(super) async fn read_task(
             .flatten()
             .filter(|a| is_video(a))
             .collect();
-        let comments = if videos.is_empty() {
+        let mut comments = if videos.is_empty() {
             Vec::new()
         } else {
             retry::run(
@@ -64,6 +67,16 @@ pub(super) async fn read_task(
             )
             .await?
         };
+        let unlinked = videos.iter().any(|a| {
+            let name = a["title"].as_str().unwrap_or_default();
+            !comments
+                .iter()
+                .any(|c| links_to(c, &json_str(&a["id"]), name))
+        });
+        if unlinked {
+            let threads = thread_replies(settings, &c, &comments).await?;
+            comments.extend(threads);
+        }
         let task_name = t["name"].as_str().unwrap_or("Task").to_string();
         let task_url = t["url"].as_str().map_or_else(
             || format!("https://app.clickup.com/t/{task_id}"),
@@ -172,6 +185,33 @@ pub(super) async fn attachment_url(
         })
 }
 
+/// The threaded replies under every comment that has some, in order (task comments first is
+/// the caller's business: these go after them).
+async fn thread_replies(
+    settings: &Settings,
+    c: &ClickUp,
+    comments: &[Value],
+) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for parent in comments {
+        // `reply_count` is a string in the spec and a number in real data (CONTRACTS.md §2.5).
+        let count = json_str(&parent["reply_count"]).parse::<u64>().unwrap_or(0);
+        if count == 0 {
+            continue;
+        }
+        let path = format!("/comment/{}/reply", json_str(&parent["id"]));
+        let thread = retry::run(
+            &settings.retry,
+            "clickup.replies",
+            || c.get_path(&path, ""),
+            || async { Ok(None) },
+        )
+        .await?;
+        out.extend(thread["comments"].as_array().cloned().unwrap_or_default());
+    }
+    Ok(out)
+}
+
 fn is_video(a: &Value) -> bool {
     if a["deleted"] == true || a["is_folder"] == true {
         return false;
@@ -214,16 +254,6 @@ fn comment_lines(c: &Value) -> Vec<String> {
     lines
 }
 
-/// Whether a comment links to the attachment (by its id in a link, or by its file name).
-fn links_to(c: &Value, attachment_id: &str, file_name: &str) -> bool {
-    let linked = c["comment"].as_array().into_iter().flatten().any(|op| {
-        op["attributes"]["link"]
-            .as_str()
-            .is_some_and(|l| l.contains(attachment_id))
-    });
-    linked || (!file_name.is_empty() && comment_text(c).contains(&format!("({file_name})")))
-}
-
 fn entry_for(
     a: &Value,
     comments: &[Value],
@@ -239,7 +269,11 @@ fn entry_for(
         .find(|c| links_to(c, &attachment_id, &file_name));
     let lines = comment.map(comment_lines).unwrap_or_default();
     let footer = lines.iter().find_map(|l| parse_footer(l));
-    let mut body = lines.iter().map(|l| l.trim()).skip_while(|l| l.is_empty());
+    // A reply's comment opens with the line naming whom it answers; the title follows it.
+    let mut body = lines
+        .iter()
+        .map(|l| l.trim())
+        .skip_while(|l| l.is_empty() || ReplyTo::is_line(l));
     let title = body
         .next()
         .map(str::to_string)

@@ -11,8 +11,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Entry, Handle, Refresh, Unit, entry_id, parse_date, parse_footer};
+use crate::destination::ReplyTo;
 use crate::error::{Error, Result, Service};
-use crate::notion::{Notion, block_text};
+use crate::notion::{Notion, block_text, is_heading, page_title};
 use crate::retry;
 use crate::settings::Settings;
 
@@ -46,16 +47,7 @@ async fn call(
 }
 
 fn page_meta(v: &Value) -> PageMeta {
-    let title = v["properties"]
-        .as_object()
-        .and_then(|props| props.values().find(|p| p["type"] == "title"))
-        .and_then(|p| p["title"].as_array())
-        .map(|runs| {
-            runs.iter()
-                .filter_map(|r| r["plain_text"].as_str())
-                .collect::<String>()
-        })
-        .unwrap_or_default();
+    let title = page_title(v);
     let id = v["id"].as_str().unwrap_or_default().to_string();
     PageMeta {
         url: v["url"].as_str().map_or_else(
@@ -251,13 +243,6 @@ struct Found {
     hint: Option<String>,
 }
 
-fn is_heading(b: &Value) -> bool {
-    matches!(
-        b["type"].as_str(),
-        Some("heading_1" | "heading_2" | "heading_3")
-    )
-}
-
 /// A summary block as a line of light markdown.
 fn summary_line(b: &Value) -> String {
     let text = block_text(b);
@@ -310,9 +295,12 @@ fn parse_blocks(blocks: &[Value], page: &PageMeta) -> Vec<Found> {
         };
         let caption = block_text(b);
         let by_clipnote = caption.contains("clipnote ");
-        let heading = i
-            .checked_sub(1)
-            .map(|j| &blocks[j])
+        // A reply has its "↩ Reply to …" line between the heading and the video.
+        let above = |n: usize| i.checked_sub(n).map(|j| &blocks[j]);
+        let heading = above(1)
+            .filter(|p| p["type"] == "paragraph" && ReplyTo::is_line(&block_text(p)))
+            .and_then(|_| above(2))
+            .or_else(|| above(1))
             .filter(|p| is_heading(p))
             .map(block_text)
             .filter(|t| !t.is_empty());

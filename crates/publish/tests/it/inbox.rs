@@ -17,7 +17,7 @@ const DANA_CLICKUP: &str = "pk_32_DANA_SECRET";
 const LIST: &str = "901";
 
 /// Posts a clip through the outbox as someone else (their token, their name in the footer).
-async fn post_as(
+pub(crate) async fn post_as(
     settings: &Settings,
     to: &str,
     name: &str,
@@ -54,7 +54,7 @@ async fn post_as(
     );
 }
 
-fn inbox(world: &World, max_bytes: u64) -> Inbox {
+pub(crate) fn inbox(world: &World, max_bytes: u64) -> Inbox {
     let mut cfg = InboxConfig::new(
         world.dir.path().join("inbox"),
         world.dir.path().join("cache"),
@@ -125,7 +125,20 @@ async fn notion_inbox_lists_teammates_clips_across_pages_and_rereads_only_change
         30_000,
     )
     .await;
-    let fake_now = fake.state().pages[&fakes::notion::norm(PAGE)].last_edited;
+    // When the fake made a video block (its clock is wall time plus what the test advanced,
+    // so a post may straddle a second: read it, do not compute it).
+    let created = |handle: &Handle| {
+        let Handle::NotionBlock { block_id } = handle else {
+            panic!("not a block: {handle:?}")
+        };
+        let st = fake.state();
+        let page = &st.pages[&fakes::notion::norm(PAGE)];
+        page.meta
+            .iter()
+            .find(|(id, _)| fakes::notion::norm(id) == fakes::notion::norm(block_id))
+            .map(|(_, m)| m.created)
+            .expect("the fake knows the block")
+    };
     assert!(
         fake.state().blocks(PAGE).len() > 100,
         "the page needs two pages of children"
@@ -162,7 +175,7 @@ async fn notion_inbox_lists_teammates_clips_across_pages_and_rereads_only_change
     assert_eq!(fixed.summary, "- root cause: clock skew\n- fix merged");
     assert_eq!(fixed.duration_secs, Some(83.0));
     assert!(fixed.by_clipnote);
-    assert_eq!(fixed.date_unix, fake_now, "{}", fixed.date);
+    assert_eq!(fixed.date_unix, created(&fixed.handle), "{}", fixed.date);
     let walkthrough = &entries[1];
     assert_eq!(
         walkthrough.author, "Carol Chen",
@@ -182,7 +195,11 @@ async fn notion_inbox_lists_teammates_clips_across_pages_and_rereads_only_change
         "{}",
         repro.summary
     );
-    assert_eq!(repro.date_unix, fake_now - 1200);
+    assert_eq!(repro.date_unix, created(&repro.handle));
+    assert!(
+        fixed.date_unix - repro.date_unix >= 1200,
+        "posted 20 minutes apart on the fake clock"
+    );
 
     // Nothing changed: the page's last_edited_time says so, and no block is read.
     let before = fake.requests().len();

@@ -1,10 +1,12 @@
 //! Integration tests: the real clients over loopback HTTP against the contract fakes.
 //! One binary for the crate (`tests/it/main.rs`), one module per concern.
 
+mod account;
 mod conformance;
 mod errors;
 mod faults;
 mod inbox;
+mod reply;
 mod secrets;
 
 use std::path::{Path, PathBuf};
