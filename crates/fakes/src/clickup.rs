@@ -306,7 +306,7 @@ impl server::Handler for Inner {
                 (len / 2).max(1)
             });
             let headers = req.headers().clone();
-            let body = server::read_body(req.into_body(), drop_after, &kill).await;
+            let body = server::read_body(req.into_body(), drop_after, &kill, None).await;
             let body_len = body.len();
             let mut resp = match fault {
                 Some(Fault::ServerError) => err(

@@ -101,6 +101,8 @@ pub struct NotionState {
     pub downloads: Vec<(String, usize)>,
     /// Seconds in a 429's Retry-After.
     pub retry_after_secs: u64,
+    /// Request bodies are read no faster than this (an uplink's speed); `None`: as fast as sent.
+    pub upload_bytes_per_sec: Option<u64>,
     /// The per-connection rate limit: a bucket of `rate_burst` requests refilled at
     /// `rate_per_sec` (Notion averages 3 requests/s with bursts); over it, 429 `rate_limited`.
     pub rate_burst: f64,
@@ -160,6 +162,7 @@ impl NotionFake {
             max_file_bytes: PAID_LIMIT_BYTES,
             insert_capability: true,
             retry_after_secs: 0,
+            upload_bytes_per_sec: None,
             rate_burst: 30.0,
             rate_per_sec: 3.0,
             ..NotionState::default()
@@ -322,7 +325,8 @@ impl server::Handler for Inner {
                 (len / 2).max(1)
             });
             let headers = req.headers().clone();
-            let body = server::read_body(req.into_body(), drop_after, &kill).await;
+            let pace = self.state.lock().unwrap().upload_bytes_per_sec;
+            let body = server::read_body(req.into_body(), drop_after, &kill, pace).await;
             let body_len = body.len();
             if route == "append" {
                 let is_video = body.windows(7).any(|w| w == b"\"video\"");

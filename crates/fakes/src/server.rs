@@ -256,18 +256,24 @@ async fn serve_connection<H: Handler>(stream: tokio::net::TcpStream, handler: Ar
 }
 
 /// Reads the whole body; with `drop_after`, reads about that many bytes, then kills the
-/// connection and never returns.
+/// connection and never returns. With `bytes_per_sec`, reads no faster than that (an uplink).
 pub(crate) async fn read_body(
     body: Incoming,
     drop_after: Option<usize>,
     kill: &ConnKill,
+    bytes_per_sec: Option<u64>,
 ) -> Vec<u8> {
     let mut body = body;
     let mut out = Vec::new();
+    let started = tokio::time::Instant::now();
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else { break };
         if let Some(data) = frame.data_ref() {
             out.extend_from_slice(data);
+        }
+        if let Some(rate) = bytes_per_sec.filter(|r| *r > 0) {
+            let due = std::time::Duration::from_secs_f64(out.len() as f64 / rate as f64);
+            tokio::time::sleep_until(started + due).await;
         }
         if drop_after.is_some_and(|n| out.len() >= n) {
             break;

@@ -495,11 +495,11 @@ impl App {
         use poster::Event;
         let posting = matches!(self.review.post, PostState::Working { .. });
         match event {
-            Event::Checked { to, limit } => {
+            Event::Checked { to, found } => {
                 if self.review.checking.as_ref() == Some(&to) {
                     self.review.checking = None;
                 }
-                self.review.limit = Some((to, limit));
+                self.review.found = Some((to, found));
             }
             Event::Working { what, fraction } => {
                 if posting {

@@ -35,18 +35,27 @@ pub enum Command {
     Retry(String),
     Cancel(String),
     ListOutbox,
-    /// Check a token against its service without storing it.
-    TestToken(Service, Token),
+    /// Check a token against its service without storing it (`None`: the stored token).
+    TestToken(Service, Option<Token>),
     /// Store a token (keyring, or a private file) for later posts.
     SaveToken(Service, Token),
 }
 
+/// What checking a destination found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The page's or task's title as its service shows it.
+    pub title: String,
+    /// The largest file it takes (`None`: no known cap).
+    pub limit: Option<u64>,
+}
+
 #[derive(Debug)]
 pub enum Event {
-    /// The destination's limit: `Ok(None)` means no known cap.
+    /// The destination's real name and its per-file limit, or why it cannot be reached.
     Checked {
         to: TaskRef,
-        limit: Result<Option<u64>, String>,
+        found: Result<Found, String>,
     },
     /// What the post is doing now, in words, and the upload's progress.
     Working {
@@ -138,8 +147,8 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         while let Ok(command) = commands.recv() {
             let alive = match command {
                 Command::Check(to) => {
-                    let limit = rt.block_on(self.limit(&to));
-                    self.emit(Event::Checked { to, limit })
+                    let found = rt.block_on(self.check(&to));
+                    self.emit(Event::Checked { to, found })
                 }
                 Command::Post(request) => {
                     let event = self.post(&rt, request);
@@ -168,12 +177,20 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                         publish::secrets::store(service, &token, &self.setup.settings.config_dir)
                             .map(|source| format!("Saved in {source}"))
                             .map_err(|e| e.to_string());
-                    if result.is_ok() {
-                        match service {
-                            Service::Notion => self.setup.settings.notion_token = Some(token),
-                            _ => self.setup.settings.clickup_token = Some(token),
+                    let result = match result {
+                        Ok(saved) => {
+                            match service {
+                                Service::Notion => self.setup.settings.notion_token = Some(token),
+                                _ => self.setup.settings.clickup_token = Some(token),
+                            }
+                            // Saved is not yet connected: say which workspace it reaches.
+                            match rt.block_on(self.test_token(service, None)) {
+                                Ok(connected) => Ok(format!("{saved}. {connected}")),
+                                Err(e) => Err(format!("{saved}, but: {e}")),
+                            }
                         }
-                    }
+                        Err(e) => Err(e),
+                    };
                     self.emit(Event::TokenSaved { service, result })
                 }
             };
@@ -191,31 +208,38 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         self.outbox()?.list().map_err(|e| e.to_string())
     }
 
+    /// Reads the destination's title (which also proves the token can see it) and its limit.
+    async fn check(&self, to: &TaskRef) -> Result<Found, String> {
+        let dest = self.setup.settings.open(to).map_err(|e| e.to_string())?;
+        let title = dest.title().await.map_err(|e| e.to_string())?;
+        let limit = dest.max_file_bytes().await.map_err(|e| e.to_string())?;
+        Ok(Found { title, limit })
+    }
+
     async fn limit(&self, to: &TaskRef) -> Result<Option<u64>, String> {
         let dest = self.setup.settings.open(to).map_err(|e| e.to_string())?;
         dest.max_file_bytes().await.map_err(|e| e.to_string())
     }
 
-    async fn test_token(&self, service: Service, token: Token) -> Result<String, String> {
+    /// Checks a token with its service: the workspace it reaches, who it is, its file limit.
+    async fn test_token(&self, service: Service, token: Option<Token>) -> Result<String, String> {
         let mut settings = self.setup.settings.clone();
-        let to = match service {
-            Service::Notion => {
-                settings.notion_token = Some(token);
-                // Any page id: the check reads the integration (users/me), not the page.
-                TaskRef::Notion {
-                    page_id: "00000000000000000000000000000000".into(),
-                }
-            }
-            _ => {
-                return Ok("Stored tokens are checked with ClickUp on the first post".into());
-            }
-        };
-        let dest = settings.open(&to).map_err(|e| e.to_string())?;
-        match dest.max_file_bytes().await {
-            Ok(Some(limit)) => Ok(format!("Connected: files up to {} each", mib(limit))),
-            Ok(None) => Ok("Connected".into()),
-            Err(e) => Err(e.to_string()),
+        match (service, token) {
+            (_, None) => {}
+            (Service::Notion, token) => settings.notion_token = token,
+            (_, token) => settings.clickup_token = token,
         }
+        let account = publish::account::check(&settings, service)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut said = format!("Connected to {}", account.workspace);
+        if let Some(user) = account.user.filter(|u| !u.is_empty()) {
+            said.push_str(&format!(" as {user}"));
+        }
+        if let Some(limit) = account.max_file_bytes {
+            said.push_str(&format!(": files up to {} each", mib(limit)));
+        }
+        Ok(said)
     }
 
     /// Trim → fit → queue → post. Returns the final event.

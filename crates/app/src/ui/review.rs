@@ -68,7 +68,7 @@ pub struct Review {
     /// The destination as parsed, for the text it was parsed from.
     parsed: (String, Result<TaskRef, String>),
     /// The destination's per-file limit, once the poster has asked.
-    pub limit: Option<(TaskRef, Result<Option<u64>, String>)>,
+    pub found: Option<(TaskRef, Result<poster::Found, String>)>,
     /// The destination the poster is checking now.
     pub checking: Option<TaskRef>,
     /// Keep `trim[0]..trim[1]` seconds.
@@ -92,7 +92,7 @@ impl Review {
             summary: TEMPLATE.to_owned(),
             parsed: (destination.clone(), parse(&destination)),
             destination,
-            limit: None,
+            found: None,
             checking: None,
             trim: [0.0, 0.0],
             playback: None,
@@ -434,10 +434,10 @@ impl App {
             Ok(to) => {
                 let known = self
                     .review
-                    .limit
+                    .found
                     .as_ref()
                     .filter(|(t, _)| *t == to)
-                    .map(|(_, l)| l.clone());
+                    .map(|(_, f)| f.clone());
                 match known {
                     None => {
                         if self.review.checking.as_ref() != Some(&to) {
@@ -454,25 +454,33 @@ impl App {
                             ui.label(format!("Checking {to}…"));
                         });
                     }
-                    Some(Ok(Some(limit))) if bytes > limit => {
-                        ui.colored_label(
-                            ui.visuals().warn_fg_color,
-                            format!(
-                                "{to}: the clip is {} but files there can be at most {}; it will be re-encoded to fit (smaller picture, text kept legible)",
-                                mib(bytes),
-                                mib(limit)
-                            ),
+                    Some(Ok(found)) => {
+                        ui.label(
+                            egui::RichText::new(format!("{} “{}”", service_name(&to), found.title))
+                                .strong(),
                         );
-                    }
-                    Some(Ok(Some(limit))) => {
-                        ui.label(format!(
-                            "✔ {to}: {} of at most {} per file",
-                            mib(bytes),
-                            mib(limit)
-                        ));
-                    }
-                    Some(Ok(None)) => {
-                        ui.label(format!("✔ {to}: {}", mib(bytes)));
+                        match found.limit {
+                            Some(limit) if bytes > limit => {
+                                ui.colored_label(
+                                    ui.visuals().warn_fg_color,
+                                    format!(
+                                        "The clip is {} but files there can be at most {}; it will be re-encoded to fit (smaller picture, text kept legible)",
+                                        mib(bytes),
+                                        mib(limit)
+                                    ),
+                                );
+                            }
+                            Some(limit) => {
+                                ui.label(format!(
+                                    "✔ {} of at most {} per file",
+                                    mib(bytes),
+                                    mib(limit)
+                                ));
+                            }
+                            None => {
+                                ui.label(format!("✔ {}", mib(bytes)));
+                            }
+                        }
                     }
                     Some(Err(e)) => {
                         ui.colored_label(
@@ -644,4 +652,14 @@ fn library_clips(dir: &std::path::Path) -> Vec<(PathBuf, u64)> {
         .collect();
     clips.sort_by_key(|c| std::cmp::Reverse(c.2));
     clips.into_iter().take(20).map(|(p, b, _)| (p, b)).collect()
+}
+
+/// "Notion page" / "ClickUp task": what the destination's title names.
+fn service_name(to: &TaskRef) -> &'static str {
+    match to {
+        TaskRef::Notion { .. } => "Notion page",
+        TaskRef::ClickUp { .. } | TaskRef::ClickUpCustom { .. } => "ClickUp task",
+        TaskRef::Library => "Library",
+        TaskRef::Folder { .. } => "Folder",
+    }
 }

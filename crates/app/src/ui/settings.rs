@@ -18,6 +18,8 @@ pub struct SettingsView {
     /// Waiting for the next key press to become the hotkey.
     pub capturing: bool,
     pub hotkey_status: Option<Result<String, String>>,
+    /// The stored tokens were checked once this run (on first opening Settings).
+    pub checked_stored: bool,
 }
 
 impl SettingsView {
@@ -31,6 +33,16 @@ impl SettingsView {
 
 impl App {
     pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        if !std::mem::replace(&mut self.settings.checked_stored, true) {
+            // Say which workspace each stored token reaches (or that none is stored).
+            for service in [Service::Notion, Service::ClickUp] {
+                self.send_token(
+                    service,
+                    poster::Command::TestToken(service, None),
+                    "Checking…",
+                );
+            }
+        }
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.add_space(8.0);
             ui.heading("Accounts");
@@ -87,13 +99,14 @@ impl App {
         let token = text.trim().to_owned();
         ui.horizontal(|ui| {
             let has = !token.is_empty();
-            if ui
-                .add_enabled(has, egui::Button::new(format!("Test {}", service)))
-                .clicked()
-            {
+            let test = ui
+                .button(format!("Test {}", service))
+                .on_hover_text("Tests the pasted token, or the stored one when the field is empty");
+            if test.clicked() {
+                let pasted = has.then(|| Token::new(token.clone()));
                 self.send_token(
                     service,
-                    poster::Command::TestToken(service, Token::new(token.clone())),
+                    poster::Command::TestToken(service, pasted),
                     "Testing…",
                 );
             }
