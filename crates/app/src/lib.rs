@@ -15,3 +15,13 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     cli::run()
 }
+
+/// A file size for people: "3.0 MiB", "5.0 GiB".
+pub(crate) fn mib(bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if mib >= 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}

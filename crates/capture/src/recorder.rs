@@ -66,6 +66,24 @@ pub struct Recording {
     has_audio: bool,
 }
 
+/// Lowers the calling thread's priority by `nice` (Linux: per thread, inherited by the threads
+/// it starts). A refusal only costs smoothness, so it is logged, not fatal.
+fn lower_priority(nice: i32) {
+    if nice <= 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: a plain syscall; on Linux `PRIO_PROCESS` with `who == 0` is the calling thread.
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, nice) } != 0 {
+            tracing::debug!(
+                "cannot lower the encoder's priority: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+}
+
 /// Opens the microphone and, when asked, the system audio monitor.
 fn open_audio_inputs(settings: &RecordSettings) -> Result<Vec<AudioInput>> {
     let mut inputs = Vec::new();
@@ -91,13 +109,31 @@ fn open_video(settings: &RecordSettings) -> Result<OpenVideo> {
     let source = screen::open(&settings.source, settings.fps)?;
     let src_size = source.size();
     let size = video::output_size(src_size.0, src_size.1, settings.max_width);
-    let encoder = VideoEncoder::open(
-        (ffmpeg_next::format::Pixel::BGRZ, src_size),
-        size,
-        ffmpeg_next::Rational::new(1, settings.fps as i32),
-        settings.fps,
-        video::Rate::Quality(&settings.profile),
-    )?;
+    let open = || {
+        VideoEncoder::open(
+            (ffmpeg_next::format::Pixel::BGRZ, src_size),
+            size,
+            ffmpeg_next::Rational::new(1, settings.fps as i32),
+            settings.fps,
+            video::Rate::Quality(&settings.profile),
+        )
+    };
+    let encoder = if settings.encoder_nice > 0 {
+        // Opened on a thread that has lowered itself, so x264's workers inherit its priority.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("video-open".into())
+                .spawn_scoped(scope, || {
+                    lower_priority(settings.encoder_nice);
+                    open()
+                })
+                .map_err(|_| CaptureError::WorkerDied("video-open"))?
+                .join()
+                .unwrap_or(Err(CaptureError::WorkerDied("video-open")))
+        })?
+    } else {
+        open()?
+    };
     Ok(OpenVideo {
         source,
         encoder,
@@ -229,7 +265,9 @@ impl Recording {
         }
         {
             let (tx, stats, fail, fps) = (packet_tx, stats.clone(), fail.clone(), settings.fps);
+            let nice = settings.encoder_nice;
             encode_threads.push(spawn("video-encode", move || {
+                lower_priority(nice);
                 if let Err(e) = video_encoder.run(fps, frame_rx, tx, stats) {
                     fail(e);
                 }

@@ -143,6 +143,11 @@ pub struct RecordSettings {
     /// The finished clip. While recording, a fragmented file beside it holds the data.
     pub out: PathBuf,
     pub profile: EncoderProfile,
+    /// How far below normal priority the video encoder runs (a Linux nice value; 0: normal).
+    /// An app with a UI in the same process sets it, so on a small machine a full-motion encode
+    /// does not preempt the UI thread mid-frame; x264's own threads inherit it. Screen and sound
+    /// capture keep normal priority, so nothing is dropped for it.
+    pub encoder_nice: i32,
 }
 
 impl RecordSettings {
@@ -155,6 +160,7 @@ impl RecordSettings {
             max_width: 1920,
             out,
             profile: EncoderProfile::default(),
+            encoder_nice: 0,
         }
     }
 

@@ -3,6 +3,7 @@
 //! that has to wait (offline, rate limited) stays queued and its job id is printed.
 //! [`send`] is the posting itself, shared with `clipnote reply`.
 
+use crate::mib;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -273,8 +274,4 @@ pub(crate) fn where_it_is(job: &Job) -> String {
         (TaskRef::Library | TaskRef::Folder { .. }, Some(done)) => done.remote_id.clone(),
         _ => job.task_url.clone().unwrap_or_default(),
     }
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }

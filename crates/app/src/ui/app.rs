@@ -172,6 +172,9 @@ impl App {
         if let Some(countdown) = options.countdown {
             prefs.countdown = countdown;
         }
+        if let Some(to) = &options.review_to {
+            prefs.destination.clone_from(to);
+        }
         let library_dir = match options.library_dir {
             Some(dir) => Ok(dir),
             None => crate::library::dir().map_err(|e| e.message),
@@ -246,9 +249,6 @@ impl App {
         if let Some(clip) = options.review_clip {
             app.open_clip(clip);
             app.screen = Screen::Review;
-        }
-        if let Some(to) = options.review_to {
-            app.review.set_destination(to);
         }
         tracing::info!(screen = app.screen.title(), "app: ready");
         app

@@ -3,6 +3,7 @@
 //! outbox — all off the UI thread. Commands come in on a bounded channel; events go back on
 //! another, each followed by a repaint.
 
+use crate::mib;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -382,8 +383,4 @@ fn step_words(step: publish::Step) -> &'static str {
         publish::Step::Attach => "Attaching it to the task…",
         publish::Step::Summary => "Writing the summary…",
     }
-}
-
-pub(super) fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }

@@ -7,6 +7,17 @@ use eframe::egui;
 use super::app::{App, RecState};
 use super::prefs::SourceChoice;
 
+/// How far below the UI the video encoder runs while the app records
+/// (`CLIPNOTE_ENCODER_NICE=0` turns it off).
+const ENCODER_NICE: i32 = 10;
+
+fn encoder_nice() -> i32 {
+    std::env::var("CLIPNOTE_ENCODER_NICE")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .map_or(ENCODER_NICE, |n: i32| n.clamp(0, 19))
+}
+
 impl App {
     /// The settings for a new recording, from the choices on this screen.
     pub(super) fn record_settings(&self) -> Result<RecordSettings, String> {
@@ -30,6 +41,8 @@ impl App {
             Some(name) => Mic::Named(name.into()),
         };
         settings.system_audio = self.prefs.system_audio;
+        // The encoder yields to this window's drawing (see `RecordSettings::encoder_nice`).
+        settings.encoder_nice = encoder_nice();
         Ok(settings)
     }
 

@@ -11,9 +11,10 @@ use publish::TaskRef;
 use super::app::App;
 use super::hud::clock;
 use super::player::Playback;
-use super::poster::{self, mib};
+use super::poster;
 use super::prefs::Prefs;
 use super::record::truncate;
+use crate::mib;
 
 /// The summary a new clip starts with.
 pub const TEMPLATE: &str = include_str!("../../../../assets/summary-template.md");
@@ -103,12 +104,6 @@ impl Review {
         }
     }
 
-    /// Fills in the destination field (checked as if typed).
-    pub fn set_destination(&mut self, to: String) {
-        self.parsed = (to.clone(), parse(&to));
-        self.destination = to;
-    }
-
     /// Opens a finished recording for review.
     pub fn open(&mut self, finished: capture::Finished, prefs: &Prefs, ctx: &egui::Context) {
         self.load(Clip::from(finished), prefs, ctx);
@@ -118,7 +113,8 @@ impl Review {
         self.trim = [0.0, clip.duration_secs];
         self.playback = Some(Playback::open(clip.path.clone(), ctx));
         self.open_error = None;
-        self.title.clear();
+        // A title to start from, as Loom and Cap name new clips; typing replaces it.
+        self.title = format!("Update {}", publish::today());
         self.summary = TEMPLATE.to_owned();
         self.destination.clone_from(&prefs.destination);
         self.post = PostState::Idle;
@@ -510,7 +506,12 @@ impl App {
                 }
             }
             PostState::Working { what, fraction } => {
-                ui.label(what);
+                // The spinner keeps moving while the service confirms (the bar can read 100%
+                // while the last bytes still sit in the network's buffers).
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(what);
+                });
                 let bar = match fraction {
                     Some(f) => egui::ProgressBar::new(f).show_percentage(),
                     None => egui::ProgressBar::new(0.0).animate(true),
