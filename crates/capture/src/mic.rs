@@ -120,48 +120,64 @@ impl AudioInput {
         })
     }
 
-    /// Reads until `stop`, sending samples that fall inside the recording.
+    /// Reads one packet: when its first sample was captured (monotonic clock) and its samples.
+    /// `None` when nothing is ready yet.
+    fn read(&mut self, packet: &mut ffmpeg::Packet) -> Result<Option<(Instant, Vec<f32>)>> {
+        match packet.read(&mut self.input) {
+            Ok(()) => {}
+            Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
+                std::thread::sleep(Duration::from_millis(2));
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(CaptureError::MicrophoneUnavailable {
+                    name: self.name.clone(),
+                    reason: format!("reading stopped ({e})"),
+                });
+            }
+        }
+        let Some(data) = packet.data() else {
+            return Ok(None);
+        };
+        // Pulse stamps the first sample's capture time (latency removed) on the wall clock;
+        // move it onto the monotonic clock by reading both clocks now.
+        let captured = packet.pts().map_or_else(Instant::now, |pts| {
+            let age = ff::wallclock_micros().saturating_sub(pts).max(0) as u64;
+            tracing::trace!(input = self.index, age_us = age, "audio packet");
+            Instant::now()
+                .checked_sub(Duration::from_micros(age))
+                .unwrap_or_else(Instant::now)
+        });
+        let samples = data
+            .chunks_exact(2)
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+            .collect();
+        Ok(Some((captured, samples)))
+    }
+
+    /// Reads until `stop`, sending samples that fall inside the recording. While `muted` (the
+    /// microphone only), silence is sent in their place, so the sound track stays continuous.
     pub fn run(
         mut self,
         timeline: Arc<Timeline>,
         tx: SyncSender<AudioChunk>,
         stop: Arc<AtomicBool>,
         stats: Arc<Stats>,
+        muted: Arc<AtomicBool>,
     ) -> Result<()> {
         let mut packet = ffmpeg::Packet::empty();
         while !stop.load(Ordering::Relaxed) {
-            match packet.read(&mut self.input) {
-                Ok(()) => {}
-                Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
-                    std::thread::sleep(Duration::from_millis(2));
-                    continue;
-                }
-                Err(e) => {
-                    return Err(CaptureError::MicrophoneUnavailable {
-                        name: self.name.clone(),
-                        reason: format!("reading stopped ({e})"),
-                    });
-                }
-            }
-            let Some(data) = packet.data() else { continue };
-            // Pulse stamps the first sample's capture time (latency removed) on the wall clock;
-            // move it onto the monotonic clock by reading both clocks now.
-            let captured = packet.pts().map_or_else(Instant::now, |pts| {
-                let age = ff::wallclock_micros().saturating_sub(pts).max(0) as u64;
-                tracing::trace!(input = self.index, age_us = age, "audio packet");
-                Instant::now()
-                    .checked_sub(Duration::from_micros(age))
-                    .unwrap_or_else(Instant::now)
-            });
+            let Some((captured, mut samples)) = self.read(&mut packet)? else {
+                continue;
+            };
             let Some(at) = timeline.map(captured) else {
                 continue;
             };
-            let samples: Vec<f32> = data
-                .chunks_exact(2)
-                .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
-                .collect();
             if self.index == 0 {
-                stats.set_mic_level(samples.iter().fold(0.0f32, |m, s| m.max(s.abs())));
+                if muted.load(Ordering::Relaxed) {
+                    samples.iter_mut().for_each(|s| *s = 0.0);
+                }
+                stats.set_mic_level(peak(&samples));
             }
             let chunk = AudioChunk {
                 input: self.index,
@@ -177,5 +193,91 @@ impl AudioInput {
             }
         }
         Ok(())
+    }
+}
+
+/// The peak level (0.0–1.0) of some samples.
+fn peak(samples: &[f32]) -> f32 {
+    samples.iter().fold(0.0f32, |m, s| m.max(s.abs()))
+}
+
+/// A live level of a microphone before anything is recorded, for the Record screen's meter.
+/// Opening and reading happen on its own thread (`mic-meter`), so starting never blocks; the
+/// thread stops soon after the meter is dropped.
+pub struct MicMeter {
+    shared: Arc<MeterShared>,
+}
+
+#[derive(Default)]
+struct MeterShared {
+    level_bits: std::sync::atomic::AtomicU32,
+    stop: AtomicBool,
+    problem: std::sync::Mutex<Option<String>>,
+}
+
+impl MicMeter {
+    /// Starts opening `mic` and reading it; `on_level` is called after each packet (every
+    /// 20 ms) and once if it fails. `Ok(None)` for [`Mic::None`].
+    pub fn start(mic: &Mic, on_level: impl Fn(f32) + Send + 'static) -> Result<Option<Self>> {
+        if *mic == Mic::None {
+            return Ok(None);
+        }
+        let mic = mic.clone();
+        let shared = Arc::new(MeterShared::default());
+        let sh = shared.clone();
+        std::thread::Builder::new()
+            .name("mic-meter".into())
+            .spawn(move || {
+                let opened = device_name(&mic)
+                    .and_then(|name| AudioInput::open(name.as_deref().unwrap_or("default"), 0));
+                let mut input = match opened {
+                    Ok(input) => input,
+                    Err(e) => {
+                        *sh.problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                        on_level(0.0);
+                        return;
+                    }
+                };
+                let mut packet = ffmpeg::Packet::empty();
+                while !sh.stop.load(Ordering::Relaxed) {
+                    match input.read(&mut packet) {
+                        Ok(Some((_, samples))) => {
+                            let p = peak(&samples);
+                            sh.level_bits.store(p.to_bits(), Ordering::Relaxed);
+                            on_level(p);
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            *sh.problem.lock().unwrap_or_else(|p| p.into_inner()) =
+                                Some(e.to_string());
+                            on_level(0.0);
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|_| CaptureError::WorkerDied("mic-meter"))?;
+        Ok(Some(Self { shared }))
+    }
+
+    /// The peak level (0.0–1.0) of the latest packet.
+    pub fn level(&self) -> f32 {
+        f32::from_bits(self.shared.level_bits.load(Ordering::Relaxed))
+    }
+
+    /// Why the microphone cannot be read, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        self.shared
+            .problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl Drop for MicMeter {
+    fn drop(&mut self) {
+        // The thread sees this within a packet (20 ms) and closes the device itself.
+        self.shared.stop.store(true, Ordering::Relaxed);
     }
 }

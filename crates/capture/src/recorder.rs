@@ -58,6 +58,8 @@ pub struct Recording {
     timeline: Arc<Timeline>,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
+    /// The microphone is replaced by silence while set.
+    mic_muted: Arc<AtomicBool>,
     failed: Arc<std::sync::Mutex<Option<CaptureError>>>,
     capture_threads: Vec<JoinHandle<()>>,
     encode_threads: Vec<JoinHandle<()>>,
@@ -202,6 +204,7 @@ impl Recording {
         let timeline = Arc::new(Timeline::new(Instant::now()));
         let stats = Arc::new(Stats::default());
         let stop = Arc::new(AtomicBool::new(false));
+        let mic_muted = Arc::new(AtomicBool::new(settings.mic_muted));
         let failed = Arc::new(std::sync::Mutex::new(None));
         let fail = {
             let failed = failed.clone();
@@ -228,15 +231,16 @@ impl Recording {
                 } else {
                     "system-audio-capture"
                 };
-                let (tl, tx, st, stats, fail) = (
+                let (tl, tx, st, stats, fail, muted) = (
                     timeline.clone(),
                     chunk_tx.clone(),
                     stop.clone(),
                     stats.clone(),
                     fail.clone(),
+                    mic_muted.clone(),
                 );
                 capture_threads.push(spawn(name, move || {
-                    if let Err(e) = input.run(tl, tx, st, stats) {
+                    if let Err(e) = input.run(tl, tx, st, stats, muted) {
                         fail(e);
                     }
                 })?);
@@ -305,6 +309,7 @@ impl Recording {
             timeline,
             stats,
             stop,
+            mic_muted,
             failed,
             capture_threads,
             encode_threads,
@@ -315,6 +320,16 @@ impl Recording {
     }
 
     /// Pauses: nothing is recorded until [`Recording::resume`]; the span is cut out.
+    /// Mutes or unmutes the microphone: while muted it records silence (the sound track and
+    /// system audio go on).
+    pub fn set_mic_muted(&self, muted: bool) {
+        self.mic_muted.store(muted, Ordering::Relaxed);
+    }
+
+    pub fn is_mic_muted(&self) -> bool {
+        self.mic_muted.load(Ordering::Relaxed)
+    }
+
     pub fn pause(&self) -> bool {
         self.timeline.pause(Instant::now())
     }

@@ -148,6 +148,8 @@ pub struct RecordSettings {
     /// does not preempt the UI thread mid-frame; x264's own threads inherit it. Screen and sound
     /// capture keep normal priority, so nothing is dropped for it.
     pub encoder_nice: i32,
+    /// Start with the microphone muted (see `Recording::set_mic_muted`).
+    pub mic_muted: bool,
 }
 
 impl RecordSettings {
@@ -161,6 +163,7 @@ impl RecordSettings {
             out,
             profile: EncoderProfile::default(),
             encoder_nice: 0,
+            mic_muted: false,
         }
     }
 

@@ -91,6 +91,74 @@ fn pause_cuts_out_the_paused_span() {
 }
 
 #[test]
+fn a_muted_microphone_records_silence_until_unmuted() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(&dir, "m.mp4");
+    s.mic_muted = true;
+    let rec = Recording::start(s).unwrap();
+    assert!(rec.is_mic_muted());
+    std::thread::sleep(Duration::from_millis(2000));
+    rec.set_mic_muted(false);
+    std::thread::sleep(Duration::from_millis(2000));
+    let done = rec.stop().unwrap();
+    let samples = clip::audio_samples(&done.path);
+    let n = samples.len();
+    assert!(n > 48_000 * 3, "about 4 s of sound, got {n} samples");
+    // The muted first second and a half against the unmuted last one and a half.
+    let muted = clip::rms(&samples[n / 20..n * 7 / 20]);
+    let live = clip::rms(&samples[n * 13 / 20..n * 19 / 20]);
+    assert!(muted < 0.001, "muted part is not silent (rms {muted})");
+    assert!(live > 0.01, "unmuted part is silent (rms {live})");
+    let tone = clip::tone_amplitude(&samples[n * 13 / 20..n * 19 / 20], 440.0, 48_000.0);
+    assert!(
+        tone > 0.01,
+        "the tone is back after unmuting (440 Hz amplitude {tone})"
+    );
+}
+
+#[test]
+fn the_mic_meter_shows_the_level_before_recording() {
+    let w = world();
+    let (tx, rx) = std::sync::mpsc::sync_channel(256);
+    let meter = capture::mic::MicMeter::start(&Mic::Named(w.mic), move |level| {
+        let _ = tx.try_send(level);
+    })
+    .expect("the meter opens the test microphone")
+    .expect("a meter for a named microphone");
+    let mut loudest = 0.0f32;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while loudest < 0.05 && std::time::Instant::now() < deadline {
+        if let Ok(level) = rx.recv_timeout(Duration::from_millis(200)) {
+            loudest = loudest.max(level);
+        }
+    }
+    assert!(
+        loudest >= 0.05,
+        "the tone never showed on the meter (peak {loudest})"
+    );
+    assert!(meter.level() > 0.0);
+    drop(meter);
+    assert!(
+        capture::mic::MicMeter::start(&Mic::None, |_| {})
+            .unwrap()
+            .is_none(),
+        "no meter without a microphone"
+    );
+    // A microphone that is not there says so, without blocking the caller.
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    let missing = capture::mic::MicMeter::start(&Mic::Named("no-such-mic".into()), move |l| {
+        let _ = tx.try_send(l);
+    })
+    .unwrap()
+    .unwrap();
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the meter reports its failure");
+    let problem = missing.problem().expect("a problem in words");
+    assert!(problem.contains("no-such-mic"), "{problem}");
+}
+
+#[test]
 fn system_audio_is_recorded_and_mixed_with_the_microphone() {
     let _screen = screen_lock();
     let dir = tempfile::tempdir().unwrap();
