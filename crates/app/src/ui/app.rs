@@ -124,6 +124,8 @@ pub struct App {
     devices_rx: Option<Receiver<Devices>>,
     pub(super) rec: RecState,
     recorder: Option<recorder::Handle>,
+    /// The Record screen's live microphone level, and which choice of microphone it reads.
+    pub(super) mic_meter: Option<(Option<String>, capture::mic::MicMeter)>,
     pub(super) hotkey: Option<Hotkey>,
     /// Why there is no global hotkey, in words.
     pub(super) hotkey_problem: Option<String>,
@@ -223,6 +225,7 @@ impl App {
             devices_rx: None,
             rec: RecState::Idle,
             recorder: None,
+            mic_meter: None,
             hotkey,
             hotkey_problem,
             notice: None,
@@ -385,6 +388,14 @@ impl App {
     pub(super) fn discard(&mut self) {
         if matches!(self.rec, RecState::Recording { .. }) && self.send(Command::Discard) {
             self.rec = RecState::Stopping;
+        }
+    }
+
+    /// Mutes or unmutes the microphone, now if recording and for the next recording.
+    pub(super) fn set_mic_muted(&mut self, muted: bool) {
+        self.prefs.mic_muted = muted;
+        if matches!(self.rec, RecState::Recording { .. }) {
+            self.send(Command::Mute(muted));
         }
     }
 

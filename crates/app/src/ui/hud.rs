@@ -95,6 +95,14 @@ impl App {
                     if ui.button("Discard").clicked() {
                         self.discard();
                     }
+                    let mute = if self.prefs.mic_muted {
+                        "Unmute mic"
+                    } else {
+                        "Mute mic"
+                    };
+                    if ui.button(mute).clicked() {
+                        self.set_mic_muted(!self.prefs.mic_muted);
+                    }
                     if let Some(h) = self.hotkey_label() {
                         ui.weak(format!("{h} stops"));
                     }

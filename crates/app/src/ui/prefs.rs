@@ -28,6 +28,8 @@ pub struct Prefs {
     /// A microphone name, or `None` for the system's default; `Some("")` means no microphone.
     pub mic: Option<String>,
     pub system_audio: bool,
+    /// Record the microphone as silence (toggled on the Record screen and the HUD).
+    pub mic_muted: bool,
     /// Count 3-2-1 before recording.
     pub countdown: bool,
     pub hotkey: String,
@@ -44,6 +46,7 @@ impl Default for Prefs {
             region: ["0".into(), "0".into(), "1280".into(), "720".into()],
             mic: None,
             system_audio: false,
+            mic_muted: false,
             countdown: true,
             hotkey: super::hotkey::DEFAULT.into(),
             destination: "library".into(),

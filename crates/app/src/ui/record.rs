@@ -41,6 +41,7 @@ impl App {
             Some(name) => Mic::Named(name.into()),
         };
         settings.system_audio = self.prefs.system_audio;
+        settings.mic_muted = self.prefs.mic_muted;
         // The encoder yields to this window's drawing (see `RecordSettings::encoder_nice`).
         settings.encoder_nice = encoder_nice();
         Ok(settings)
@@ -82,15 +83,30 @@ impl App {
                 });
         });
         ui.add_space(8.0);
+        self.keep_mic_meter();
         ui.horizontal(|ui| {
             ui.label("Mic level");
-            let level = match &self.rec {
-                RecState::Recording { mic_level, .. } => Some(*mic_level),
+            let level = match (&self.rec, &self.mic_meter) {
+                (RecState::Recording { mic_level, .. }, _) => Some(*mic_level),
+                (_, Some((_, meter))) => Some(meter.level()),
                 _ => None,
             };
-            level_meter(ui, level.unwrap_or(0.0), 240.0);
-            if level.is_none() {
-                ui.weak("shows while recording");
+            let muted = self.prefs.mic_muted;
+            level_meter(ui, if muted { 0.0 } else { level.unwrap_or(0.0) }, 240.0);
+            if ui
+                .checkbox(&mut self.prefs.mic_muted, "Mute microphone")
+                .on_hover_text(
+                    "Records silence instead of the microphone; also on the recording bar",
+                )
+                .changed()
+            {
+                self.set_mic_muted(self.prefs.mic_muted);
+            }
+            let problem = self.mic_meter.as_ref().and_then(|(_, m)| m.problem());
+            if let Some(problem) = problem {
+                ui.colored_label(ui.visuals().warn_fg_color, problem);
+            } else if level.is_none() && self.prefs.mic.as_deref() == Some("") {
+                ui.weak("no microphone chosen");
             }
         });
         if let Some(devices) = &self.devices {
@@ -246,6 +262,42 @@ impl App {
                 .labelled_by(label.id);
             }
         });
+    }
+
+    /// Keeps a live meter on the chosen microphone while the Record screen shows and nothing
+    /// records (the recording reports its own level); a new choice reopens it.
+    fn keep_mic_meter(&mut self) {
+        let wanted = self.rec.is_idle() && self.screen == super::app::Screen::Record;
+        let choice = self.prefs.mic.clone();
+        match &self.mic_meter {
+            Some((for_mic, _)) if wanted && *for_mic == choice => return,
+            None if !wanted => return,
+            _ => {}
+        }
+        self.mic_meter = None;
+        if !wanted {
+            return;
+        }
+        let mic = match choice.as_deref() {
+            None => Mic::Default,
+            Some("") => Mic::None,
+            Some(name) => Mic::Named(name.into()),
+        };
+        let wake = self.ctx.clone();
+        // At most 20 redraws a second for the meter, however often packets come.
+        let last = std::sync::Mutex::new(std::time::Instant::now());
+        let on_level = move |_level: f32| {
+            let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+            if last.elapsed() >= std::time::Duration::from_millis(50) {
+                *last = std::time::Instant::now();
+                wake.request_repaint();
+            }
+        };
+        match capture::mic::MicMeter::start(&mic, on_level) {
+            Ok(Some(meter)) => self.mic_meter = Some((choice, meter)),
+            Ok(None) => {}
+            Err(e) => tracing::info!("mic meter: {e}"),
+        }
     }
 
     fn mic_ui(&mut self, ui: &mut egui::Ui, label: egui::Id) {

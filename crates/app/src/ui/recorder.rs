@@ -14,6 +14,8 @@ pub enum Command {
     Start(RecordSettings),
     Pause,
     Resume,
+    /// Record the microphone as silence (`true`) or as it is.
+    Mute(bool),
     /// Stop and keep the clip.
     Stop,
     /// Stop and delete everything recorded.
@@ -158,6 +160,10 @@ fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Si
             Ok(Command::Resume) => {
                 recording.resume();
                 tracing::info!("recording: resumed");
+            }
+            Ok(Command::Mute(muted)) => {
+                recording.set_mic_muted(muted);
+                tracing::info!(muted, "recording: microphone");
             }
             Ok(Command::Start(_)) => {} // already recording
             Ok(Command::Discard) => {

@@ -469,3 +469,61 @@ fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The percentage the Record screen's mic meter shows.
+fn meter_percent(h: &Harness<'_, App>) -> f32 {
+    use egui_kittest::kittest::NodeT;
+    let label = h
+        .get_by_label_contains("Mic level ")
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    label
+        .trim_start_matches("Mic level ")
+        .trim_end_matches('%')
+        .parse()
+        .unwrap_or_else(|_| panic!("cannot read the meter from {label:?}"))
+}
+
+#[test]
+fn the_mic_meter_moves_before_recording_and_a_muted_mic_records_silence() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.countdown = Some(false);
+    let mut h = harness(options);
+    choose_test_mic(&mut h);
+
+    // Before anything records, the meter follows the test world's tone.
+    let mut loudest = 0.0f32;
+    for _ in 0..1000 {
+        h.step();
+        loudest = loudest.max(meter_percent(&h));
+        if loudest >= 5.0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(loudest >= 5.0, "the meter never moved (peak {loudest}%)");
+
+    // Mute: the meter drops to zero, and the recording's sound is silent.
+    h.get_by_label("Mute microphone").click();
+    h.run_steps(2);
+    assert_eq!(meter_percent(&h), 0.0);
+    h.get_by_label_contains("Start recording").click();
+    step_until(&mut h, "recording for 2 s", |app| elapsed(app) >= 2.0);
+    assert!(
+        h.query_by_label("Unmute mic").is_some(),
+        "the HUD offers to unmute"
+    );
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "the review of the muted clip", |app| {
+        app.screen() == Screen::Review && app.review_clip().is_some()
+    });
+    let clip = h.state().review_clip().cloned().unwrap();
+    let samples = testkit::clip::audio_samples(&clip.path);
+    assert!(samples.len() > 48_000, "{} samples", samples.len());
+    let rms = testkit::clip::rms(&samples);
+    assert!(rms < 0.001, "a muted recording has sound (rms {rms})");
+}
