@@ -551,6 +551,7 @@ impl App {
             Event::TokenChecked { service, result } | Event::TokenSaved { service, result } => {
                 *self.settings.status_mut(service) = Some(result);
             }
+            Event::TokenMissing(service) => *self.settings.status_mut(service) = None,
         }
     }
 }

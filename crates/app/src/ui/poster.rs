@@ -42,6 +42,18 @@ pub enum Command {
     SaveToken(Service, Token),
 }
 
+/// "Connected to Acme as Ada: files up to 5.0 MiB each".
+fn connected(account: &publish::account::Account) -> String {
+    let mut said = format!("Connected to {}", account.workspace);
+    if let Some(user) = account.user.as_deref().filter(|u| !u.is_empty()) {
+        said.push_str(&format!(" as {user}"));
+    }
+    if let Some(limit) = account.max_file_bytes {
+        said.push_str(&format!(": files up to {} each", mib(limit)));
+    }
+    said
+}
+
 /// What checking a destination found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -82,6 +94,8 @@ pub enum Event {
         service: Service,
         result: Result<String, String>,
     },
+    /// No token is stored for the service (not an error: nothing is connected yet).
+    TokenMissing(Service),
 }
 
 pub struct Handle {
@@ -170,8 +184,16 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                 }
                 Command::ListOutbox => self.emit(Event::Outbox(self.list())),
                 Command::TestToken(service, token) => {
-                    let result = rt.block_on(self.test_token(service, token));
-                    self.emit(Event::TokenChecked { service, result })
+                    let stored = token.is_none();
+                    match rt.block_on(self.account(service, token)) {
+                        Err(publish::Error::NoToken { .. }) if stored => {
+                            self.emit(Event::TokenMissing(service))
+                        }
+                        result => self.emit(Event::TokenChecked {
+                            service,
+                            result: result.map(|a| connected(&a)).map_err(|e| e.to_string()),
+                        }),
+                    }
                 }
                 Command::SaveToken(service, token) => {
                     let result =
@@ -185,8 +207,8 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                                 _ => self.setup.settings.clickup_token = Some(token),
                             }
                             // Saved is not yet connected: say which workspace it reaches.
-                            match rt.block_on(self.test_token(service, None)) {
-                                Ok(connected) => Ok(format!("{saved}. {connected}")),
+                            match rt.block_on(self.account(service, None)) {
+                                Ok(account) => Ok(format!("{saved}. {}", connected(&account))),
                                 Err(e) => Err(format!("{saved}, but: {e}")),
                             }
                         }
@@ -222,25 +244,19 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         dest.max_file_bytes().await.map_err(|e| e.to_string())
     }
 
-    /// Checks a token with its service: the workspace it reaches, who it is, its file limit.
-    async fn test_token(&self, service: Service, token: Option<Token>) -> Result<String, String> {
+    /// Checks a token (`None`: the stored one) with its service.
+    async fn account(
+        &self,
+        service: Service,
+        token: Option<Token>,
+    ) -> Result<publish::account::Account, publish::Error> {
         let mut settings = self.setup.settings.clone();
         match (service, token) {
             (_, None) => {}
             (Service::Notion, token) => settings.notion_token = token,
             (_, token) => settings.clickup_token = token,
         }
-        let account = publish::account::check(&settings, service)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut said = format!("Connected to {}", account.workspace);
-        if let Some(user) = account.user.filter(|u| !u.is_empty()) {
-            said.push_str(&format!(" as {user}"));
-        }
-        if let Some(limit) = account.max_file_bytes {
-            said.push_str(&format!(": files up to {} each", mib(limit)));
-        }
-        Ok(said)
+        publish::account::check(&settings, service).await
     }
 
     /// Trim → fit → queue → post. Returns the final event.

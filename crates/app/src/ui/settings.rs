@@ -127,7 +127,9 @@ impl App {
                 Some(Err(e)) => {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
-                None => {}
+                None => {
+                    ui.weak("Not connected: paste a token, then Save");
+                }
             }
         });
         ui.end_row();
