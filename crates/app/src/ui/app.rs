@@ -524,6 +524,7 @@ impl App {
                 if posting {
                     self.frames.posting.log("posting");
                     ctx.copy_text(task_url.clone());
+                    super::notify::posted(&self.review.title, &task_url);
                     self.review.post = PostState::Posted { url: task_url };
                 }
                 self.outbox.working = None;

@@ -8,6 +8,7 @@ pub mod app;
 mod fonts;
 pub mod hotkey;
 mod hud;
+mod notify;
 mod outbox;
 mod player;
 pub mod poster;
