@@ -53,13 +53,13 @@ pub struct RecordArgs {
 
 impl RecordArgs {
     fn settings(self) -> Result<(RecordSettings, Option<f64>, bool), UserError> {
-        if let Some(s) = self.seconds {
-            if !(s > 0.0 && s.is_finite()) {
-                return Err(UserError::new(
-                    exit::USAGE,
-                    format!("--seconds {s} is not a positive number of seconds"),
-                ));
-            }
+        if let Some(s) = self.seconds
+            && !(s > 0.0 && s.is_finite())
+        {
+            return Err(UserError::new(
+                exit::USAGE,
+                format!("--seconds {s} is not a positive number of seconds"),
+            ));
         }
         let out = match self.out {
             Some(p) => p,

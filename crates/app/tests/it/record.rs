@@ -42,6 +42,8 @@ fn start_recording(args: &[&str]) -> (Child, Instant) {
         }
         line.clear();
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("clipnote record did not start: {line}");
 }
 
