@@ -48,6 +48,26 @@ impl Playback {
         }
     }
 
+    /// A player that cannot play, saying why (a clip that could not be downloaded or read).
+    pub fn failed(error: String) -> Self {
+        Self {
+            player: None,
+            opening: None,
+            texture: None,
+            shown_pts: f64::NAN,
+            position: 0.0,
+            error: Some(error),
+        }
+    }
+
+    /// Height over width of the picture, once there is one.
+    pub fn aspect(&self) -> Option<f32> {
+        self.texture.as_ref().map(|t| {
+            let [w, h] = t.size();
+            h as f32 / w.max(1) as f32
+        })
+    }
+
     pub fn has_picture(&self) -> bool {
         self.texture.is_some()
     }
