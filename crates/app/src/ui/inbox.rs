@@ -365,7 +365,7 @@ impl App {
             ui.add_space(8.0);
             let working = self.inbox.working.is_some();
             if ui
-                .add_enabled(!working, egui::Button::new("⟳ Refresh"))
+                .add_enabled(!working, egui::Button::new("Refresh"))
                 .on_hover_text("Read the followed pages, tasks and folders again")
                 .clicked()
             {
