@@ -693,7 +693,11 @@ fn person(name: &str) -> &str {
 
 /// "Bob Builder · Release notes · 2026-11-26 14:02 · 00:03".
 fn meta_line(e: &Entry) -> String {
-    let when = u64::try_from(e.date_unix).map_or_else(|_| e.date.clone(), date);
+    // A library clip's sidecar holds only the day: no made-up "00:00".
+    let when = match u64::try_from(e.date_unix) {
+        Ok(unix) if e.date.len() > 10 => date(unix),
+        _ => e.date.clone(),
+    };
     let mut parts = vec![
         person(&e.author).to_owned(),
         truncate(task_name(e), 48),
@@ -727,7 +731,7 @@ fn excerpt(summary: &str, max: usize) -> String {
 /// The poster frame fitted into `rect` (its shape kept), or a neutral placeholder.
 fn paint_poster(ui: &egui::Ui, rect: egui::Rect, poster: Option<&egui::TextureHandle>) {
     let painter = ui.painter();
-    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(28));
+    painter.rect_filled(rect, 4.0, egui::Color32::from_gray(48));
     match poster {
         Some(texture) => {
             let [w, h] = texture.size();
@@ -747,7 +751,7 @@ fn paint_poster(ui: &egui::Ui, rect: egui::Rect, poster: Option<&egui::TextureHa
                 egui::Align2::CENTER_CENTER,
                 "▶",
                 egui::FontId::proportional(28.0),
-                egui::Color32::from_gray(150),
+                egui::Color32::from_gray(170),
             );
         }
     }

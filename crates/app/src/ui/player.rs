@@ -159,12 +159,16 @@ impl Playback {
         }
     }
 
-    /// The picture, or a dark box saying why there is none yet.
+    /// The picture (with `hover` as its tooltip, if any), or a dark box saying why there is
+    /// none yet.
     pub fn show(&self, ui: &mut egui::Ui, size: egui::Vec2, hover: &str) {
         match &self.texture {
             Some(texture) => {
-                ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size))
-                    .on_hover_text(hover);
+                let picture =
+                    ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size));
+                if !hover.is_empty() {
+                    picture.on_hover_text(hover);
+                }
             }
             None => {
                 let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());

@@ -120,7 +120,10 @@ impl Watcher {
         if size.y > avail.y.max(90.0) {
             size = egui::vec2(avail.y.max(90.0) / aspect, avail.y.max(90.0));
         }
-        self.playback.show(ui, size, "Space: play/pause · ←/→: 5 s");
+        ui.horizontal(|ui| {
+            ui.add_space(((avail.x - size.x) / 2.0).max(0.0));
+            self.playback.show(ui, size, "");
+        });
         if let Some(e) = &self.playback.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
@@ -170,6 +173,9 @@ impl Watcher {
                 clock(playback.position),
                 clock(duration)
             ));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.weak("Space play/pause · ←/→ 5 s");
+            });
         });
         let mut at = playback.position;
         let slider = egui::Slider::new(&mut at, 0.0..=duration.max(0.1))
