@@ -577,8 +577,13 @@ impl App {
         }
         ui.add_space(8.0);
         if self.inbox.loaded && self.inbox.follows_only_library() {
+            let what = if self.inbox.follows.is_empty() {
+                "You follow nothing yet"
+            } else {
+                "You follow only your library"
+            };
             egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.label(egui::RichText::new("You follow only your library").strong());
+                ui.label(egui::RichText::new(what).strong());
                 ui.label(
                     "To see your teammates' clips, paste the link of a Notion page (https://www.notion.so/…) or a ClickUp task (https://app.clickup.com/t/…) above and press Follow. A Notion database (notion-db:ID) or a ClickUp list (clickup-list:ID) follows every page or task in it.",
                 );

@@ -139,7 +139,8 @@ impl Playback {
             player.pause();
             return;
         }
-        if self.position < trim[0] || self.position >= trim[1] - 0.05 {
+        // Played to the end (of the kept part, or of what could be decoded): start over.
+        if self.position < trim[0] || self.position >= trim[1] - 0.05 || player.finished() {
             player.seek(trim[0]);
             self.position = trim[0];
         }
