@@ -5,9 +5,11 @@
 //! page once.
 
 use std::path::Path;
+use std::time::Duration;
 
 use app::ui::review::PostState;
 use app::ui::{App, Screen};
+use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use fakes::NotionFake;
@@ -141,6 +143,15 @@ fn the_inbox_lists_teammates_clips_filters_by_person_and_plays_one_until_watched
     let notion = bob_posts(&home);
     let mut options = home.options(&notion, NOTION_TOKEN);
     options.screen = Some(Screen::Inbox);
+    if let Some(setup) = &mut options.publish {
+        setup.settings.retry = publish::RetryPolicy {
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(20),
+            max_attempts: 2,
+            max_total: Duration::from_secs(2),
+            max_server_wait: Duration::from_secs(1),
+        };
+    }
     let mut h = harness(options);
 
     // At first only the library is followed: Carol's clip, and how to follow a task.
@@ -153,7 +164,13 @@ fn the_inbox_lists_teammates_clips_filters_by_person_and_plays_one_until_watched
     );
     assert!(h.query_by_label(BOB_TITLE).is_none());
 
-    // Follow the page as a person pastes it.
+    // Something that is not a reference is refused in words; the page as a person pastes it
+    // is followed.
+    h.get_by_label("Follow a page, task or list")
+        .set_text_value_accesskit("not a task");
+    h.run_steps(2);
+    h.get_by_label("Follow").click();
+    step_until_shown(&mut h, "cannot follow \"not a task\"");
     h.get_by_label("Follow a page, task or list")
         .set_text_value_accesskit(&format!("https://www.notion.so/acme/Release-notes-{PAGE}"));
     h.run_steps(2);
@@ -200,6 +217,22 @@ fn the_inbox_lists_teammates_clips_filters_by_person_and_plays_one_until_watched
     );
     assert_eq!(h.query_all_by_label("● New").count(), 2);
 
+    // Notion fails while refreshing: the source's error in words, the clips stay listed.
+    notion.inject("get_page", fakes::Fault::ServerError, 20);
+    h.get_by_label("Refresh").click();
+    step_until(&mut h, "the failed refresh", |app| {
+        app.inbox().working.is_none() && !app.inbox().failures.is_empty()
+    });
+    h.run_steps(1);
+    let failure = h.state().inbox().failures[0].clone();
+    assert!(
+        failure.starts_with("Could not read Notion page") && failure.contains("500"),
+        "{failure}"
+    );
+    assert!(h.query_by_label(&failure).is_some());
+    assert_eq!(h.state().inbox().entries.len(), 2);
+    assert!(h.query_by_label(BOB_TITLE).is_some());
+
     // Filter by person: only Bob's clip stays.
     h.get_by_label("Person").click();
     h.run_steps(2);
@@ -232,6 +265,22 @@ fn the_inbox_lists_teammates_clips_filters_by_person_and_plays_one_until_watched
         on_disk.poster_path(&bob_id).is_file(),
         "the first download makes the poster frame"
     );
+
+    // At its end it stops (the button says Play again); Space plays it from the start.
+    for _ in 0..6000 {
+        h.step();
+        if h.query_by_label("Play").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (at, _, _) = h.state().watch_player().unwrap();
+    assert!(at > 2.5, "stopped at {at} s of 3");
+    h.key_press(egui::Key::Space);
+    step_until(&mut h, "playing from the start again", |app| {
+        app.watch_player()
+            .is_some_and(|(at, _, _)| at > 0.2 && at < 2.0)
+    });
 
     // Back in the inbox: the poster is shown and the clip is marked watched.
     h.get_by_label("← Inbox").click();
