@@ -620,6 +620,9 @@ impl eframe::App for App {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Where the viewer stopped (the inbox worker saves it; the position is also saved
+        // every few seconds while playing).
+        self.leave_watch();
         if matches!(
             self.rec,
             RecState::Starting | RecState::Recording { .. } | RecState::Stopping
