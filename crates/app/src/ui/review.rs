@@ -325,10 +325,12 @@ impl App {
                 }
             }
             let mut pos = self.review.position();
+            // Named (for AccessKit and screen readers) like the Watch screen's timeline.
             let slider = egui::Slider::new(&mut pos, 0.0..=duration)
                 .show_value(false)
-                .trailing_fill(true);
-            ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(80.0);
+                .trailing_fill(true)
+                .text("Position");
+            ui.spacing_mut().slider_width = (ui.available_width() - 320.0).max(80.0);
             let response = ui.add(slider);
             if response.changed()
                 && let Some(p) = &mut self.review.playback
@@ -342,7 +344,7 @@ impl App {
             ));
             if let Some(p) = &mut self.review.playback {
                 let speed = p.speed();
-                egui::ComboBox::from_id_salt("speed")
+                egui::ComboBox::from_label("Speed")
                     .selected_text(format!("{speed}×"))
                     .width(56.0)
                     .show_ui(ui, |ui| {
