@@ -136,7 +136,7 @@ fn watch(h: &mut Harness<'_, App>, title: &str) {
 }
 
 #[test]
-fn the_inbox_lists_teammates_clips_filters_by_person_and_plays_one_until_watched() {
+fn the_inbox_lists_teammates_clips_filters_by_task_and_person_and_plays_one_until_watched() {
     let home = Home::new();
     let carol = clip(&home, "carol.mp4");
     carol_posts(&home, &carol, CAROL_TITLE);
@@ -232,6 +232,20 @@ fn the_inbox_lists_teammates_clips_filters_by_person_and_plays_one_until_watched
     assert!(h.query_by_label(&failure).is_some());
     assert_eq!(h.state().inbox().entries.len(), 2);
     assert!(h.query_by_label(BOB_TITLE).is_some());
+
+    // Filter by task: the library's clip alone, then all again.
+    h.get_by_label("Task").click();
+    h.run_steps(2);
+    h.get_by_label("Library (1)").click();
+    h.run_steps(2);
+    assert_eq!(h.state().inbox().shown().count(), 1);
+    assert!(h.query_by_label(BOB_TITLE).is_none());
+    assert!(h.query_by_label(CAROL_TITLE).is_some());
+    h.get_by_label("Task").click();
+    h.run_steps(2);
+    h.get_by_label("All tasks").click();
+    h.run_steps(2);
+    assert_eq!(h.state().inbox().shown().count(), 2);
 
     // Filter by person: only Bob's clip stays.
     h.get_by_label("Person").click();
