@@ -4,7 +4,9 @@
 //! Each shot is a fresh `clipnote` with its own empty folders, opened on one screen with
 //! `CLIPNOTE_SCREEN`; `import -window` takes the window. The review shot first records a
 //! 3-second clip with `clipnote record` and opens it with `CLIPNOTE_REVIEW_CLIP`; the HUD shot
-//! presses the real hotkey with `xdotool`.
+//! presses the real hotkey with `xdotool`. The inbox shots post a recorded clip to the library
+//! as two people (`clipnote post`), play one with `CLIPNOTE_WATCH=<id>` (which makes its
+//! poster frame), then list both.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -30,7 +32,7 @@ pub fn main() -> Result<i32> {
     // manager here) key events, and so the global hotkey, go nowhere.
     let world = World::start(&target_dir())?;
 
-    for screen in ["record", "review", "outbox", "settings"] {
+    for screen in ["record", "review", "inbox", "outbox", "settings"] {
         let home = Home::new(&out, screen)?;
         shot(
             &world,
@@ -59,6 +61,8 @@ pub fn main() -> Result<i32> {
         "Clipnote",
         &out.join("review.png"),
     )?;
+
+    inbox_shots(&world, &clipnote, &out)?;
 
     // The HUD while recording: the real hotkey starts it.
     let home = Home::new(&out, "hud")?;
@@ -90,11 +94,92 @@ pub fn main() -> Result<i32> {
     Ok(0)
 }
 
+/// The Watch screen playing a clip from the library, then the Inbox listing it (with the poster
+/// frame the first watch made) beside a clip by someone else (a placeholder poster).
+fn inbox_shots(world: &World, clipnote: &Path, out: &Path) -> Result<()> {
+    let home = Home::new(out, "inbox")?;
+    let clip = home.config.with_file_name("walkthrough.mp4");
+    let mut record = world.command(&clipnote.display().to_string());
+    record
+        .args(["record", "--seconds", "8", "--mic", world::MIC, "--out"])
+        .arg(&clip);
+    run_checked(&mut record)?;
+    let clip_arg = clip.display().to_string();
+    for (author, title, summary) in [
+        (
+            "Bob Builder",
+            "Sprint review 周报: search filters",
+            "- **Context**: filters were slow on large lists\n- **What changed**: the date filter uses the index\n- **Next**: your review",
+        ),
+        (
+            "Ada Lovelace",
+            "Login bug: the fix, walkthrough",
+            "- root cause: clock skew between the servers\n- fix merged; please watch before standup",
+        ),
+    ] {
+        std::fs::write(
+            home.config.join("config.toml"),
+            format!("author = \"{author}\"\n"),
+        )
+        .map_err(|e| fail(format!("cannot write the config file: {e}")))?;
+        let args = ["post", &clip_arg, "--to", "library", "--title", title];
+        cli(
+            world,
+            clipnote,
+            &home,
+            &[&args[..], &["--summary", summary]].concat(),
+        )?;
+        std::thread::sleep(Duration::from_millis(1100)); // distinct dates, a stable order
+    }
+    // The newest (Ada's) is listed first; watch it.
+    let listing = cli(world, clipnote, &home, &["inbox"])?;
+    let id = listing
+        .lines()
+        .find(|l| l.contains("Login bug"))
+        .and_then(|l| l.split_whitespace().next())
+        .ok_or_else(|| fail(format!("clipnote inbox listed no clip:\n{listing}")))?
+        .to_owned();
+    shot(
+        world,
+        clipnote,
+        &home,
+        &[("CLIPNOTE_WATCH", &id)],
+        "Clipnote",
+        &out.join("watch.png"),
+    )?;
+    shot(
+        world,
+        clipnote,
+        &home,
+        &[("CLIPNOTE_SCREEN", "inbox")],
+        "Clipnote",
+        &out.join("inbox.png"),
+    )
+}
+
+/// Runs a `clipnote` subcommand with `home`'s folders and returns what it printed.
+fn cli(world: &World, clipnote: &Path, home: &Home, args: &[&str]) -> Result<String> {
+    let mut cmd = world.command(&clipnote.display().to_string());
+    home.env(&mut cmd).args(args);
+    let o = cmd
+        .output()
+        .map_err(|e| fail(format!("cannot run clipnote {args:?}: {e}")))?;
+    if !o.status.success() {
+        return Err(fail(format!(
+            "clipnote {args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )));
+    }
+    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
 /// Empty folders for one run of the app.
 struct Home {
     library: PathBuf,
     config: PathBuf,
     outbox: PathBuf,
+    inbox: PathBuf,
+    cache: PathBuf,
 }
 
 impl Home {
@@ -104,21 +189,36 @@ impl Home {
             library: base.join("library"),
             config: base.join("config"),
             outbox: base.join("outbox"),
+            inbox: base.join("inbox"),
+            cache: base.join("cache"),
         };
-        for d in [&home.library, &home.config, &home.outbox] {
+        for d in [
+            &home.library,
+            &home.config,
+            &home.outbox,
+            &home.inbox,
+            &home.cache,
+        ] {
             std::fs::create_dir_all(d)
                 .map_err(|e| fail(format!("cannot create {}: {e}", d.display())))?;
         }
         Ok(home)
     }
+
+    /// Points `cmd` at these folders (and no keyring).
+    fn env<'a>(&self, cmd: &'a mut std::process::Command) -> &'a mut std::process::Command {
+        cmd.env("CLIPNOTE_LIBRARY_DIR", &self.library)
+            .env("CLIPNOTE_CONFIG_DIR", &self.config)
+            .env("CLIPNOTE_OUTBOX_DIR", &self.outbox)
+            .env("CLIPNOTE_INBOX_DIR", &self.inbox)
+            .env("CLIPNOTE_CACHE_DIR", &self.cache)
+            .env("CLIPNOTE_NO_KEYRING", "1")
+    }
 }
 
 fn launch(world: &World, clipnote: &Path, home: &Home, env: &[(&str, &str)]) -> Result<Bg> {
     let mut cmd = world.command(&clipnote.display().to_string());
-    cmd.env("CLIPNOTE_LIBRARY_DIR", &home.library)
-        .env("CLIPNOTE_CONFIG_DIR", &home.config)
-        .env("CLIPNOTE_OUTBOX_DIR", &home.outbox)
-        .env("CLIPNOTE_NO_KEYRING", "1")
+    home.env(&mut cmd)
         .env("CLIPNOTE_WINDOW_SIZE", SIZE)
         .env("PULSE_SOURCE", world::MIC)
         .env("RUST_LOG", "warn,app=info")

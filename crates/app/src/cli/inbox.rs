@@ -47,7 +47,8 @@ fn load() -> Result<(config::File, Settings, FollowList), UserError> {
     Ok((file, settings, follows))
 }
 
-fn parse_follow(reference: &str) -> Result<Follow, UserError> {
+/// Parses what a person typed to follow (the error lists every accepted form).
+pub fn parse_follow(reference: &str) -> Result<Follow, UserError> {
     Follow::parse(reference).map_err(|e| UserError::new(exit::USAGE, e.to_string()))
 }
 
@@ -146,12 +147,43 @@ fn print_entry(e: &Entry) {
     }
 }
 
-pub fn run_follow(args: FollowArgs) -> anyhow::Result<()> {
-    let follow = parse_follow(&args.reference)?;
-    let (file, settings, mut follows) = load()?;
+/// What following a reference came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    /// It was followed already; nothing changed.
+    Already,
+    /// Followed and read.
+    Now,
+    /// Followed, but it could not be read now (the network, a rate limit): the next refresh
+    /// tries again.
+    NotReadYet,
+}
+
+impl Followed {
+    /// In words, for the terminal and the app.
+    pub fn words(self, follow: &Follow) -> String {
+        match self {
+            Followed::Already => format!("Already following {follow}."),
+            Followed::Now => format!("Following {follow}."),
+            Followed::NotReadYet => format!(
+                "Following {follow} (it could not be read now; the next refresh tries again)."
+            ),
+        }
+    }
+}
+
+/// Follows `follow`: a shared folder must exist, and the source is read once before the list is
+/// saved, so a page that is not shared or a bad token is said now and nothing is followed.
+/// `clipnote follow` and the app's Follow button share this.
+pub async fn follow(
+    inbox: &publish::Inbox,
+    settings: &Settings,
+    follows: &mut FollowList,
+    follow: &Follow,
+) -> Result<Followed, UserError> {
     if let Follow::Task {
         to: TaskRef::Folder { path },
-    } = &follow
+    } = follow
         && !path.is_dir()
     {
         return Err(UserError::new(
@@ -160,18 +192,15 @@ pub fn run_follow(args: FollowArgs) -> anyhow::Result<()> {
                 "the shared folder {} does not exist: create it or check the path",
                 path.display()
             ),
-        )
-        .into());
+        ));
     }
-    if !follows.add(follow.clone()) {
-        println!("Already following {follow}.");
-        return Ok(());
+    let mut added = follows.clone();
+    if !added.add(follow.clone()) {
+        return Ok(Followed::Already);
     }
-    // Read it once before saving, so a page that is not shared or a bad token is said now.
-    let inbox = inbox::open(&file)?;
-    let rt = runtime()?;
-    let report = rt
-        .block_on(inbox.refresh(&settings, &follows.follows))
+    let report = inbox
+        .refresh(settings, &added.follows)
+        .await
         .map_err(|e| user_error(&e))?;
     let label = follow.to_string();
     let own = |retryable: bool| {
@@ -181,32 +210,53 @@ pub fn run_follow(args: FollowArgs) -> anyhow::Result<()> {
             .find(|(source, e)| *source == label && e.is_retryable() == retryable)
     };
     if let Some((_, e)) = own(false) {
-        return Err(user_error(e).into());
+        // Not followed: drop what the read kept of it.
+        let _ = inbox.forget(follow);
+        return Err(user_error(e));
     }
-    follows
+    added
         .save(&settings.config_dir)
         .map_err(|e| user_error(&e))?;
-    if own(true).is_some() {
-        println!("Following {follow} (it could not be read now; `clipnote inbox` tries again).");
+    *follows = added;
+    Ok(if own(true).is_some() {
+        Followed::NotReadYet
     } else {
-        println!("Following {follow}.");
-    }
+        Followed::Now
+    })
+}
+
+/// Stops following `follow` and drops its entries from the inbox at once.
+pub fn unfollow(
+    inbox: &publish::Inbox,
+    settings: &Settings,
+    follows: &mut FollowList,
+    follow: &Follow,
+) -> Result<(), UserError> {
+    let mut left = follows.clone();
+    left.remove(follow)
+        .map_err(|e| UserError::new(exit::USAGE, e.to_string()))?;
+    left.save(&settings.config_dir)
+        .map_err(|e| user_error(&e))?;
+    *follows = left;
+    inbox.forget(follow).map_err(|e| user_error(&e))?;
+    Ok(())
+}
+
+pub fn run_follow(args: FollowArgs) -> anyhow::Result<()> {
+    let wanted = parse_follow(&args.reference)?;
+    let (file, settings, mut follows) = load()?;
+    let inbox = inbox::open(&file)?;
+    let rt = runtime()?;
+    let followed = rt.block_on(follow(&inbox, &settings, &mut follows, &wanted))?;
+    println!("{}", followed.words(&wanted));
     Ok(())
 }
 
 pub fn run_unfollow(args: FollowArgs) -> anyhow::Result<()> {
-    let follow = parse_follow(&args.reference)?;
+    let wanted = parse_follow(&args.reference)?;
     let (file, settings, mut follows) = load()?;
-    follows
-        .remove(&follow)
-        .map_err(|e| UserError::new(exit::USAGE, e.to_string()))?;
-    follows
-        .save(&settings.config_dir)
-        .map_err(|e| user_error(&e))?;
-    inbox::open(&file)?
-        .forget(&follow)
-        .map_err(|e| user_error(&e))?;
-    println!("No longer following {follow}.");
+    unfollow(&inbox::open(&file)?, &settings, &mut follows, &wanted)?;
+    println!("No longer following {wanted}.");
     Ok(())
 }
 

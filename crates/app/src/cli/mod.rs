@@ -1,7 +1,7 @@
 //! The command line: one module per subcommand, all dispatched from [`run`].
 
 mod devices;
-mod inbox;
+pub(crate) mod inbox;
 mod login;
 mod outbox;
 pub(crate) mod post;

@@ -8,6 +8,7 @@ use capture::devices::Devices;
 use eframe::egui;
 
 use super::hotkey::Hotkey;
+use super::inbox::InboxView;
 use super::outbox::OutboxView;
 use super::poster;
 use super::prefs::{self, Prefs};
@@ -20,14 +21,19 @@ use super::settings::SettingsView;
 pub enum Screen {
     Record,
     Review,
+    Inbox,
+    /// One clip from the inbox, playing (reached from the Inbox; not in the nav).
+    Watch,
     Outbox,
     Settings,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 6] = [
         Screen::Record,
         Screen::Review,
+        Screen::Inbox,
+        Screen::Watch,
         Screen::Outbox,
         Screen::Settings,
     ];
@@ -36,6 +42,8 @@ impl Screen {
         match self {
             Screen::Record => "Record",
             Screen::Review => "Review",
+            Screen::Inbox => "Inbox",
+            Screen::Watch => "Watch",
             Screen::Outbox => "Outbox",
             Screen::Settings => "Settings",
         }
@@ -49,7 +57,9 @@ impl std::str::FromStr for Screen {
             .into_iter()
             .find(|screen| screen.title().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("there is no screen {s:?}; use record, review, outbox or settings")
+                format!(
+                    "there is no screen {s:?}; use record, review, inbox, watch, outbox or settings"
+                )
             })
     }
 }
@@ -98,6 +108,11 @@ pub struct Options {
     pub review_to: Option<String>,
     /// Count 3-2-1 before recording (default: as the user last chose).
     pub countdown: Option<bool>,
+    /// Where the inbox keeps its state and downloaded clips (default: as `clipnote inbox`
+    /// finds them).
+    pub inbox: Option<publish::InboxConfig>,
+    /// An inbox clip (its id) to open on the Watch screen.
+    pub watch: Option<String>,
 }
 
 impl Default for Options {
@@ -110,6 +125,8 @@ impl Default for Options {
             review_clip: None,
             review_to: None,
             countdown: None,
+            inbox: None,
+            watch: None,
         }
     }
 }
@@ -139,6 +156,7 @@ pub struct App {
     pub(super) publish_problem: Option<String>,
     pub(super) outbox: OutboxView,
     pub(super) settings: SettingsView,
+    pub(super) inbox: InboxView,
     pub(super) folders: Folders,
     /// How long frames took while recording and while posting, for the log.
     frames: FrameTimes,
@@ -205,6 +223,11 @@ impl App {
             outbox: s.outbox_dir.display().to_string(),
             config: s.settings.config_dir.display().to_string(),
         });
+        let inbox = InboxView::new(
+            setup.as_ref().map(|s| s.settings.clone()),
+            options.inbox,
+            options.watch,
+        );
         let wake = ctx.clone();
         let poster =
             setup.map(|setup| poster::Handle::spawn(setup, move || wake.request_repaint()));
@@ -213,6 +236,7 @@ impl App {
             publish_problem,
             outbox: OutboxView::default(),
             settings: SettingsView::default(),
+            inbox,
             folders,
             frames: FrameTimes::default(),
             first_frame_drawn: false,
@@ -295,8 +319,29 @@ impl App {
         &self.review.post
     }
 
+    /// The inbox: its entries, filters, refresh state and the clip being watched.
+    pub fn inbox(&self) -> &super::inbox::InboxView {
+        &self.inbox
+    }
+
+    /// The Watch screen's player: where it is (seconds), whether it shows a picture, and its
+    /// error, if any.
+    pub fn watch_player(&self) -> Option<(f64, bool, Option<&str>)> {
+        match &self.inbox.watch.as_ref()?.stage {
+            super::inbox::Stage::Playing(w) => Some((
+                w.position(),
+                w.playback.has_picture(),
+                w.playback.error.as_deref(),
+            )),
+            super::inbox::Stage::Fetching(_) => None,
+        }
+    }
+
     pub(super) fn go(&mut self, screen: Screen) {
         if self.screen != screen {
+            if self.screen == Screen::Watch {
+                self.leave_watch();
+            }
             if screen == Screen::Outbox {
                 self.outbox.asked = false;
             }
@@ -356,6 +401,7 @@ impl App {
         if matches!(self.rec, RecState::Countdown { .. }) {
             tracing::info!("recording: countdown cancelled");
             self.rec = RecState::Idle;
+            self.inbox.reply = None;
         }
     }
 
@@ -451,12 +497,19 @@ impl App {
                 self.rec = RecState::Idle;
                 self.frames.recording.log("recording");
                 self.review.open(finished, &self.prefs, &self.ctx);
+                if let Some(reply) = self.inbox.reply.take() {
+                    self.review.set_reply(reply);
+                }
                 self.go(Screen::Review);
                 tracing::info!("app: review opened");
             }
-            Event::Discarded => self.rec = RecState::Idle,
+            Event::Discarded => {
+                self.rec = RecState::Idle;
+                self.inbox.reply = None;
+            }
             Event::Failed(message) => {
                 self.rec = RecState::Idle;
+                self.inbox.reply = None;
                 self.notice = Some(message);
                 self.go(Screen::Record);
             }
@@ -500,6 +553,7 @@ impl App {
             self.on_poster(ctx, event);
         }
         self.review_tick(ctx);
+        self.inbox_tick(ctx);
     }
 
     fn on_poster(&mut self, ctx: &egui::Context, event: poster::Event) {
@@ -579,6 +633,8 @@ impl eframe::App for App {
         egui::CentralPanel::default().show(ui, |ui| match self.screen {
             Screen::Record => self.record_ui(ui),
             Screen::Review => self.review_ui(ui),
+            Screen::Inbox => self.inbox_ui(ui),
+            Screen::Watch => self.watch_ui(ui),
             Screen::Outbox => self.outbox_ui(ui),
             Screen::Settings => self.settings_ui(ui),
         });
@@ -588,6 +644,9 @@ impl eframe::App for App {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Where the viewer stopped (the inbox worker saves it; the position is also saved
+        // every few seconds while playing).
+        self.leave_watch();
         if matches!(
             self.rec,
             RecState::Starting | RecState::Recording { .. } | RecState::Stopping
@@ -611,7 +670,11 @@ impl App {
             ui.label(egui::RichText::new("Clipnote").strong().size(16.0));
             ui.add_space(12.0);
             for screen in Screen::ALL {
-                let selected = self.screen == screen;
+                if screen == Screen::Watch {
+                    continue;
+                }
+                let selected = self.screen == screen
+                    || (screen == Screen::Inbox && self.screen == Screen::Watch);
                 let text = egui::RichText::new(screen.title()).size(15.0);
                 if ui.selectable_label(selected, text).clicked() {
                     self.go(screen);

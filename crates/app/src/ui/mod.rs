@@ -1,13 +1,16 @@
 //! The desktop app (eframe, glow renderer): one module per screen — [`record`], [`hud`],
-//! [`review`], [`outbox`], [`settings`] — plus the app state ([`app`]) and the workers it
-//! commands over bounded channels: [`recorder`] (capture), [`player`] (decoding for review)
-//! and [`poster`] (trim, fit, outbox, network). Workers wake the UI with `request_repaint`;
+//! [`review`], [`inbox`] (Inbox and Watch), [`outbox`], [`settings`] — plus the app state
+//! ([`app`]) and the workers it commands over bounded channels: [`recorder`] (capture),
+//! [`player`] (decoding for review and watching), [`poster`] (trim, fit, outbox, network) and
+//! [`inbox_worker`] (refresh, follow, download, posters). Workers wake the UI with `request_repaint`;
 //! `App::logic` drains their channels, so the UI thread never waits on them.
 
 pub mod app;
 mod fonts;
 pub mod hotkey;
 mod hud;
+pub mod inbox;
+mod inbox_worker;
 mod notify;
 mod outbox;
 mod player;
@@ -29,9 +32,10 @@ const WINDOW_SIZE: [f32; 2] = [1100.0, 720.0];
 
 /// Opens the app and runs it until its window closes.
 ///
-/// `CLIPNOTE_SCREEN=review` (record, review, outbox, settings) opens on that screen,
-/// `CLIPNOTE_REVIEW_CLIP=PATH` opens a clip for review (`CLIPNOTE_REVIEW_TO=REF` fills in its
-/// destination), `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
+/// `CLIPNOTE_SCREEN=review` (record, review, inbox, watch, outbox, settings) opens on that
+/// screen, `CLIPNOTE_REVIEW_CLIP=PATH` opens a clip for review (`CLIPNOTE_REVIEW_TO=REF` fills
+/// in its destination), `CLIPNOTE_WATCH=ID` plays an inbox clip (an id as `clipnote inbox`
+/// prints it) on the Watch screen, `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
 /// the window, `CLIPNOTE_COUNTDOWN=off` skips the 3-2-1 (screenshots and benchmarks use these).
 pub fn run() -> anyhow::Result<()> {
     let mut options = Options::default();
@@ -47,6 +51,12 @@ pub fn run() -> anyhow::Result<()> {
     }
     if let Ok(countdown) = std::env::var("CLIPNOTE_COUNTDOWN") {
         options.countdown = Some(!matches!(countdown.as_str(), "off" | "0" | "no"));
+    }
+    if let Some(id) = std::env::var("CLIPNOTE_WATCH")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        options.watch = Some(id.trim().to_owned());
     }
     if let Some(clip) = std::env::var_os("CLIPNOTE_REVIEW_CLIP").filter(|c| !c.is_empty()) {
         options.review_clip = Some(clip.into());

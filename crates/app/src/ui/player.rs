@@ -48,6 +48,26 @@ impl Playback {
         }
     }
 
+    /// A player that cannot play, saying why (a clip that could not be downloaded or read).
+    pub fn failed(error: String) -> Self {
+        Self {
+            player: None,
+            opening: None,
+            texture: None,
+            shown_pts: f64::NAN,
+            position: 0.0,
+            error: Some(error),
+        }
+    }
+
+    /// Height over width of the picture, once there is one.
+    pub fn aspect(&self) -> Option<f32> {
+        self.texture.as_ref().map(|t| {
+            let [w, h] = t.size();
+            h as f32 / w.max(1) as f32
+        })
+    }
+
     pub fn has_picture(&self) -> bool {
         self.texture.is_some()
     }
@@ -119,7 +139,8 @@ impl Playback {
             player.pause();
             return;
         }
-        if self.position < trim[0] || self.position >= trim[1] - 0.05 {
+        // Played to the end (of the kept part, or of what could be decoded): start over.
+        if self.position < trim[0] || self.position >= trim[1] - 0.05 || player.finished() {
             player.seek(trim[0]);
             self.position = trim[0];
         }
@@ -139,12 +160,16 @@ impl Playback {
         }
     }
 
-    /// The picture, or a dark box saying why there is none yet.
+    /// The picture (with `hover` as its tooltip, if any), or a dark box saying why there is
+    /// none yet.
     pub fn show(&self, ui: &mut egui::Ui, size: egui::Vec2, hover: &str) {
         match &self.texture {
             Some(texture) => {
-                ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size))
-                    .on_hover_text(hover);
+                let picture =
+                    ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size));
+                if !hover.is_empty() {
+                    picture.on_hover_text(hover);
+                }
             }
             None => {
                 let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());

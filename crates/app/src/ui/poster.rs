@@ -26,6 +26,8 @@ pub struct Request {
     pub trim: Option<(f64, f64)>,
     pub title: String,
     pub summary: String,
+    /// The teammate's clip this one answers.
+    pub reply_to: Option<publish::ReplyTo>,
 }
 
 #[derive(Debug)]
@@ -308,7 +310,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             summary: request.summary,
             author: self.setup.author.clone(),
             duration_secs: publish::mp4::duration_secs(&clip),
-            reply_to: None,
+            reply_to: request.reply_to,
         }) {
             Ok(job) => job,
             Err(e) => return failed(e.to_string()),

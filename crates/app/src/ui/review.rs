@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use eframe::egui;
-use publish::TaskRef;
+use publish::{ReplyTo, TaskRef};
 
 use super::app::App;
 use super::hud::clock;
@@ -79,6 +79,8 @@ pub struct Review {
     /// Why the clip could not be opened.
     pub open_error: Option<String>,
     pub post: PostState,
+    /// The teammate's clip this one answers: the destination is fixed to its task.
+    pub reply: Option<(TaskRef, ReplyTo)>,
     /// Clips in the library, for the empty state (newest first).
     library: Option<Vec<(PathBuf, u64)>>,
     info_rx: Option<Receiver<Result<Clip, String>>>,
@@ -99,6 +101,7 @@ impl Review {
             playback: None,
             open_error: None,
             post: PostState::Idle,
+            reply: None,
             library: None,
             info_rx: None,
         }
@@ -118,6 +121,7 @@ impl Review {
         self.summary = TEMPLATE.to_owned();
         self.destination.clone_from(&prefs.destination);
         self.post = PostState::Idle;
+        self.reply = None;
         self.clip = Some(clip);
         self.library = None;
     }
@@ -127,8 +131,24 @@ impl Review {
         prefs.destination.clone_from(&self.destination);
     }
 
-    /// The destination as typed, parsed (re-parsed only when the text changed).
+    /// Makes the clip under review a reply: titled "Re: <their title>", posted on the task of
+    /// the clip it answers.
+    pub fn set_reply(&mut self, (to, reply): (TaskRef, ReplyTo)) {
+        self.title = format!("Re: {}", reply.title);
+        self.destination = reference(&to);
+        self.parsed = (self.destination.clone(), Ok(to.clone()));
+        self.reply = Some((to, reply));
+    }
+
+    /// The destination as typed, parsed (re-parsed only when the text changed); a reply's is
+    /// fixed.
     pub fn target(&mut self) -> &Result<TaskRef, String> {
+        if let Some((to, _)) = &self.reply {
+            if self.parsed.1.as_ref() != Ok(to) {
+                self.parsed = (self.destination.clone(), Ok(to.clone()));
+            }
+            return &self.parsed.1;
+        }
         if self.parsed.0 != self.destination {
             self.parsed = (self.destination.clone(), parse(&self.destination));
         }
@@ -156,6 +176,21 @@ impl Review {
 
 fn parse(text: &str) -> Result<TaskRef, String> {
     TaskRef::parse(text).map_err(|e| e.to_string())
+}
+
+/// What a person would paste for `to` (it parses back to `to`).
+fn reference(to: &TaskRef) -> String {
+    match to {
+        TaskRef::Notion { page_id } => page_id.clone(),
+        TaskRef::ClickUp { task_id } => format!("https://app.clickup.com/t/{task_id}"),
+        TaskRef::ClickUpCustom {
+            custom_id,
+            team_id: Some(team),
+        } => format!("https://app.clickup.com/t/{team}/{custom_id}"),
+        TaskRef::ClickUpCustom { custom_id, .. } => custom_id.clone(),
+        TaskRef::Library => "library".into(),
+        TaskRef::Folder { path } => format!("folder:{}", path.display()),
+    }
 }
 
 impl App {
@@ -292,10 +327,12 @@ impl App {
                 }
             }
             let mut pos = self.review.position();
+            // Named (for AccessKit and screen readers) like the Watch screen's timeline.
             let slider = egui::Slider::new(&mut pos, 0.0..=duration)
                 .show_value(false)
-                .trailing_fill(true);
-            ui.spacing_mut().slider_width = (ui.available_width() - 200.0).max(80.0);
+                .trailing_fill(true)
+                .text("Position");
+            ui.spacing_mut().slider_width = (ui.available_width() - 320.0).max(80.0);
             let response = ui.add(slider);
             if response.changed()
                 && let Some(p) = &mut self.review.playback
@@ -309,7 +346,7 @@ impl App {
             ));
             if let Some(p) = &mut self.review.playback {
                 let speed = p.speed();
-                egui::ComboBox::from_id_salt("speed")
+                egui::ComboBox::from_label("Speed")
                     .selected_text(format!("{speed}×"))
                     .width(56.0)
                     .show_ui(ui, |ui| {
@@ -388,13 +425,28 @@ impl App {
             )
             .labelled_by(label.id);
             ui.add_space(4.0);
+            let replying = self.review.reply.as_ref().map(|(_, r)| r.line());
+            if let Some(line) = &replying {
+                ui.label(egui::RichText::new(line).strong());
+            }
             let label = ui.label(egui::RichText::new("Post to").strong());
-            ui.add(
+            ui.add_enabled(
+                replying.is_none(),
                 egui::TextEdit::singleline(&mut self.review.destination)
                     .hint_text("Paste a Notion page or ClickUp task link, or type library")
                     .desired_width(f32::INFINITY),
             )
             .labelled_by(label.id);
+            if replying.is_some() {
+                if ui
+                    .small_button("Post as a new clip instead")
+                    .on_hover_text("Not a reply: choose any destination")
+                    .clicked()
+                {
+                    self.review.reply = None;
+                }
+                return;
+            }
             ui.horizontal_wrapped(|ui| {
                 if ui.small_button("Library").clicked() {
                     self.review.destination = "library".into();
@@ -598,6 +650,7 @@ impl App {
             trim: self.review.trimmed(),
             title: self.review.title.trim().to_owned(),
             summary: self.review.summary.clone(),
+            reply_to: self.review.reply.as_ref().map(|(_, r)| r.clone()),
         };
         let destination = self.review.destination.trim().to_owned();
         self.prefs.remember(&destination);

@@ -1,12 +1,14 @@
-//! The watch window: a teammate's clip in its own window — play/pause (Space), seek on the
-//! timeline and with ←/→ (5 s), speeds 1×–2× with the pitch kept, resume where you left off,
-//! marked watched at 90%. Pictures and sound come from [`super::player::Playback`].
+//! Watching a teammate's clip: [`Watcher`] — play/pause (Space), seek on the timeline and with
+//! ←/→ (5 s), speeds 1×–2× with the pitch kept, resume where you left off, marked watched at
+//! 90% — drawn in its own window by `clipnote watch` ([`run`]) and on the app's Watch screen.
+//! Pictures and sound come from [`super::player::Playback`], which Review shares.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
+use super::hud::clock;
 use super::player::{Playback, SPEEDS};
 use crate::cli::UserError;
 use crate::exit;
@@ -34,30 +36,115 @@ pub struct WatchRequest {
     pub on_progress: Box<dyn FnMut(Watching)>,
 }
 
-struct WatchApp {
-    playback: Option<Playback>,
-    request: WatchRequest,
+/// A teammate's clip being watched: the picture, its controls and the bookkeeping (resume,
+/// save the position now and then, watched at 90%). The `clipnote watch` window and the app's
+/// Watch screen both draw one.
+pub struct Watcher {
+    pub playback: Playback,
+    resume_secs: f64,
     resumed: bool,
     watched: bool,
     last_saved: Instant,
 }
 
-impl WatchApp {
-    fn report(&mut self, what: Watching) {
-        (self.request.on_progress)(what);
+impl Watcher {
+    /// Plays `playback` from `resume_secs` once its first picture is there; `watched` says
+    /// whether it already counts as watched (it is then not reported again).
+    pub fn new(playback: Playback, resume_secs: f64, watched: bool) -> Self {
+        Self {
+            playback,
+            resume_secs,
+            resumed: false,
+            watched,
+            last_saved: Instant::now(),
+        }
+    }
+
+    pub fn position(&self) -> f64 {
+        self.playback.position
+    }
+
+    pub fn is_watched(&self) -> bool {
+        self.watched
+    }
+
+    /// Pauses (to record a reply, or when the viewer leaves) and says where to resume.
+    pub fn pause(&mut self) -> Watching {
+        if self.playback.is_playing() {
+            self.playback.toggle([0.0, f64::INFINITY]);
+        }
+        Watching::Position(self.position())
+    }
+
+    /// Runs from `logic`: advances the player, starts it at the resume point once it shows a
+    /// picture, and returns what to save.
+    pub fn tick(&mut self, ctx: &egui::Context) -> Vec<Watching> {
+        let playback = &mut self.playback;
+        let duration = playback.duration().unwrap_or(0.0);
+        playback.tick(
+            ctx,
+            if duration > 0.0 {
+                duration
+            } else {
+                f64::INFINITY
+            },
+        );
+        if !self.resumed && playback.has_picture() {
+            self.resumed = true;
+            let resume = self.resume_secs;
+            if resume > 1.0 && resume < duration - 1.0 {
+                playback.seek(resume);
+            }
+            playback.toggle([0.0, duration]);
+        }
+        let mut out = Vec::new();
+        let position = playback.position;
+        if !self.watched && duration > 0.0 && position >= WATCHED_AT * duration {
+            self.watched = true;
+            out.push(Watching::Watched);
+        }
+        if self.last_saved.elapsed() >= SAVE_EVERY {
+            self.last_saved = Instant::now();
+            out.push(Watching::Position(position));
+        }
+        out
+    }
+
+    /// The picture (as large as fits above the controls, in the clip's shape), the player's
+    /// error in words, and the controls.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let duration = self.playback.duration().unwrap_or(0.0);
+        let avail = ui.available_size() - egui::vec2(0.0, 80.0);
+        let aspect = self.playback.aspect().unwrap_or(9.0 / 16.0);
+        let mut size = egui::vec2(avail.x, avail.x * aspect);
+        if size.y > avail.y.max(90.0) {
+            size = egui::vec2(avail.y.max(90.0) / aspect, avail.y.max(90.0));
+        }
+        ui.horizontal(|ui| {
+            ui.add_space(((avail.x - size.x) / 2.0).max(0.0));
+            self.playback.show(ui, size, "");
+        });
+        if let Some(e) = &self.playback.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        self.controls(ui, duration);
     }
 
     fn controls(&mut self, ui: &mut egui::Ui, duration: f64) {
-        let Some(playback) = &mut self.playback else {
-            return;
+        let playback = &mut self.playback;
+        // Taken before the buttons see them: Space on a focused button plays or pauses rather
+        // than pressing it twice. Not while a text field is being typed into.
+        let keys = if ui.ctx().text_edit_focused() {
+            (false, false, false)
+        } else {
+            ui.input_mut(|i| {
+                (
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::Space),
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
+                )
+            })
         };
-        let keys = ui.input(|i| {
-            (
-                i.key_pressed(egui::Key::Space),
-                i.key_pressed(egui::Key::ArrowLeft),
-                i.key_pressed(egui::Key::ArrowRight),
-            )
-        });
         ui.horizontal(|ui| {
             let label = if playback.is_playing() {
                 "Pause"
@@ -81,86 +168,51 @@ impl WatchApp {
                 }
             }
             ui.separator();
-            ui.label(format!(
+            ui.monospace(format!(
                 "{} / {}",
                 clock(playback.position),
                 clock(duration)
             ));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.weak("Space play/pause · ←/→ 5 s");
+            });
         });
         let mut at = playback.position;
         let slider = egui::Slider::new(&mut at, 0.0..=duration.max(0.1))
             .show_value(false)
+            .trailing_fill(true)
             .text("Position");
-        ui.spacing_mut().slider_width = ui.available_width() - 80.0;
+        ui.spacing_mut().slider_width = (ui.available_width() - 80.0).max(80.0);
         if ui.add(slider).changed() {
             playback.seek(at);
         }
     }
 }
 
-fn clock(secs: f64) -> String {
-    let s = secs.max(0.0) as u64;
-    format!("{}:{:02}", s / 60, s % 60)
+/// The `clipnote watch` window: one [`Watcher`] under the clip's title.
+struct WatchApp {
+    watcher: Watcher,
+    title: String,
+    on_progress: Box<dyn FnMut(Watching)>,
 }
 
 impl eframe::App for WatchApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        let Some(playback) = &mut self.playback else {
-            return;
-        };
-        let duration = playback.duration().unwrap_or(0.0);
-        playback.tick(
-            ctx,
-            if duration > 0.0 {
-                duration
-            } else {
-                f64::INFINITY
-            },
-        );
-        if !self.resumed && playback.has_picture() {
-            self.resumed = true;
-            let resume = self.request.resume_secs;
-            if resume > 1.0 && resume < duration - 1.0 {
-                playback.seek(resume);
-            }
-            playback.toggle([0.0, duration]);
-        }
-        let position = playback.position;
-        if !self.watched && duration > 0.0 && position >= WATCHED_AT * duration {
-            self.watched = true;
-            self.report(Watching::Watched);
-        }
-        if self.last_saved.elapsed() >= SAVE_EVERY {
-            self.last_saved = Instant::now();
-            self.report(Watching::Position(position));
+        for w in self.watcher.tick(ctx) {
+            (self.on_progress)(w);
         }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading(&self.request.title);
-            let duration = self
-                .playback
-                .as_ref()
-                .and_then(Playback::duration)
-                .unwrap_or(0.0);
-            let avail = ui.available_size() - egui::vec2(0.0, 70.0);
-            let size = egui::vec2(avail.x, (avail.x * 9.0 / 16.0).min(avail.y.max(90.0)));
-            if let Some(playback) = &self.playback {
-                playback.show(ui, size, "Space: play/pause · ←/→: 5 s");
-                if let Some(e) = &playback.error {
-                    ui.colored_label(egui::Color32::LIGHT_RED, e);
-                }
-            }
-            self.controls(ui, duration);
+            ui.heading(&self.title);
+            self.watcher.ui(ui);
         });
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        if let Some(p) = &self.playback {
-            let position = p.position;
-            self.report(Watching::Position(position));
-        }
+        let position = self.watcher.position();
+        (self.on_progress)(Watching::Position(position));
     }
 }
 
@@ -181,11 +233,9 @@ pub fn run(request: WatchRequest) -> anyhow::Result<()> {
             super::fonts::install(&cc.egui_ctx);
             let playback = Playback::open(request.clip.clone(), &cc.egui_ctx);
             Ok(Box::new(WatchApp {
-                playback: Some(playback),
-                request,
-                resumed: false,
-                watched: false,
-                last_saved: Instant::now(),
+                watcher: Watcher::new(playback, request.resume_secs, false),
+                title: request.title,
+                on_progress: request.on_progress,
             }))
         }),
     )

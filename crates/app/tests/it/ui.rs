@@ -15,16 +15,16 @@ use egui_kittest::kittest::Queryable;
 use fakes::NotionFake;
 use testkit::world::{screen_lock, world};
 
-const NOTION_TOKEN: &str = "ntn_UI_IT_secret_4f1a";
+pub(crate) const NOTION_TOKEN: &str = "ntn_UI_IT_secret_4f1a";
 const PAGE: &str = "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c";
 
 /// Folders for one test: library, outbox, config.
-struct Home {
+pub(crate) struct Home {
     dir: tempfile::TempDir,
 }
 
 impl Home {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         for d in ["library", "outbox", "config"] {
             std::fs::create_dir_all(dir.path().join(d)).unwrap();
@@ -32,12 +32,12 @@ impl Home {
         Self { dir }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// App options: no global hotkey (the hotkey test owns it), posting to `notion`.
-    fn options(&self, notion: &NotionFake, token: &str) -> Options {
+    pub(crate) fn options(&self, notion: &NotionFake, token: &str) -> Options {
         let mut settings = publish::Settings::new(self.path("config"), self.path("library"));
         settings.notion_base_url = notion.base_url();
         settings.notion_token = Some(publish::Token::new(token));
@@ -51,12 +51,16 @@ impl Home {
                 author: "Ada".into(),
             }),
             countdown: Some(true),
+            inbox: Some(publish::InboxConfig::new(
+                self.path("inbox"),
+                self.path("cache"),
+            )),
             ..Options::default()
         }
     }
 }
 
-fn harness(options: Options) -> Harness<'static, App> {
+pub(crate) fn harness(options: Options) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .build_eframe(move |cc| App::new(cc, options))
@@ -64,7 +68,7 @@ fn harness(options: Options) -> Harness<'static, App> {
 
 /// Steps the app while its real workers run, until `done` holds. Gives up (and says what it was
 /// waiting for, and where the app was) after 6000 steps.
-fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+pub(crate) fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
     for _ in 0..6000 {
         h.step();
         if done(h.state()) {
@@ -83,14 +87,14 @@ fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool)
     );
 }
 
-fn elapsed(app: &App) -> f64 {
+pub(crate) fn elapsed(app: &App) -> f64 {
     match app.rec_state() {
         RecState::Recording { elapsed_secs, .. } => *elapsed_secs,
         _ => 0.0,
     }
 }
 
-fn posted(app: &App) -> bool {
+pub(crate) fn posted(app: &App) -> bool {
     matches!(
         app.post_state(),
         PostState::Posted { .. } | PostState::Failed { .. }
@@ -98,7 +102,7 @@ fn posted(app: &App) -> bool {
 }
 
 /// Steps until a widget whose label contains `text` shows (see [`step_until`] for the bound).
-fn step_until_shown(h: &mut Harness<'_, App>, text: &str) {
+pub(crate) fn step_until_shown(h: &mut Harness<'_, App>, text: &str) {
     for _ in 0..6000 {
         h.step();
         if h.query_all_by_label_contains(text).next().is_some() {
@@ -113,7 +117,7 @@ fn step_until_shown(h: &mut Harness<'_, App>, text: &str) {
 }
 
 /// Chooses the test world's microphone in the Microphone list, as a person would.
-fn choose_test_mic(h: &mut Harness<'_, App>) {
+pub(crate) fn choose_test_mic(h: &mut Harness<'_, App>) {
     let w = world();
     let description = capture::devices::list()
         .microphones
