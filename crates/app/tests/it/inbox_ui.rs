@@ -389,7 +389,7 @@ fn reply_records_a_clip_and_posts_it_on_the_answered_clips_page_once() {
         h.get_by_label("Title").value().as_deref(),
         Some(format!("Re: {BOB_TITLE}").as_str())
     );
-    step_until_shown(&mut h, "✔ Notion page");
+    step_until_shown(&mut h, "Notion page “");
     h.get_by_label("Summary")
         .set_text_value_accesskit("Looks good; one question about search.");
     h.run_steps(2);
