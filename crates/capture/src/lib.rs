@@ -34,5 +34,6 @@ mod x11;
 pub use error::{CaptureError, Result};
 pub use mux::finalize;
 pub use recorder::{Finished, Recording};
+pub use screen::{Screenshot, screenshot};
 pub use settings::{EncoderProfile, Mic, RecordSettings, Source};
 pub use stats::Stats;

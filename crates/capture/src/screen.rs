@@ -78,6 +78,40 @@ pub fn open(source: &Source, fps: u32) -> Result<Box<dyn ScreenSource>> {
     Ok(Box::new(X11Grab::open(display.name(), area, fps)?))
 }
 
+/// One still picture of the whole display, RGBA, for a region picker to draw under its overlay.
+pub struct Screenshot {
+    pub width: u32,
+    pub height: u32,
+    /// `width * height * 4` bytes, row after row.
+    pub rgba: Vec<u8>,
+}
+
+/// Takes one picture of the whole display (all monitors).
+pub fn screenshot() -> Result<Screenshot> {
+    let mut source = open(&Source::WholeDisplay, 30)?;
+    let (width, height) = source.size();
+    let frame = source.next_frame()?;
+    let bytes = frame.bytes();
+    let row = width as usize * 4;
+    let mut rgba = Vec::with_capacity(row * height as usize);
+    for y in 0..height as usize {
+        let Some(line) = bytes.get(y * frame.stride..y * frame.stride + row) else {
+            return Err(CaptureError::Unsupported(
+                "the screen sent a picture shorter than its size".into(),
+            ));
+        };
+        // BGRX → RGBA (opaque).
+        for px in line.chunks_exact(4) {
+            rgba.extend_from_slice(&[px[2], px[1], px[0], 255]);
+        }
+    }
+    Ok(Screenshot {
+        width,
+        height,
+        rgba,
+    })
+}
+
 /// X11 capture through FFmpeg's `x11grab`.
 pub struct X11Grab {
     input: ffmpeg::format::context::Input,

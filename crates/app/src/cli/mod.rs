@@ -4,6 +4,7 @@ mod devices;
 pub(crate) mod inbox;
 mod login;
 mod outbox;
+mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
@@ -44,6 +45,8 @@ pub enum Command {
     Watch(inbox::WatchArgs),
     /// Answer a clip from the inbox with a clip of your own, posted with it on the same task.
     Reply(reply::ReplyArgs),
+    /// Drag a rectangle on the screen and print it as X,Y,W,H (for `record --region`).
+    PickRegion(pick_region::PickRegionArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -89,6 +92,7 @@ pub fn run() -> ExitCode {
         Some(Command::Unfollow(args)) => inbox::run_unfollow(args),
         Some(Command::Watch(args)) => inbox::run_watch(args),
         Some(Command::Reply(args)) => reply::run(args),
+        Some(Command::PickRegion(args)) => pick_region::run(args),
         None => crate::ui::run(),
     };
     match result {

@@ -143,6 +143,8 @@ pub struct App {
     recorder: Option<recorder::Handle>,
     /// The Record screen's live microphone level, and which choice of microphone it reads.
     pub(super) mic_meter: Option<(Option<String>, capture::mic::MicMeter)>,
+    /// Choosing a region by dragging on the screen.
+    pub(super) region_pick: super::region::RegionPick,
     pub(super) hotkey: Option<Hotkey>,
     /// Why there is no global hotkey, in words.
     pub(super) hotkey_problem: Option<String>,
@@ -250,6 +252,7 @@ impl App {
             rec: RecState::Idle,
             recorder: None,
             mic_meter: None,
+            region_pick: super::region::RegionPick::default(),
             hotkey,
             hotkey_problem,
             notice: None,
@@ -641,6 +644,7 @@ impl eframe::App for App {
         if !self.rec.is_idle() {
             self.hud(ui.ctx());
         }
+        self.region_overlay(ui.ctx());
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

@@ -18,6 +18,7 @@ pub mod poster;
 pub mod prefs;
 mod record;
 mod recorder;
+pub mod region;
 pub mod review;
 mod settings;
 pub mod watch;

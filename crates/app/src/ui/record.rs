@@ -261,6 +261,14 @@ impl App {
                 )
                 .labelled_by(label.id);
             }
+            let choosing = !matches!(self.region_pick, super::region::RegionPick::Idle);
+            if ui
+                .add_enabled(!choosing, egui::Button::new("Drag on screen…"))
+                .on_hover_text("Choose the area by dragging over a picture of the whole screen")
+                .clicked()
+            {
+                self.start_region_pick();
+            }
         });
     }
 

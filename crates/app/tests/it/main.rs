@@ -4,4 +4,5 @@ mod inbox;
 mod inbox_ui;
 mod post;
 mod record;
+mod region;
 mod ui;
