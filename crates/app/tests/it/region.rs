@@ -15,7 +15,7 @@ fn xdotool(args: &[&str]) -> String {
 
 /// Starts `clipnote pick-region` and waits until its overlay window is on the screen.
 fn open_overlay() -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
         .arg("pick-region")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -33,6 +33,8 @@ fn open_overlay() -> std::process::Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the region overlay never appeared");
 }
 
