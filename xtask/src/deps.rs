@@ -38,6 +38,9 @@ pub const WORLD: &[&str] = &[
     "xterm",
     "less",
     "fonts-dejavu-core",
+    // A private session bus and its monitor: the desktop-notification test watches for Notify.
+    "dbus-daemon",
+    "dbus-bin",
 ];
 
 /// What running `clipnote` on a desktop needs beyond the build: `pactl` for device names, the

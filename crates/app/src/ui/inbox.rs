@@ -709,7 +709,8 @@ fn meta_line(e: &Entry) -> String {
         when,
     ];
     if let Some(d) = e.duration_secs {
-        parts.push(clock(d));
+        // "▶ 00:08", so a length is not read as a time of day after the date.
+        parts.push(format!("▶ {}", clock(d)));
     }
     parts.join(" · ")
 }

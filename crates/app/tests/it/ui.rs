@@ -387,12 +387,16 @@ fn a_region_that_is_not_on_the_screen_says_how_to_fix_it() {
 
 /// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
 fn log_lines(child: &mut Child) -> Receiver<String> {
+    log_lines_of(child.stderr.take().unwrap())
+}
+
+/// The lines a process writes, as they come (echoed to the test's output).
+fn log_lines_of(out: impl std::io::Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = sync_channel(256);
-    let stderr = child.stderr.take().unwrap();
     std::thread::Builder::new()
         .name("clipnote-log".into())
         .spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
                 eprintln!("clipnote: {line}");
                 if tx.send(line).is_err() {
                     return;
@@ -530,4 +534,111 @@ fn the_mic_meter_moves_before_recording_and_a_muted_mic_records_silence() {
     assert!(samples.len() > 48_000, "{} samples", samples.len());
     let rms = testkit::clip::rms(&samples);
     assert!(rms < 0.001, "a muted recording has sound (rms {rms})");
+}
+
+/// A private D-Bus session bus for one test, and a `dbus-monitor` on it that reports every
+/// call to the desktop's notification service.
+struct NotifyBus {
+    address: String,
+    daemon: Child,
+    monitor: Child,
+    calls: Receiver<String>,
+}
+
+impl NotifyBus {
+    fn start() -> NotifyBus {
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon starts (xtask installs dbus-daemon)");
+        let mut address = String::new();
+        BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_owned();
+        let mut monitor = Command::new("dbus-monitor")
+            .args([
+                "--address",
+                &address,
+                "interface='org.freedesktop.Notifications'",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-monitor starts (xtask installs dbus-bin)");
+        let lines = log_lines_of(monitor.stdout.take().unwrap());
+        // The monitor is listening once the bus has named it.
+        wait_for_line(&lines, "NameAcquired");
+        NotifyBus {
+            address,
+            daemon,
+            monitor,
+            calls: lines,
+        }
+    }
+}
+
+impl Drop for NotifyBus {
+    fn drop(&mut self) {
+        for child in [&mut self.monitor, &mut self.daemon] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let clip = home.path("library").join("standup.mp4");
+    testkit::clip::Synth {
+        secs: 2,
+        ..Default::default()
+    }
+    .make(&clip);
+    let bus = NotifyBus::start();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
+        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
+        .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))
+        .env("CLIPNOTE_REVIEW_CLIP", &clip)
+        .env("CLIPNOTE_REVIEW_TO", "library")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("RUST_LOG", "warn,app=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clipnote starts");
+    let log = log_lines(&mut child);
+    wait_for_line(&log, "app: first frame");
+    std::thread::sleep(Duration::from_millis(500));
+    // Ctrl+Enter posts from the Review screen.
+    let status = Command::new("xdotool")
+        .args([
+            "search",
+            "--name",
+            "^Clipnote$",
+            "windowfocus",
+            "--sync",
+            "%1",
+            "key",
+            "ctrl+Return",
+        ])
+        .status()
+        .expect("xdotool runs");
+    assert!(status.success());
+    wait_for_line(&log, "app: posted");
+    wait_for_line(&bus.calls, "member=Notify");
+    let summary = wait_for_line(&bus.calls, "string \"Posted: ");
+    assert!(summary.contains("Posted: Update "), "{summary}");
+    let body = wait_for_line(&bus.calls, "string \"");
+    let library = home.path("library").display().to_string();
+    assert!(
+        body.contains(&library),
+        "the body names where it went: {body}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }
