@@ -564,6 +564,13 @@ impl App {
         let posting = matches!(self.review.post, PostState::Working { .. });
         match event {
             Event::Checked { to, found } => {
+                // Recent destinations are offered by their real names.
+                if let Ok(f) = &found
+                    && self.review.target().as_ref().ok() == Some(&to)
+                {
+                    let typed = self.review.destination.trim().to_owned();
+                    self.prefs.titles.insert(typed, f.title.clone());
+                }
                 if self.review.checking.as_ref() == Some(&to) {
                     self.review.checking = None;
                 }

@@ -37,6 +37,8 @@ pub struct Prefs {
     pub destination: String,
     /// Destinations posted to, newest first.
     pub recent: Vec<String>,
+    /// The real titles of recent destinations (as their services named them), by destination.
+    pub titles: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Prefs {
@@ -51,6 +53,7 @@ impl Default for Prefs {
             hotkey: super::hotkey::DEFAULT.into(),
             destination: "library".into(),
             recent: Vec::new(),
+            titles: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -65,6 +68,8 @@ impl Prefs {
         self.recent.retain(|d| d != destination);
         self.recent.insert(0, destination.to_owned());
         self.recent.truncate(RECENT_MAX);
+        let recent = &self.recent;
+        self.titles.retain(|d, _| recent.contains(d));
         self.destination = destination.to_owned();
     }
 }

@@ -452,9 +452,10 @@ impl App {
                     self.review.destination = "library".into();
                 }
                 for recent in self.prefs.recent.clone() {
+                    let name = self.prefs.titles.get(&recent).unwrap_or(&recent);
                     if recent != "library"
                         && ui
-                            .small_button(truncate(&recent, 40))
+                            .small_button(truncate(name, 40))
                             .on_hover_text(&recent)
                             .clicked()
                     {

@@ -255,6 +255,11 @@ fn record_review_trim_and_post_to_the_library_and_to_notion_by_clicking() {
         text.contains("周报") && text.contains("login bug") && text.contains("ship the fix"),
         "{text}"
     );
+    // The page is now a recent destination, offered by its real title.
+    assert!(
+        h.query_by_label("Task").is_some(),
+        "a recent-destination button named after the page"
+    );
 
     // The Outbox lists both as posted, nothing waiting.
     h.get_by_label("Outbox").click();
