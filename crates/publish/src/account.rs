@@ -29,12 +29,9 @@ pub async fn check(settings: &Settings, service: Service) -> Result<Account> {
     match service {
         Service::Notion => {
             let n = Notion::new(settings.notion_config()?, String::new());
-            let me = retry::run(
-                &settings.retry,
-                "notion.users_me",
-                || n.call(Method::GET, "/users/me", None),
-                || async { Ok(None) },
-            )
+            let me = retry::repeatable(&settings.retry, "notion.users_me", || {
+                n.call(Method::GET, "/users/me", None)
+            })
             .await?;
             let bot = &me["bot"];
             let owner = &bot["owner"];
@@ -53,12 +50,9 @@ pub async fn check(settings: &Settings, service: Service) -> Result<Account> {
             let c = ClickUp::new(settings.clickup_config()?, String::new(), None);
             let c = &c;
             let get = |path: &'static str| {
-                retry::run(
-                    &settings.retry,
-                    "clickup.account",
-                    move || c.get_path(path, ""),
-                    || async { Ok(None) },
-                )
+                retry::repeatable(&settings.retry, "clickup.account", move || {
+                    c.get_path(path, "")
+                })
             };
             let teams = get("/team").await?;
             let user = get("/user").await?;

@@ -366,13 +366,7 @@ impl Destination for ClickUp {
 
     fn title(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(async move {
-            let task = retry::run(
-                &self.cfg.retry,
-                "clickup.task",
-                || self.task(),
-                || async { Ok(None) },
-            )
-            .await?;
+            let task = retry::repeatable(&self.cfg.retry, "clickup.task", || self.task()).await?;
             Ok(task["name"].as_str().unwrap_or_default().to_string())
         })
     }
@@ -445,22 +439,16 @@ impl Destination for ClickUp {
         Box::pin(async move {
             match step {
                 Step::Upload => {
-                    retry::run(
-                        &self.cfg.retry,
-                        "clickup.find_attachment",
-                        || self.find_attachment(&post.file_name),
-                        || async { Ok(None) },
-                    )
+                    retry::repeatable(&self.cfg.retry, "clickup.find_attachment", || {
+                        self.find_attachment(&post.file_name)
+                    })
                     .await
                 }
                 Step::Attach => Ok(prior.cloned()),
                 Step::Summary => {
-                    retry::run(
-                        &self.cfg.retry,
-                        "clickup.find_comment",
-                        || self.find_summary(post),
-                        || async { Ok(None) },
-                    )
+                    retry::repeatable(&self.cfg.retry, "clickup.find_comment", || {
+                        self.find_summary(post)
+                    })
                     .await
                 }
             }
@@ -475,12 +463,9 @@ impl Destination for ClickUp {
         Box::pin(async move {
             let body = json!({ "comment": comment_ops(post, attached.url.as_deref()), "notify_all": false });
             if let Some(reply) = &post.reply_to {
-                let comments = retry::run(
-                    &self.cfg.retry,
-                    "clickup.comments",
-                    || self.comments(comment_pages(post)),
-                    || async { Ok(None) },
-                )
+                let comments = retry::repeatable(&self.cfg.retry, "clickup.comments", || {
+                    self.comments(comment_pages(post))
+                })
                 .await?;
                 if let Some(parent) = answered_comment(&comments, reply)
                     && let Some(done) = self.post_threaded(post, &parent, &body).await?
@@ -503,19 +488,10 @@ impl Destination for ClickUp {
 
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
         Box::pin(async move {
-            let task = retry::run(
-                &self.cfg.retry,
-                "clickup.task",
-                || self.task(),
-                || async { Ok(None) },
-            )
-            .await?;
-            let comments = retry::run(
-                &self.cfg.retry,
-                "clickup.comments",
-                || self.comments(COMMENT_PAGES_CHECKED),
-                || async { Ok(None) },
-            )
+            let task = retry::repeatable(&self.cfg.retry, "clickup.task", || self.task()).await?;
+            let comments = retry::repeatable(&self.cfg.retry, "clickup.comments", || {
+                self.comments(COMMENT_PAGES_CHECKED)
+            })
             .await?;
             let mut out = Vec::new();
             for a in task["attachments"].as_array().into_iter().flatten() {

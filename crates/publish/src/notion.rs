@@ -147,12 +147,9 @@ impl Notion {
             body["number_of_parts"] = json!(n);
         }
         // Creating twice only leaves an unused upload behind: safe to repeat.
-        let v = retry::run(
-            &self.cfg.retry,
-            "notion.create_upload",
-            || self.call(Method::POST, "/file_uploads", Some(&body)),
-            || async { Ok(None) },
-        )
+        let v = retry::repeatable(&self.cfg.retry, "notion.create_upload", || {
+            self.call(Method::POST, "/file_uploads", Some(&body))
+        })
         .await?;
         id_of(&v)
     }
@@ -250,12 +247,9 @@ impl Notion {
                 let off = (n - 1) * PART_BYTES;
                 let len = PART_BYTES.min(total - off);
                 // Re-sending a part replaces it: safe to repeat.
-                retry::run(
-                    &self.cfg.retry,
-                    "notion.send_part",
-                    || self.send_part(id_ref, &post.clip, Some((n, off, len)), total, progress),
-                    || async { Ok(None) },
-                )
+                retry::repeatable(&self.cfg.retry, "notion.send_part", || {
+                    self.send_part(id_ref, &post.clip, Some((n, off, len)), total, progress)
+                })
                 .await
             })
             .buffer_unordered(PARTS_IN_FLIGHT)
@@ -284,12 +278,9 @@ impl Notion {
         let limit = self
             .limit
             .get_or_try_init(|| async {
-                let v = retry::run(
-                    &self.cfg.retry,
-                    "notion.users_me",
-                    || self.call(Method::GET, "/users/me", None),
-                    || async { Ok(None) },
-                )
+                let v = retry::repeatable(&self.cfg.retry, "notion.users_me", || {
+                    self.call(Method::GET, "/users/me", None)
+                })
                 .await?;
                 Ok::<_, Error>(file_limit(&v))
             })
@@ -363,13 +354,8 @@ impl Notion {
     /// Where a reply goes: after the last block of the answered clip's section, or at the end
     /// of the page (`None`) when that clip is no longer on it.
     async fn reply_anchor(&self, reply: &ReplyTo) -> Result<Option<String>> {
-        let blocks = retry::run(
-            &self.cfg.retry,
-            "notion.children",
-            || self.children(),
-            || async { Ok(None) },
-        )
-        .await?;
+        let blocks =
+            retry::repeatable(&self.cfg.retry, "notion.children", || self.children()).await?;
         let end = section_end(&blocks, &reply.clip_id);
         if end.is_none() {
             tracing::info!(
@@ -512,12 +498,9 @@ impl Destination for Notion {
     fn title(&self) -> BoxFuture<'_, Result<String>> {
         Box::pin(async move {
             let path = format!("/pages/{}", self.page_id);
-            let page = retry::run(
-                &self.cfg.retry,
-                "notion.page",
-                || self.call(Method::GET, &path, None),
-                || async { Ok(None) },
-            )
+            let page = retry::repeatable(&self.cfg.retry, "notion.page", || {
+                self.call(Method::GET, &path, None)
+            })
             .await?;
             let title = page_title(&page);
             Ok(if title.is_empty() {
@@ -554,12 +537,9 @@ impl Destination for Notion {
                 Step::Summary => "paragraph",
             };
             let marker = post.marker();
-            retry::run(
-                &self.cfg.retry,
-                "notion.find_done",
-                || self.find_marked(kind, &marker),
-                || async { Ok(None) },
-            )
+            retry::repeatable(&self.cfg.retry, "notion.find_done", || {
+                self.find_marked(kind, &marker)
+            })
             .await
         })
     }
@@ -655,13 +635,8 @@ impl Destination for Notion {
 
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
         Box::pin(async move {
-            let blocks = retry::run(
-                &self.cfg.retry,
-                "notion.children",
-                || self.children(),
-                || async { Ok(None) },
-            )
-            .await?;
+            let blocks =
+                retry::repeatable(&self.cfg.retry, "notion.children", || self.children()).await?;
             let mut out: Vec<PostedClip> = Vec::new();
             let mut heading: Option<String> = None;
             let mut summary: Option<String> = None;

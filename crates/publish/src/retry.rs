@@ -156,6 +156,20 @@ impl<'a> Retrier<'a> {
 
 /// Runs `op` with retries. When a failure says the server may have applied the request,
 /// `check` looks at the task first and returns what it finds, so the request is not repeated.
+/// [`run`] for a request that is safe to repeat as it is (a read, or a write whose repeat is
+/// harmless): nothing to look for before trying again.
+pub(crate) async fn repeatable<T, F, Fut>(
+    policy: &RetryPolicy,
+    what: &'static str,
+    op: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Failure>>,
+{
+    run(policy, what, op, || async { Ok(None) }).await
+}
+
 pub(crate) async fn run<T, F, Fut, C, CFut>(
     policy: &RetryPolicy,
     what: &'static str,

@@ -26,13 +26,7 @@ fn client(settings: &Settings, task_id: &str, team: Option<String>) -> Result<Cl
 }
 
 async fn task(settings: &Settings, c: &ClickUp) -> Result<Value> {
-    retry::run(
-        &settings.retry,
-        "clickup.task",
-        || c.task(),
-        || async { Ok(None) },
-    )
-    .await
+    retry::repeatable(&settings.retry, "clickup.task", || c.task()).await
 }
 
 /// One followed task.
@@ -59,12 +53,9 @@ pub(super) async fn read_task(
         let mut comments = if videos.is_empty() {
             Vec::new()
         } else {
-            retry::run(
-                &settings.retry,
-                "clickup.comments",
-                || c.comments(usize::MAX),
-                || async { Ok(None) },
-            )
+            retry::repeatable(&settings.retry, "clickup.comments", || {
+                c.comments(usize::MAX)
+            })
             .await?
         };
         let unlinked = videos.iter().any(|a| {
@@ -120,12 +111,7 @@ pub(super) async fn read_list(
     let mut tasks: Vec<Value> = Vec::new();
     for page in 0.. {
         let query = format!("page={page}&order_by=updated&include_closed=true");
-        let v = retry::run(
-            &settings.retry,
-            "clickup.list_tasks",
-            || c.get_path(&path, &query),
-            || async { Ok(None) },
-        )
+        let v = retry::repeatable(&settings.retry, "clickup.list_tasks", || c.get_path(&path, &query))
         .await
         .map_err(|e| match e {
             Error::NotFound(_) => Error::NotFound(format!(
@@ -200,13 +186,8 @@ async fn thread_replies(
             continue;
         }
         let path = format!("/comment/{}/reply", json_str(&parent["id"]));
-        let thread = retry::run(
-            &settings.retry,
-            "clickup.replies",
-            || c.get_path(&path, ""),
-            || async { Ok(None) },
-        )
-        .await?;
+        let thread =
+            retry::repeatable(&settings.retry, "clickup.replies", || c.get_path(&path, "")).await?;
         out.extend(thread["comments"].as_array().cloned().unwrap_or_default());
     }
     Ok(out)

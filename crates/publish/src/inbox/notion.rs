@@ -37,12 +37,9 @@ async fn call(
     body: Option<&Value>,
 ) -> Result<Value> {
     // Reads change nothing: safe to repeat, and 429s are waited out by the retry loop.
-    retry::run(
-        &settings.retry,
-        "notion.read",
-        || n.call(method.clone(), path, body),
-        || async { Ok(None) },
-    )
+    retry::repeatable(&settings.retry, "notion.read", || {
+        n.call(method.clone(), path, body)
+    })
     .await
 }
 
@@ -160,13 +157,7 @@ async fn read_blocks(
     if !meta.last_edited.is_empty() && r.unchanged(&key, &meta.last_edited) {
         return Ok(());
     }
-    let blocks = retry::run(
-        &settings.retry,
-        "notion.children",
-        || n.children(),
-        || async { Ok(None) },
-    )
-    .await?;
+    let blocks = retry::repeatable(&settings.retry, "notion.children", || n.children()).await?;
     let mut entries = Vec::new();
     for found in parse_blocks(&blocks, &meta) {
         let mut entry = found.entry;
