@@ -7,7 +7,6 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
 use eframe::egui;
@@ -68,10 +67,7 @@ pub enum Event {
     Broken(String),
 }
 
-pub struct Handle {
-    tx: SyncSender<Command>,
-    pub rx: Receiver<Event>,
-}
+pub type Handle = super::worker::Handle<Command, Event>;
 
 impl Handle {
     /// Starts the worker. `config`: where the inbox keeps its state and cache (default: from
@@ -81,34 +77,25 @@ impl Handle {
         config: Option<InboxConfig>,
         wake: impl Fn() + Send + 'static,
     ) -> std::io::Result<Self> {
-        let (tx, cmd_rx) = sync_channel(32);
-        let (ev_tx, rx) = sync_channel(64);
-        std::thread::Builder::new()
-            .name("ui-inbox".into())
-            .spawn(move || {
-                let emit = |event: Event| {
-                    let ok = ev_tx.send(event).is_ok();
-                    wake();
-                    ok
-                };
-                match Worker::open(settings, config) {
-                    Ok(mut worker) => {
-                        while let Ok(command) = cmd_rx.recv() {
-                            if !worker.handle(command, &emit) {
-                                return;
-                            }
+        Self::start("ui-inbox", 32, 64, move |cmd_rx, ev_tx| {
+            let emit = |event: Event| {
+                let ok = ev_tx.send(event).is_ok();
+                wake();
+                ok
+            };
+            match Worker::open(settings, config) {
+                Ok(mut worker) => {
+                    while let Ok(command) = cmd_rx.recv() {
+                        if !worker.handle(command, &emit) {
+                            return;
                         }
                     }
-                    Err(e) => {
-                        emit(Event::Broken(e.message));
-                    }
                 }
-            })?;
-        Ok(Self { tx, rx })
-    }
-
-    pub fn send(&self, command: Command) -> bool {
-        self.tx.try_send(command).is_ok()
+                Err(e) => {
+                    emit(Event::Broken(e.message));
+                }
+            }
+        })
     }
 }
 

@@ -22,6 +22,7 @@ pub mod region;
 pub mod review;
 mod settings;
 pub mod watch;
+mod worker;
 
 pub use app::{App, Options, RecState, Screen};
 

@@ -5,7 +5,7 @@
 
 use crate::mib;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use publish::{Job, NewPost, Outbox, Service, TaskRef, Token};
 
@@ -100,23 +100,13 @@ pub enum Event {
     TokenMissing(Service),
 }
 
-pub struct Handle {
-    tx: SyncSender<Command>,
-    pub rx: Receiver<Event>,
-}
+pub type Handle = super::worker::Handle<Command, Event>;
 
 impl Handle {
     pub fn spawn(setup: Setup, wake: impl Fn() + Send + Sync + 'static) -> std::io::Result<Self> {
-        let (tx, cmd_rx) = sync_channel(16);
-        let (ev_tx, rx) = sync_channel(128);
-        std::thread::Builder::new()
-            .name("ui-poster".into())
-            .spawn(move || Worker::new(setup, ev_tx, wake).run(&cmd_rx))?;
-        Ok(Self { tx, rx })
-    }
-
-    pub fn send(&self, command: Command) -> bool {
-        self.tx.try_send(command).is_ok()
+        Self::start("ui-poster", 16, 128, move |commands, tx| {
+            Worker::new(setup, tx, wake).run(&commands);
+        })
     }
 }
 

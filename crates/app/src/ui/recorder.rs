@@ -3,7 +3,7 @@
 //! the UI. Commands come in on a bounded channel; events go back on another, and every event
 //! wakes the UI with `request_repaint`.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::Duration;
 
 use capture::{Finished, RecordSettings, Recording};
@@ -43,25 +43,14 @@ pub enum Event {
 }
 
 /// The UI's end of the worker.
-pub struct Handle {
-    tx: SyncSender<Command>,
-    pub rx: Receiver<Event>,
-}
+pub type Handle = super::worker::Handle<Command, Event>;
 
 impl Handle {
     /// Starts the worker thread. `wake` is called after every event (the UI's `request_repaint`).
     pub fn spawn(wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
-        let (tx, cmd_rx) = sync_channel(8);
-        let (ev_tx, rx) = sync_channel(64);
-        std::thread::Builder::new()
-            .name("ui-recorder".into())
-            .spawn(move || run(&cmd_rx, &Sink { tx: ev_tx, wake }))?;
-        Ok(Self { tx, rx })
-    }
-
-    /// Sends a command; `false` if the worker is gone or busy (the queue holds 8).
-    pub fn send(&self, command: Command) -> bool {
-        self.tx.try_send(command).is_ok()
+        Self::start("ui-recorder", 8, 64, move |commands, tx| {
+            run(&commands, &Sink { tx, wake });
+        })
     }
 
     /// At exit: stops a recording under way and waits (at most `limit`) until its clip is

@@ -95,14 +95,20 @@ fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
 }
 
-#[test]
-fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
+/// Ada's Notion page and ClickUp task, where Bob (Notion) and Dana (ClickUp) post too.
+fn team_fakes() -> (NotionFake, ClickUpFake) {
     let notion = NotionFake::start(ADA_NOTION, PAGE);
     notion.add_page(PAGE, "Release notes");
     notion.add_user(BOB_NOTION, "Bob Builder");
     let clickup = ClickUpFake::start(ADA_CLICKUP, TEAM, TASK);
     clickup.add_task(TEAM, TASK, "Search filters", None);
     clickup.add_user(DANA_CLICKUP, 73, "Dana Diaz");
+    (notion, clickup)
+}
+
+#[test]
+fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
+    let (notion, clickup) = team_fakes();
     let root = tempfile::tempdir().unwrap();
     let fakes = (&notion, &clickup);
     let ada = Person::new(root.path(), "Ada", ADA_NOTION, ADA_CLICKUP, fakes);
@@ -427,12 +433,7 @@ fn bad_references_unshared_pages_and_the_cache_cap_get_clear_answers() {
 
 #[test]
 fn reply_answers_a_clip_from_the_inbox_on_the_same_task_exactly_once() {
-    let notion = NotionFake::start(ADA_NOTION, PAGE);
-    notion.add_page(PAGE, "Release notes");
-    notion.add_user(BOB_NOTION, "Bob Builder");
-    let clickup = ClickUpFake::start(ADA_CLICKUP, TEAM, TASK);
-    clickup.add_task(TEAM, TASK, "Search filters", None);
-    clickup.add_user(DANA_CLICKUP, 73, "Dana Diaz");
+    let (notion, clickup) = team_fakes();
     let root = tempfile::tempdir().unwrap();
     let fakes = (&notion, &clickup);
     let ada = Person::new(root.path(), "Ada", ADA_NOTION, ADA_CLICKUP, fakes);

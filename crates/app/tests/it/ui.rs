@@ -391,6 +391,23 @@ fn a_region_that_is_not_on_the_screen_says_how_to_fix_it() {
 }
 
 /// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
+/// The real `clipnote` app with its folders in `home` and `env` added; its log lines.
+fn launch_app(home: &Home, env: &[(&str, &std::ffi::OsStr)]) -> (Child, Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
+        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
+        .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))
+        .env("RUST_LOG", "warn,app=info")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clipnote starts");
+    let log = log_lines(&mut child);
+    (child, log)
+}
+
 fn log_lines(child: &mut Child) -> Receiver<String> {
     log_lines_of(child.stderr.take().unwrap())
 }
@@ -445,18 +462,7 @@ fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
     let w = world();
     let home = Home::new();
     let library = home.path("library");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
-        .env("CLIPNOTE_LIBRARY_DIR", &library)
-        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
-        .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))
-        .env("PULSE_SOURCE", &w.mic)
-        .env("RUST_LOG", "warn,app=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clipnote starts");
-    let log = log_lines(&mut child);
+    let (mut child, log) = launch_app(&home, &[("PULSE_SOURCE", w.mic.as_ref())]);
     wait_for_line(&log, "hotkey registered");
     wait_for_line(&log, "app: ready");
 
@@ -603,20 +609,14 @@ fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
     }
     .make(&clip);
     let bus = NotifyBus::start();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
-        .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
-        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
-        .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))
-        .env("CLIPNOTE_REVIEW_CLIP", &clip)
-        .env("CLIPNOTE_REVIEW_TO", "library")
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .env("RUST_LOG", "warn,app=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clipnote starts");
-    let log = log_lines(&mut child);
+    let (mut child, log) = launch_app(
+        &home,
+        &[
+            ("CLIPNOTE_REVIEW_CLIP", clip.as_os_str()),
+            ("CLIPNOTE_REVIEW_TO", "library".as_ref()),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_ref()),
+        ],
+    );
     wait_for_line(&log, "app: first frame");
     std::thread::sleep(Duration::from_millis(500));
     // Ctrl+Enter posts from the Review screen.
