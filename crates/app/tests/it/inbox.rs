@@ -106,22 +106,34 @@ fn team_fakes() -> (NotionFake, ClickUpFake) {
     (notion, clickup)
 }
 
+/// Ada, Bob (on Notion) and Dana (on ClickUp), each with a home of their own under `root`.
+fn team(root: &std::path::Path, fakes: (&NotionFake, &ClickUpFake)) -> [Person; 3] {
+    [
+        Person::new(root, "Ada", ADA_NOTION, ADA_CLICKUP, fakes),
+        Person::new(root, "Bob Builder", BOB_NOTION, "pk_none", fakes),
+        Person::new(root, "Dana Diaz", "ntn_none", DANA_CLICKUP, fakes),
+    ]
+}
+
+/// A small synthetic clip at `path`.
+fn small_clip(path: &std::path::Path, width: u32, height: u32, secs: u32) -> std::path::PathBuf {
+    Synth {
+        width,
+        height,
+        secs,
+        ..Synth::default()
+    }
+    .make(path);
+    path.to_path_buf()
+}
+
 #[test]
 fn follow_inbox_and_watch_teammates_clips_from_notion_and_clickup() {
     let (notion, clickup) = team_fakes();
     let root = tempfile::tempdir().unwrap();
     let fakes = (&notion, &clickup);
-    let ada = Person::new(root.path(), "Ada", ADA_NOTION, ADA_CLICKUP, fakes);
-    let bob = Person::new(root.path(), "Bob Builder", BOB_NOTION, "pk_none", fakes);
-    let dana = Person::new(root.path(), "Dana Diaz", "ntn_none", DANA_CLICKUP, fakes);
-    let clip = root.path().join("walkthrough.mp4");
-    Synth {
-        width: 320,
-        height: 240,
-        secs: 3,
-        ..Synth::default()
-    }
-    .make(&clip);
+    let [ada, bob, dana] = team(root.path(), fakes);
+    let clip = small_clip(&root.path().join("walkthrough.mp4"), 320, 240, 3);
     let clip_arg = clip.to_str().unwrap();
 
     // 100 notes come first, so Bob's clip is on the second page of blocks.
@@ -436,17 +448,8 @@ fn reply_answers_a_clip_from_the_inbox_on_the_same_task_exactly_once() {
     let (notion, clickup) = team_fakes();
     let root = tempfile::tempdir().unwrap();
     let fakes = (&notion, &clickup);
-    let ada = Person::new(root.path(), "Ada", ADA_NOTION, ADA_CLICKUP, fakes);
-    let bob = Person::new(root.path(), "Bob Builder", BOB_NOTION, "pk_none", fakes);
-    let dana = Person::new(root.path(), "Dana Diaz", "ntn_none", DANA_CLICKUP, fakes);
-    let clip = root.path().join("short.mp4");
-    Synth {
-        width: 160,
-        height: 120,
-        secs: 1,
-        ..Synth::default()
-    }
-    .make(&clip);
+    let [ada, bob, dana] = team(root.path(), fakes);
+    let clip = small_clip(&root.path().join("short.mp4"), 160, 120, 1);
     let clip_arg = clip.to_str().unwrap();
     for title in ["Login bug", "Search is slow"] {
         bob.ok(&[

@@ -36,6 +36,17 @@ impl Home {
         self.dir.path().join(name)
     }
 
+    /// A 2-second synthetic clip in the library.
+    pub(crate) fn library_clip(&self, name: &str) -> PathBuf {
+        let clip = self.path("library").join(name);
+        testkit::clip::Synth {
+            secs: 2,
+            ..Default::default()
+        }
+        .make(&clip);
+        clip
+    }
+
     /// App options: no global hotkey (the hotkey test owns it), posting to `notion`.
     pub(crate) fn options(&self, notion: &NotionFake, token: &str) -> Options {
         let mut settings = publish::Settings::new(self.path("config"), self.path("library"));
@@ -297,12 +308,7 @@ fn a_bad_notion_token_shows_its_message_and_a_good_one_names_its_workspace() {
 #[test]
 fn a_post_that_cannot_go_out_waits_in_the_outbox_and_retry_posts_it_once() {
     let home = Home::new();
-    let clip = home.path("library").join("standup.mp4");
-    testkit::clip::Synth {
-        secs: 2,
-        ..Default::default()
-    }
-    .make(&clip);
+    let clip = home.library_clip("standup.mp4");
     let notion = NotionFake::start(NOTION_TOKEN, PAGE);
     let mut options = home.options(&notion, NOTION_TOKEN);
     if let Some(setup) = &mut options.publish {
@@ -602,12 +608,7 @@ impl Drop for NotifyBus {
 fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
     let _screen = screen_lock();
     let home = Home::new();
-    let clip = home.path("library").join("standup.mp4");
-    testkit::clip::Synth {
-        secs: 2,
-        ..Default::default()
-    }
-    .make(&clip);
+    let clip = home.library_clip("standup.mp4");
     let bus = NotifyBus::start();
     let (mut child, log) = launch_app(
         &home,
