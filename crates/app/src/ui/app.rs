@@ -312,6 +312,11 @@ impl App {
         self.review.trim
     }
 
+    /// What the next recording will use, as the Record and Settings screens stand.
+    pub fn next_recording(&self) -> Result<capture::RecordSettings, String> {
+        self.record_settings()
+    }
+
     /// The message on the Record screen, if any.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()

@@ -10,6 +10,50 @@ pub const RECENT_MAX: usize = 6;
 /// The storage key.
 pub const KEY: &str = "clipnote";
 
+/// How clips are encoded: the Settings screen's Quality choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quality {
+    /// Smaller files: at most 1280 px wide, CRF 31.
+    Smaller,
+    /// The measured default: at most 1920 px wide, CRF 28 (legible code at about 0.7 MiB a
+    /// minute in `cargo xtask bench record`).
+    #[default]
+    Balanced,
+    /// Sharper text: the screen's own width (up to 3840 px), CRF 23; files about twice as large.
+    Sharper,
+}
+
+impl Quality {
+    pub const ALL: [Quality; 3] = [Quality::Smaller, Quality::Balanced, Quality::Sharper];
+
+    /// The name on the Settings screen, and what it means.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Quality::Smaller => (
+                "Smaller files",
+                "up to 1280 px wide; fits more minutes under Notion Free's 5 MiB",
+            ),
+            Quality::Balanced => (
+                "Balanced",
+                "up to 1920 px wide; code stays legible (the default)",
+            ),
+            Quality::Sharper => (
+                "Sharper text",
+                "the screen's full width; about twice the size",
+            ),
+        }
+    }
+
+    /// Widest picture and x264 CRF.
+    pub fn encoding(self) -> (u32, u32) {
+        match self {
+            Quality::Smaller => (1280, 31),
+            Quality::Balanced => (1920, 28),
+            Quality::Sharper => (3840, 23),
+        }
+    }
+}
+
 /// The part of the screen the user chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceChoice {
@@ -30,6 +74,7 @@ pub struct Prefs {
     pub system_audio: bool,
     /// Record the microphone as silence (toggled on the Record screen and the HUD).
     pub mic_muted: bool,
+    pub quality: Quality,
     /// Count 3-2-1 before recording.
     pub countdown: bool,
     pub hotkey: String,
@@ -49,6 +94,7 @@ impl Default for Prefs {
             mic: None,
             system_audio: false,
             mic_muted: false,
+            quality: Quality::default(),
             countdown: true,
             hotkey: super::hotkey::DEFAULT.into(),
             destination: "library".into(),

@@ -42,6 +42,9 @@ impl App {
         };
         settings.system_audio = self.prefs.system_audio;
         settings.mic_muted = self.prefs.mic_muted;
+        let (max_width, crf) = self.prefs.quality.encoding();
+        settings.max_width = max_width;
+        settings.profile.crf = crf;
         // The encoder yields to this window's drawing (see `RecordSettings::encoder_nice`).
         settings.encoder_nice = encoder_nice();
         Ok(settings)

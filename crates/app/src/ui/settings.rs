@@ -59,6 +59,15 @@ impl App {
             ui.heading("Global hotkey");
             self.hotkey_settings_ui(ui);
             ui.add_space(16.0);
+            ui.heading("Quality");
+            for quality in super::prefs::Quality::ALL {
+                let (name, means) = quality.describe();
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.prefs.quality, quality, name);
+                    ui.weak(means);
+                });
+            }
+            ui.add_space(16.0);
             ui.heading("Folders");
             egui::Grid::new("folders").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                 ui.label("Clip library");

@@ -648,3 +648,23 @@ fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn the_quality_setting_changes_what_the_next_recording_encodes() {
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.screen = Some(Screen::Settings);
+    let mut h = harness(options);
+    h.run_steps(2);
+    let balanced = h.state().next_recording().unwrap();
+    assert_eq!((balanced.max_width, balanced.profile.crf), (1920, 28));
+    h.get_by_label("Smaller files").click();
+    h.run_steps(2);
+    let smaller = h.state().next_recording().unwrap();
+    assert_eq!((smaller.max_width, smaller.profile.crf), (1280, 31));
+    h.get_by_label("Sharper text").click();
+    h.run_steps(2);
+    let sharper = h.state().next_recording().unwrap();
+    assert_eq!((sharper.max_width, sharper.profile.crf), (3840, 23));
+}
