@@ -280,7 +280,12 @@ impl App {
             app.open_clip(clip);
             app.screen = Screen::Review;
         }
-        tracing::info!(screen = app.screen.title(), "app: ready");
+        tracing::info!(
+            screen = app.screen.title(),
+            destination = %app.prefs.destination,
+            recent = app.prefs.recent.len(),
+            "app: ready"
+        );
         app
     }
 
@@ -629,6 +634,11 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.tick(ctx);
+        // Ctrl+Q quits as the window's close button does (a recording is saved first).
+        let quit = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
+        if ctx.input_mut(|i| i.consume_shortcut(&quit)) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {

@@ -668,3 +668,62 @@ fn the_quality_setting_changes_what_the_next_recording_encodes() {
     let sharper = h.state().next_recording().unwrap();
     assert_eq!((sharper.max_width, sharper.profile.crf), (3840, 23));
 }
+
+/// Focuses the app's window and presses `keys` there (there is no window manager to do it).
+fn press_in_app(keys: &str) {
+    let status = Command::new("xdotool")
+        .args([
+            "search",
+            "--name",
+            "^Clipnote$",
+            "windowfocus",
+            "--sync",
+            "%1",
+            "key",
+            keys,
+        ])
+        .status()
+        .expect("xdotool runs");
+    assert!(status.success());
+}
+
+#[test]
+fn the_last_destination_recent_tasks_and_window_placement_outlive_the_app() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let clip = home.library_clip("standup.mp4");
+    let shared = home.path("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    let to = format!("folder:{}", shared.display());
+
+    // First run: post to a shared folder, then quit with Ctrl+Q.
+    let (mut child, log) = launch_app(
+        &home,
+        &[
+            ("CLIPNOTE_REVIEW_CLIP", clip.as_os_str()),
+            ("CLIPNOTE_REVIEW_TO", to.as_ref()),
+        ],
+    );
+    wait_for_line(&log, "app: first frame");
+    std::thread::sleep(Duration::from_millis(500));
+    press_in_app("ctrl+Return");
+    wait_for_line(&log, "app: posted");
+    press_in_app("ctrl+q");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let saved = std::fs::read_to_string(home.path("config").join("app.ron"))
+        .expect("the app saved its state on quitting");
+    assert!(saved.contains(&to), "the destination is kept: {saved}");
+    assert!(
+        saved.contains("window"),
+        "the window placement is kept: {saved}"
+    );
+
+    // Second run: it starts where the first left off.
+    let (mut child, log) = launch_app(&home, &[]);
+    let ready = wait_for_line(&log, "app: ready");
+    assert!(ready.contains(&to), "{ready}");
+    assert!(ready.contains("recent=1"), "{ready}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
