@@ -148,6 +148,8 @@ pub struct App {
     pub(super) hotkey: Option<Hotkey>,
     /// Why there is no global hotkey, in words.
     pub(super) hotkey_problem: Option<String>,
+    /// On Wayland: the desktop portal's global shortcut.
+    portal: Option<super::portal::PortalHotkey>,
     /// The last recording problem, shown on the Record screen until the next attempt.
     pub(super) notice: Option<String>,
     pub(super) review: Review,
@@ -217,6 +219,8 @@ impl App {
                 Some("the global hotkey is off in this session".into()),
             )
         };
+        let portal = (options.hotkey && on_wayland())
+            .then(|| super::portal::PortalHotkey::start(&ctx, &prefs.hotkey));
         let (setup, publish_problem) = match options.publish.map_or_else(publish_setup, Ok) {
             Ok(setup) => (Some(setup), None),
             Err(e) => (None, Some(e)),
@@ -253,6 +257,7 @@ impl App {
             recorder: None,
             mic_meter: None,
             region_pick: super::region::RegionPick::default(),
+            portal,
             hotkey,
             hotkey_problem,
             notice: None,
@@ -546,7 +551,11 @@ impl App {
         for event in events {
             self.on_recorder(event);
         }
-        if self.hotkey.as_ref().is_some_and(Hotkey::pressed) {
+        let portal_pressed = self
+            .portal
+            .as_mut()
+            .is_some_and(super::portal::PortalHotkey::pressed);
+        if self.hotkey.as_ref().is_some_and(Hotkey::pressed) || portal_pressed {
             tracing::info!("hotkey: pressed");
             self.toggle_recording(now);
         }
@@ -707,12 +716,24 @@ impl App {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                match self.hotkey_label() {
-                    Some(label) if on_wayland() => ui
+                use super::portal::State;
+                match (self.hotkey_label(), self.portal.as_ref().map(|p| &p.state)) {
+                    (_, Some(State::Bound(trigger))) => {
+                        let shown = if trigger.is_empty() { &self.prefs.hotkey } else { trigger };
+                        ui.label(format!("Hotkey {shown}: start / stop (desktop shortcut)"))
+                    }
+                    (_, Some(State::Connecting)) => ui.label("Hotkey: asking the desktop…"),
+                    (_, Some(State::Unavailable(why))) => ui
+                        .label(
+                            egui::RichText::new("No global hotkey")
+                                .color(ui.visuals().warn_fg_color),
+                        )
+                        .on_hover_text(why.clone()),
+                    (Some(label), None) if on_wayland() => ui
                         .label(format!("Hotkey {label}: only while Clipnote has focus (Wayland)"))
                         .on_hover_text("Wayland lets no program see keys pressed in other windows; use the Record button, or a shortcut in your desktop's settings that runs clipnote"),
-                    Some(label) => ui.label(format!("Hotkey {label}: start / stop")),
-                    None => ui
+                    (Some(label), None) => ui.label(format!("Hotkey {label}: start / stop")),
+                    (None, None) => ui
                         .label(
                             egui::RichText::new("No global hotkey")
                                 .color(ui.visuals().warn_fg_color),

@@ -14,6 +14,7 @@ mod inbox_worker;
 mod notify;
 mod outbox;
 mod player;
+mod portal;
 pub mod poster;
 pub mod prefs;
 mod record;

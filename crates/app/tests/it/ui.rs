@@ -398,7 +398,18 @@ fn a_region_that_is_not_on_the_screen_says_how_to_fix_it() {
 
 /// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
 /// The real `clipnote` app with its folders in `home` and `env` added; its log lines.
-fn launch_app(home: &Home, env: &[(&str, &std::ffi::OsStr)]) -> (Child, Receiver<String>) {
+/// A running `clipnote`, stopped when dropped — also when the test fails half-way, so a
+/// stray window never takes the next test's key presses.
+struct AppProcess(Child);
+
+impl Drop for AppProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn launch_app(home: &Home, env: &[(&str, &std::ffi::OsStr)]) -> (AppProcess, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
         .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
         .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
@@ -411,7 +422,7 @@ fn launch_app(home: &Home, env: &[(&str, &std::ffi::OsStr)]) -> (Child, Receiver
         .spawn()
         .expect("clipnote starts");
     let log = log_lines(&mut child);
-    (child, log)
+    (AppProcess(child), log)
 }
 
 fn log_lines(child: &mut Child) -> Receiver<String> {
@@ -468,7 +479,7 @@ fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
     let w = world();
     let home = Home::new();
     let library = home.path("library");
-    let (mut child, log) = launch_app(&home, &[("PULSE_SOURCE", w.mic.as_ref())]);
+    let (_app, log) = launch_app(&home, &[("PULSE_SOURCE", w.mic.as_ref())]);
     wait_for_line(&log, "hotkey registered");
     wait_for_line(&log, "app: ready");
 
@@ -490,9 +501,6 @@ fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
     assert_eq!(clips.len(), 1, "{clips:?}");
     let probe = testkit::clip::Probe::of(&clips[0]).unwrap();
     assert!(probe.duration_secs() > 1.0, "{}", probe.duration_secs());
-
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// The percentage the Record screen's mic meter shows.
@@ -554,16 +562,16 @@ fn the_mic_meter_moves_before_recording_and_a_muted_mic_records_silence() {
 }
 
 /// A private D-Bus session bus for one test, and a `dbus-monitor` on it that reports every
-/// call to the desktop's notification service.
-struct NotifyBus {
+/// message matching a rule (e.g. calls to the desktop's notification service).
+struct PrivateBus {
     address: String,
     daemon: Child,
     monitor: Child,
     calls: Receiver<String>,
 }
 
-impl NotifyBus {
-    fn start() -> NotifyBus {
+impl PrivateBus {
+    fn start(rule: &str) -> PrivateBus {
         let mut daemon = Command::new("dbus-daemon")
             .args(["--session", "--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
@@ -575,18 +583,14 @@ impl NotifyBus {
             .unwrap();
         let address = address.trim().to_owned();
         let mut monitor = Command::new("dbus-monitor")
-            .args([
-                "--address",
-                &address,
-                "interface='org.freedesktop.Notifications'",
-            ])
+            .args(["--address", &address, rule])
             .stdout(Stdio::piped())
             .spawn()
             .expect("dbus-monitor starts (xtask installs dbus-bin)");
         let lines = log_lines_of(monitor.stdout.take().unwrap());
         // The monitor is listening once the bus has named it.
         wait_for_line(&lines, "NameAcquired");
-        NotifyBus {
+        PrivateBus {
             address,
             daemon,
             monitor,
@@ -595,7 +599,7 @@ impl NotifyBus {
     }
 }
 
-impl Drop for NotifyBus {
+impl Drop for PrivateBus {
     fn drop(&mut self) {
         for child in [&mut self.monitor, &mut self.daemon] {
             let _ = child.kill();
@@ -609,8 +613,8 @@ fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
     let _screen = screen_lock();
     let home = Home::new();
     let clip = home.library_clip("standup.mp4");
-    let bus = NotifyBus::start();
-    let (mut child, log) = launch_app(
+    let bus = PrivateBus::start("interface='org.freedesktop.Notifications'");
+    let (_app, log) = launch_app(
         &home,
         &[
             ("CLIPNOTE_REVIEW_CLIP", clip.as_os_str()),
@@ -645,8 +649,6 @@ fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
         body.contains(&library),
         "the body names where it went: {body}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -697,7 +699,7 @@ fn the_last_destination_recent_tasks_and_window_placement_outlive_the_app() {
     let to = format!("folder:{}", shared.display());
 
     // First run: post to a shared folder, then quit with Ctrl+Q.
-    let (mut child, log) = launch_app(
+    let (mut first, log) = launch_app(
         &home,
         &[
             ("CLIPNOTE_REVIEW_CLIP", clip.as_os_str()),
@@ -709,7 +711,7 @@ fn the_last_destination_recent_tasks_and_window_placement_outlive_the_app() {
     press_in_app("ctrl+Return");
     wait_for_line(&log, "app: posted");
     press_in_app("ctrl+q");
-    let status = child.wait().unwrap();
+    let status = first.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let saved = std::fs::read_to_string(home.path("config").join("app.ron"))
         .expect("the app saved its state on quitting");
@@ -720,10 +722,26 @@ fn the_last_destination_recent_tasks_and_window_placement_outlive_the_app() {
     );
 
     // Second run: it starts where the first left off.
-    let (mut child, log) = launch_app(&home, &[]);
+    let (_app, log) = launch_app(&home, &[]);
     let ready = wait_for_line(&log, "app: ready");
     assert!(ready.contains(&to), "{ready}");
     assert!(ready.contains("recent=1"), "{ready}");
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+#[test]
+fn on_wayland_the_app_asks_the_desktop_portal_for_its_shortcut_and_says_when_there_is_none() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    // A session bus with no portal on it: the app must ask, fail, and say so in words.
+    let bus = PrivateBus::start("interface='org.freedesktop.portal.GlobalShortcuts'");
+    let (_app, log) = launch_app(
+        &home,
+        &[
+            ("XDG_SESSION_TYPE", "wayland".as_ref()),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_ref()),
+        ],
+    );
+    wait_for_line(&bus.calls, "member=CreateSession");
+    let said = wait_for_line(&log, "hotkey: no GlobalShortcuts portal");
+    assert!(said.contains("org.freedesktop.portal.Desktop"), "{said}");
 }
