@@ -20,11 +20,14 @@ pub fn init() {
     });
 }
 
-/// Opens an input device (`x11grab`, `pulse`, ...) with its options.
+/// Opens an input device (`x11grab`, `pulse`, ...) with its options. `probe`: also read the
+/// first packets to learn the stream (`avformat_find_stream_info`), which a device whose header
+/// already says everything (x11grab) does not need.
 pub fn open_device(
     format: &str,
     url: &str,
     options: &[(&str, String)],
+    probe: bool,
 ) -> Result<ffmpeg::format::context::Input, ffmpeg::Error> {
     init();
     let name = CString::new(format).map_err(|_| ffmpeg::Error::InvalidData)?;
@@ -38,9 +41,8 @@ pub fn open_device(
     for (k, v) in options {
         dict.set(k, v);
     }
-    // No `avformat_find_stream_info` (which `format::open_with` calls): capture devices set
-    // their stream's parameters in the header, and probing would wait for a frame or two —
-    // time the hotkey press would spend before the first captured frame.
+    // Without `probe`, no `avformat_find_stream_info` (which `format::open_with` calls): it
+    // would wait for a frame or two — time a hotkey press would spend before the first frame.
     // SAFETY: `ps` starts null and is set by avformat_open_input only on success (it frees
     // the context itself on failure); `opts` is disowned for the call and owned again after.
     unsafe {
@@ -51,7 +53,14 @@ pub fn open_device(
         if res < 0 {
             return Err(ffmpeg::Error::from(res));
         }
-        Ok(ffmpeg::format::context::Input::wrap(ps))
+        let input = ffmpeg::format::context::Input::wrap(ps);
+        if probe {
+            let res = ffi::avformat_find_stream_info(ps, std::ptr::null_mut());
+            if res < 0 {
+                return Err(ffmpeg::Error::from(res));
+            }
+        }
+        Ok(input)
     }
 }
 

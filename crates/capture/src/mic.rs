@@ -98,6 +98,7 @@ impl AudioInput {
                     ("stream_name", "Clipnote recording".into()),
                     ("name", "Clipnote".into()),
                 ],
+                true,
             )
         };
         // A busy audio server sometimes refuses a stream it accepts a moment later.

@@ -93,7 +93,11 @@ fn open_audio_inputs(settings: &RecordSettings) -> Result<Vec<AudioInput>> {
         inputs.push(AudioInput::open(&name, 0)?);
     }
     if settings.system_audio {
-        inputs.push(AudioInput::open("@DEFAULT_MONITOR@", inputs.len())?);
+        let source = settings
+            .system_audio_source
+            .as_deref()
+            .unwrap_or("@DEFAULT_MONITOR@");
+        inputs.push(AudioInput::open(source, inputs.len())?);
     }
     Ok(inputs)
 }

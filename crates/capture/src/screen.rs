@@ -132,11 +132,12 @@ impl X11Grab {
             options.push(("grab_x", area.x.to_string()));
             options.push(("grab_y", area.y.to_string()));
         }
-        let input =
-            ff::open_device("x11grab", display, &options).map_err(|e| CaptureError::NoDisplay {
+        let input = ff::open_device("x11grab", display, &options, false).map_err(|e| {
+            CaptureError::NoDisplay {
                 display: display.into(),
                 reason: format!("x11grab could not start ({e})"),
-            })?;
+            }
+        })?;
         Ok(Self {
             input,
             width: area.width,

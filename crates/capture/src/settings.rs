@@ -137,6 +137,9 @@ pub struct RecordSettings {
     pub mic: Mic,
     /// Also record what the computer plays (the default output's monitor).
     pub system_audio: bool,
+    /// Which output's sound `system_audio` records: a monitor source's name (`pactl list short
+    /// sources`); `None` is the default output.
+    pub system_audio_source: Option<String>,
     pub fps: u32,
     /// Wider sources are scaled down to this width.
     pub max_width: u32,
@@ -158,6 +161,7 @@ impl RecordSettings {
             source: Source::WholeDisplay,
             mic: Mic::Default,
             system_audio: false,
+            system_audio_source: None,
             fps: 30,
             max_width: 1920,
             out,

@@ -158,31 +158,93 @@ fn the_mic_meter_shows_the_level_before_recording() {
     assert!(problem.contains("no-such-mic"), "{problem}");
 }
 
+/// A second output for one test: a null sink with a 1 kHz tone playing into it, removed
+/// (module unloaded, player stopped) when dropped.
+struct SecondOutput {
+    module: String,
+    player: std::process::Child,
+    monitor: String,
+}
+
+impl SecondOutput {
+    fn start(name: &str) -> SecondOutput {
+        let out = std::process::Command::new("pactl")
+            .args([
+                "load-module",
+                "module-null-sink",
+                &format!("sink_name={name}"),
+            ])
+            .output()
+            .expect("pactl runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let module = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let player = std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i"])
+            .arg("sine=frequency=1000:sample_rate=48000")
+            .args(["-f", "pulse", "-device", name, "clipnote-second-output"])
+            .spawn()
+            .expect("ffmpeg plays into the second output");
+        // Let the tone reach the sink before anything records it.
+        std::thread::sleep(Duration::from_millis(700));
+        SecondOutput {
+            module,
+            player,
+            monitor: format!("{name}.monitor"),
+        }
+    }
+}
+
+impl Drop for SecondOutput {
+    fn drop(&mut self) {
+        let _ = self.player.kill();
+        let _ = self.player.wait();
+        let _ = std::process::Command::new("pactl")
+            .args(["unload-module", &self.module])
+            .status();
+    }
+}
+
 #[test]
 fn system_audio_is_recorded_and_mixed_with_the_microphone() {
     let _screen = screen_lock();
     let dir = tempfile::tempdir().unwrap();
-    // The test world's default output is the tone's sink, so its monitor carries the tone.
+    // The microphone hears the world's 440 Hz tone; the computer plays 1 kHz on another output.
+    let output = SecondOutput::start("clipnote_test_output");
     let mut s = settings(&dir, "sys.mp4");
     s.mic = Mic::None;
     s.system_audio = true;
+    s.system_audio_source = Some(output.monitor.clone());
     let only_system = record_for(s, 2.0);
     let mut s = settings(&dir, "both.mp4");
     s.system_audio = true;
+    s.system_audio_source = Some(output.monitor.clone());
     let both = record_for(s, 2.0);
-    let level = |path: &std::path::Path| {
+    drop(output);
+    let tones = |path: &std::path::Path| {
         let samples = clip::audio_samples(path);
-        clip::tone_amplitude(
-            &samples[samples.len() / 4..samples.len() * 3 / 4],
-            440.0,
-            48_000.0,
+        let body = &samples[samples.len() / 4..samples.len() * 3 / 4];
+        (
+            clip::tone_amplitude(body, 440.0, 48_000.0),
+            clip::tone_amplitude(body, 1000.0, 48_000.0),
         )
     };
-    let (one, two) = (level(&only_system.path), level(&both.path));
-    assert!(one > 0.01, "system audio alone carries the tone: {one}");
+    let (mic_alone, sys_alone) = tones(&only_system.path);
     assert!(
-        two > one * 1.5,
-        "mic + system audio (the same tone) mix louder: {two} vs {one}"
+        sys_alone > 0.01,
+        "system audio alone carries its 1 kHz tone: {sys_alone}"
+    );
+    assert!(
+        mic_alone < sys_alone / 10.0,
+        "no microphone in the system-only clip: 440 Hz {mic_alone} vs 1 kHz {sys_alone}"
+    );
+    let (mic, sys) = tones(&both.path);
+    assert!(
+        mic > 0.01 && sys > 0.01,
+        "the mix carries both the microphone (440 Hz: {mic}) and the computer (1 kHz: {sys})"
     );
 }
 
