@@ -783,6 +783,6 @@ impl FrameLog {
 
 /// A Wayland session, where X11 global hotkeys only see keys sent to our own (XWayland) windows.
 pub(super) fn on_wayland() -> bool {
-    std::env::var_os("WAYLAND_DISPLAY").is_some()
+    (std::env::var_os("WAYLAND_DISPLAY").is_some() && !super::stale_wayland_display())
         || std::env::var("XDG_SESSION_TYPE").is_ok_and(|t| t == "wayland")
 }

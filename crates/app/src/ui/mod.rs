@@ -88,6 +88,16 @@ pub fn run() -> anyhow::Result<()> {
         persistence_path,
         ..Default::default()
     };
+    let mut native = native;
+    if stale_wayland_display() {
+        // WAYLAND_DISPLAY names no running compositor (a variable left over in an X11 session):
+        // winit would refuse to start rather than use the X server DISPLAY names.
+        tracing::info!("app: WAYLAND_DISPLAY has no compositor behind it; using X11");
+        native.event_loop_builder = Some(Box::new(|builder| {
+            use winit::platform::x11::EventLoopBuilderExtX11;
+            builder.with_x11();
+        }));
+    }
     eframe::run_native(
         "Clipnote",
         native,
@@ -102,4 +112,20 @@ pub fn run() -> anyhow::Result<()> {
         )
         .into()
     })
+}
+
+/// `WAYLAND_DISPLAY` is set but its socket is not there, while `DISPLAY` names an X server.
+pub(crate) fn stale_wayland_display() -> bool {
+    let Some(name) = std::env::var_os("WAYLAND_DISPLAY").filter(|n| !n.is_empty()) else {
+        return false;
+    };
+    let socket = std::path::Path::new(&name);
+    let path = if socket.is_absolute() {
+        socket.to_path_buf()
+    } else {
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map(|dir| std::path::Path::new(&dir).join(socket))
+            .unwrap_or_else(|| socket.to_path_buf())
+    };
+    !path.exists() && std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
 }

@@ -745,3 +745,16 @@ fn on_wayland_the_app_asks_the_desktop_portal_for_its_shortcut_and_says_when_the
     let said = wait_for_line(&log, "hotkey: no GlobalShortcuts portal");
     assert!(said.contains("org.freedesktop.portal.Desktop"), "{said}");
 }
+
+#[test]
+fn a_stale_wayland_display_in_an_x11_session_still_opens_the_window() {
+    // Every launched app grabs the global hotkey: one at a time, as the hotkey test needs.
+    let _screen = screen_lock();
+    let home = Home::new();
+    let (_app, log) = launch_app(
+        &home,
+        &[("WAYLAND_DISPLAY", "clipnote-no-such-compositor".as_ref())],
+    );
+    wait_for_line(&log, "using X11");
+    wait_for_line(&log, "app: first frame");
+}
