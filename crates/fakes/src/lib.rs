@@ -12,9 +12,11 @@
 //! ```
 
 pub mod clickup;
+mod clickup_comments;
 mod clickup_lists;
 pub mod multipart;
 pub mod notion;
+mod notion_append;
 mod notion_read;
 pub mod notion_schema;
 mod notion_uploads;
