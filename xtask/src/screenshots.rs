@@ -147,6 +147,7 @@ fn inbox_shots(world: &World, clipnote: &Path, out: &Path) -> Result<()> {
         "Clipnote",
         &out.join("watch.png"),
     )?;
+    reply_shot(world, clipnote, &home, &id, &out.join("review-reply.png"))?;
     shot(
         world,
         clipnote,
@@ -155,6 +156,28 @@ fn inbox_shots(world: &World, clipnote: &Path, out: &Path) -> Result<()> {
         "Clipnote",
         &out.join("inbox.png"),
     )
+}
+
+/// Review in reply mode: the Watch screen's "Reply with a clip" (clicked where it sits at
+/// 1280×800), two seconds recorded, the hotkey to stop.
+fn reply_shot(world: &World, clipnote: &Path, home: &Home, id: &str, png: &Path) -> Result<()> {
+    let mut app = launch(
+        world,
+        clipnote,
+        home,
+        &[("CLIPNOTE_WATCH", id), ("CLIPNOTE_COUNTDOWN", "off")],
+    )?;
+    world.wait_window("Clipnote", &mut app)?;
+    std::thread::sleep(SETTLE);
+    run_checked(
+        world
+            .command("xdotool")
+            .args(["mousemove", "1208", "71", "click", "1"]),
+    )?;
+    std::thread::sleep(Duration::from_secs(3));
+    run_checked(world.command("xdotool").args(["key", "ctrl+alt+r"]))?;
+    std::thread::sleep(Duration::from_secs(4));
+    capture(world, "^Clipnote$", png)
 }
 
 /// Runs a `clipnote` subcommand with `home`'s folders and returns what it printed.

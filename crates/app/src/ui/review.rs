@@ -438,11 +438,12 @@ impl App {
             )
             .labelled_by(label.id);
             if replying.is_some() {
-                if ui
-                    .small_button("Post as a new clip instead")
-                    .on_hover_text("Not a reply: choose any destination")
-                    .clicked()
-                {
+                let undo = ui.horizontal(|ui| {
+                    ui.small_button("Post as a new clip instead")
+                        .on_hover_text("Not a reply: choose any destination")
+                        .clicked()
+                });
+                if undo.inner {
                     self.review.reply = None;
                 }
                 return;
