@@ -33,9 +33,21 @@ fn main() {
     let (cpu0, t0) = (cpu_secs(), Instant::now());
     player.play();
     // Draw at 120 Hz, like a fast display: every picture has a chance to be shown.
+    let mut drops_at: Vec<f64> = Vec::new();
     while t0.elapsed().as_secs_f64() < secs && !player.finished() {
+        let before = player.stats().frames_dropped;
         player.frame_to_show();
+        if player.stats().frames_dropped > before && drops_at.len() < 20 {
+            drops_at.push(player.position_secs());
+        }
         std::thread::sleep(Duration::from_micros(8_333));
+    }
+    if !drops_at.is_empty() {
+        let at: Vec<String> = drops_at.iter().map(|t| format!("{t:.2}")).collect();
+        eprintln!(
+            "bench_player: pictures dropped at clip time {} s",
+            at.join(", ")
+        );
     }
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_secs() - cpu0);
     let s = player.stats();

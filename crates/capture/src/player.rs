@@ -31,6 +31,10 @@ const OUT_CHANNELS: usize = 2;
 const RING_FRAMES: usize = OUT_RATE as usize / 4;
 /// Pictures decoded ahead.
 const FRAME_QUEUE: usize = 6;
+/// Pictures decoded ahead before the sound (and so the clock) starts after opening or a seek:
+/// the first pictures of a clip decode slower than the sound, and a clock already running
+/// would pass them by.
+const PREROLL_FRAMES: usize = 3;
 
 /// Start again from `at` seconds at `speed`.
 struct Restart {
@@ -52,6 +56,10 @@ struct Clock {
     /// smoothly instead of jumping by a whole chunk at a time.
     chunk: AtomicU64,
     chunk_at_micros: AtomicU64,
+    /// When the first chunk since the last rebase is heard (µs since `epoch`; 0: not yet). A
+    /// device takes its first chunks in a burst to fill its buffer; the clock never runs ahead
+    /// of the time since this moment.
+    started_at_micros: AtomicU64,
     epoch: Instant,
 }
 
@@ -64,21 +72,30 @@ impl Clock {
         let into_chunk = if self.paused.load(Ordering::Relaxed) {
             chunk_secs
         } else {
-            let at = Duration::from_micros(self.chunk_at_micros.load(Ordering::Relaxed));
-            self.epoch
-                .elapsed()
-                .saturating_sub(at)
-                .as_secs_f64()
-                .min(chunk_secs)
+            // Negative until the chunk is heard: what was handed to the device before it is
+            // still in the device's buffer (its latency), not yet in anyone's ears.
+            let heard_at = self.chunk_at_micros.load(Ordering::Relaxed) as f64 / 1e6;
+            (self.epoch.elapsed().as_secs_f64() - heard_at).min(chunk_secs)
         };
-        self.base_micros.load(Ordering::Relaxed) as f64 / 1e6
-            + ((played - chunk) as f64 / f64::from(OUT_RATE) + into_chunk) * speed
+        let mut heard = ((played - chunk) as f64 / f64::from(OUT_RATE) + into_chunk).max(0.0);
+        let started = self.started_at_micros.load(Ordering::Relaxed);
+        if started > 0 && !self.paused.load(Ordering::Relaxed) {
+            let since = self.epoch.elapsed().as_secs_f64() - started as f64 / 1e6;
+            heard = heard.min(since.max(0.0));
+        }
+        self.base_micros.load(Ordering::Relaxed) as f64 / 1e6 + heard * speed
     }
 
-    /// Counts `frames` handed to the output now.
-    fn advance(&self, frames: u64) {
-        self.chunk_at_micros
-            .store(self.epoch.elapsed().as_micros() as u64, Ordering::Relaxed);
+    /// Counts `frames` handed to the output now, to be heard after `latency`.
+    fn advance(&self, frames: u64, latency: Duration) {
+        let heard_at = (self.epoch.elapsed() + latency).as_micros().max(1) as u64;
+        self.chunk_at_micros.store(heard_at, Ordering::Relaxed);
+        let _ = self.started_at_micros.compare_exchange(
+            0,
+            heard_at,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
         self.chunk.store(frames, Ordering::Relaxed);
         self.played.fetch_add(frames, Ordering::Relaxed);
     }
@@ -88,6 +105,7 @@ impl Clock {
             .store((at_secs.max(0.0) * 1e6) as u64, Ordering::Relaxed);
         self.played.store(0, Ordering::Relaxed);
         self.chunk.store(0, Ordering::Relaxed);
+        self.started_at_micros.store(0, Ordering::Relaxed);
         self.speed_bits
             .store(f64::from(speed).to_bits(), Ordering::Relaxed);
     }
@@ -118,6 +136,8 @@ struct Shared {
     ring: Ring,
     stop: AtomicBool,
     eof: AtomicBool,
+    /// Enough pictures are decoded ahead (`PREROLL_FRAMES`) for the sound to start.
+    video_ready: AtomicBool,
     has_audio: bool,
     error: Mutex<Option<String>>,
     /// Everything the output played, when asked for (tests and measurements).
@@ -165,11 +185,13 @@ impl Player {
                 paused: AtomicBool::new(true),
                 chunk: AtomicU64::new(0),
                 chunk_at_micros: AtomicU64::new(0),
+                started_at_micros: AtomicU64::new(0),
                 epoch: Instant::now(),
             },
             ring: Ring::default(),
             stop: AtomicBool::new(false),
             eof: AtomicBool::new(false),
+            video_ready: AtomicBool::new(false),
             has_audio: info.has_audio,
             error: Mutex::new(None),
             tap: Mutex::new(None),
@@ -522,6 +544,7 @@ fn decode_loop(
         speed: 1.0,
     });
     let mut pending: Option<VideoFrame> = None;
+    let mut sent_since_restart = 0usize;
     let (mut video_done, mut audio_done) = (false, audio.is_none());
     while !shared.stop.load(Ordering::Relaxed) {
         if let Ok(r) = control.try_recv() {
@@ -531,6 +554,8 @@ fn decode_loop(
             }
         }
         if let Some(r) = restart.take() {
+            shared.video_ready.store(false, Ordering::Relaxed);
+            sent_since_restart = 0;
             shared.ring.samples.lock().unwrap().clear();
             pending = None;
             if let Err(e) = video.seek(r.at) {
@@ -559,10 +584,18 @@ fn decode_loop(
         }
         if let Some(f) = pending.take() {
             match frames.try_send(f) {
-                Ok(()) => worked = true,
+                Ok(()) => {
+                    worked = true;
+                    sent_since_restart += 1;
+                }
                 Err(TrySendError::Full(f)) => pending = Some(f),
                 Err(TrySendError::Disconnected(_)) => return,
             }
+        }
+        if (sent_since_restart >= PREROLL_FRAMES || video_done)
+            && !shared.video_ready.swap(true, Ordering::Relaxed)
+        {
+            tracing::trace!(sent_since_restart, "player: pictures ready, sound starts");
         }
         let room = shared.ring.samples.lock().unwrap().len() < RING_FRAMES * OUT_CHANNELS;
         if let (Some(a), false, true) = (audio.as_mut(), audio_done, room) {
@@ -599,14 +632,15 @@ fn decode_loop(
 
 /// Moves played sound from the ring to `out` (silence for what is missing) and advances the
 /// clock by what was really played: an underrun (decoder behind, or the end) stops the clock.
-fn play_into(shared: &Shared, out: &mut [f32]) {
-    if shared.clock.paused.load(Ordering::Relaxed) {
+/// `latency`: how long until the device plays what it is handed now.
+fn play_into(shared: &Shared, out: &mut [f32], latency: Duration) {
+    if shared.clock.paused.load(Ordering::Relaxed) || !shared.video_ready.load(Ordering::Relaxed) {
         out.fill(0.0);
         return;
     }
     let got = shared.ring.take(out);
     out[got..].fill(0.0);
-    shared.clock.advance((got / OUT_CHANNELS) as u64);
+    shared.clock.advance((got / OUT_CHANNELS) as u64, latency);
     if let Some(tap) = shared.tap.lock().unwrap().as_mut() {
         tap.extend_from_slice(&out[..got]);
     }
@@ -630,7 +664,14 @@ fn open_device(shared: &Arc<Shared>) -> std::result::Result<cpal::Stream, String
     let stream = device
         .build_output_stream(
             &config,
-            move |data: &mut [f32], _: &cpal::OutputCallbackInfo| play_into(&for_callback, data),
+            move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
+                let when = info.timestamp();
+                let latency = when
+                    .playback
+                    .duration_since(&when.callback)
+                    .unwrap_or_default();
+                play_into(&for_callback, data, latency);
+            },
             |e| tracing::warn!(error = %e, "sound output failed"),
             None,
         )
@@ -661,7 +702,7 @@ fn output_loop(shared: Arc<Shared>) {
         last = now;
         let frames = (owed.floor() as usize).min(buf.len() / OUT_CHANNELS);
         let before = shared.clock.played.load(Ordering::Relaxed);
-        play_into(&shared, &mut buf[..frames * OUT_CHANNELS]);
+        play_into(&shared, &mut buf[..frames * OUT_CHANNELS], Duration::ZERO);
         let played = shared.clock.played.load(Ordering::Relaxed) - before;
         owed = (owed - played as f64).min(f64::from(OUT_RATE) / 50.0);
         if shared.clock.paused.load(Ordering::Relaxed) {
