@@ -12,6 +12,8 @@
 //! retry_for_secs = 120     # then the post stays queued for `clipnote outbox run`
 //! [inbox]
 //! cache_max_mib = 2048     # downloaded clips kept for watching; least recently used go first
+//! [library]
+//! dir = "/home/ada/Videos/Clipnote"   # where new clips go (Settings → Folders writes it)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -35,6 +37,58 @@ pub struct File {
     pub outbox: OutboxConf,
     #[serde(default)]
     pub inbox: InboxConf,
+    #[serde(default)]
+    pub library: LibraryConf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryConf {
+    /// The clip library folder (`CLIPNOTE_LIBRARY_DIR` overrides it).
+    pub dir: Option<PathBuf>,
+}
+
+/// Writes `[library] dir` into the config file in `config_dir`, keeping everything else in
+/// it as written (comments included). Atomic: a temporary file renamed over the old one.
+pub fn set_library_dir(config_dir: &Path, library: &Path) -> Result<(), UserError> {
+    let path = config_dir.join("config.toml");
+    let io = |what: &str, e: std::io::Error| {
+        UserError::new(
+            exit::IO,
+            format!("cannot {what} the config file {}: {e}", path.display()),
+        )
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io("read", e)),
+    };
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| {
+        UserError::new(
+            exit::CONFIG,
+            format!(
+                "{} is not valid TOML ({e}): fix it, then choose the folder again",
+                path.display()
+            ),
+        )
+    })?;
+    let Some(dir) = library.to_str() else {
+        return Err(UserError::new(
+            exit::USAGE,
+            format!(
+                "{} is not valid UTF-8: choose a folder whose name is",
+                library.display()
+            ),
+        ));
+    };
+    if !doc.contains_key("library") {
+        doc["library"] = toml_edit::table();
+    }
+    doc["library"]["dir"] = toml_edit::value(dir);
+    std::fs::create_dir_all(config_dir).map_err(|e| io("create the folder of", e))?;
+    let tmp = config_dir.join(".config.toml.tmp");
+    std::fs::write(&tmp, doc.to_string()).map_err(|e| io("write", e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io("replace", e))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +218,27 @@ pub fn author(file: &File) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choosing_the_library_keeps_the_rest_of_the_file_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "# mine\nauthor = \"Ada\"  # me\n[inbox]\ncache_max_mib = 10\n",
+        )
+        .unwrap();
+        set_library_dir(dir.path(), Path::new("/srv/clips")).unwrap();
+        set_library_dir(dir.path(), Path::new("/srv/clips2")).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# mine\nauthor = \"Ada\"  # me\n"),
+            "{text}"
+        );
+        let file = load_from(&path).unwrap();
+        assert_eq!(file.library.dir.as_deref(), Some(Path::new("/srv/clips2")));
+        assert_eq!(file.inbox.cache_max_mib, Some(10));
+    }
 
     #[test]
     fn a_malformed_file_names_its_line() {

@@ -5,19 +5,23 @@ use std::path::PathBuf;
 use crate::cli::UserError;
 use crate::exit;
 
-/// The library folder: `CLIPNOTE_LIBRARY_DIR`, else the platform data dir
-/// (`~/.local/share/clipnote` on Linux). Created if missing.
+/// The library folder: `CLIPNOTE_LIBRARY_DIR`, else `[library] dir` in the config file, else
+/// the platform data dir (`~/.local/share/clipnote` on Linux). Created if missing.
 pub fn dir() -> Result<PathBuf, UserError> {
+    let configured = || crate::config::load().ok().and_then(|file| file.library.dir);
     let dir = match std::env::var_os("CLIPNOTE_LIBRARY_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => directories::ProjectDirs::from("", "", "clipnote")
-            .map(|p| p.data_dir().to_owned())
-            .ok_or_else(|| {
-                UserError::new(
-                    exit::IO,
-                    "cannot find a home folder for the clip library; set HOME, or CLIPNOTE_LIBRARY_DIR, or pass --out",
-                )
-            })?,
+        _ => match configured() {
+            Some(d) => d,
+            None => directories::ProjectDirs::from("", "", "clipnote")
+                .map(|p| p.data_dir().to_owned())
+                .ok_or_else(|| {
+                    UserError::new(
+                        exit::IO,
+                        "cannot find a home folder for the clip library; set HOME, or CLIPNOTE_LIBRARY_DIR, or pass --out",
+                    )
+                })?,
+        },
     };
     std::fs::create_dir_all(&dir).map_err(|e| {
         UserError::new(
@@ -51,4 +55,33 @@ pub fn new_clip_path_in(dir: &std::path::Path) -> PathBuf {
         n += 1;
     }
     path
+}
+
+/// Makes `dir` the library: it must be creatable and writable (checked by writing a file), and
+/// is then kept as `[library] dir` in the config file in `config_dir`.
+pub fn choose(config_dir: &std::path::Path, dir: &std::path::Path) -> Result<PathBuf, UserError> {
+    if !dir.is_absolute() {
+        return Err(UserError::new(
+            exit::USAGE,
+            format!(
+                "{} is not a full path: give the whole path, starting with /",
+                dir.display()
+            ),
+        ));
+    }
+    let unusable = |e: std::io::Error| {
+        UserError::new(
+            exit::IO,
+            format!(
+                "cannot use {} for clips: {e}. Choose a folder you can write to",
+                dir.display()
+            ),
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(unusable)?;
+    let probe = dir.join(".clipnote-write-test");
+    std::fs::write(&probe, b"").map_err(unusable)?;
+    let _ = std::fs::remove_file(&probe);
+    crate::config::set_library_dir(config_dir, dir)?;
+    Ok(dir.to_path_buf())
 }

@@ -112,6 +112,14 @@ impl InboxView {
 }
 
 impl App {
+    /// The library moved: the inbox worker starts again with it on its next command.
+    pub(super) fn inbox_library_moved(&mut self, dir: &std::path::Path) {
+        if let Some(settings) = &mut self.inbox.settings {
+            settings.library_dir = dir.to_path_buf();
+        }
+        self.inbox.worker = None;
+    }
+
     /// Sends a command to the inbox worker, starting it first if need be.
     fn inbox_send(&mut self, command: Command) -> bool {
         if self.inbox.worker.is_none() {

@@ -42,6 +42,8 @@ pub enum Command {
     TestToken(Service, Option<Token>),
     /// Store a token (keyring, or a private file) for later posts.
     SaveToken(Service, Token),
+    /// Posts to `library` go to this folder from now on.
+    SetLibrary(std::path::PathBuf),
 }
 
 /// "Connected to Acme as Ada: files up to 5.0 MiB each".
@@ -175,6 +177,10 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                     self.emit(Event::Outbox(self.list()))
                 }
                 Command::ListOutbox => self.emit(Event::Outbox(self.list())),
+                Command::SetLibrary(dir) => {
+                    self.setup.settings.library_dir = dir;
+                    true
+                }
                 Command::TestToken(service, token) => {
                     let stored = token.is_none();
                     match rt.block_on(self.account(service, token)) {

@@ -20,6 +20,9 @@ pub struct SettingsView {
     pub hotkey_status: Option<Result<String, String>>,
     /// The stored tokens were checked once this run (on first opening Settings).
     pub checked_stored: bool,
+    /// The library folder as typed, and what choosing it said.
+    pub library_draft: Option<String>,
+    pub library_status: Option<Result<String, String>>,
 }
 
 impl SettingsView {
@@ -70,11 +73,8 @@ impl App {
             ui.add_space(16.0);
             ui.heading("Folders");
             egui::Grid::new("folders").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-                ui.label("Clip library");
-                match &self.library_dir {
-                    Ok(dir) => ui.monospace(dir.display().to_string()),
-                    Err(e) => ui.colored_label(ui.visuals().error_fg_color, e),
-                };
+                let label = ui.label("Clip library");
+                self.library_ui(ui, label.id);
                 ui.end_row();
                 ui.label("Outbox");
                 ui.monospace(self.folders.outbox.clone());
@@ -85,6 +85,70 @@ impl App {
             });
             ui.weak("Set CLIPNOTE_LIBRARY_DIR, CLIPNOTE_OUTBOX_DIR or CLIPNOTE_CONFIG_DIR to move them.");
         });
+    }
+
+    /// The library folder: type another and "Use this folder" makes new clips go there (kept in
+    /// the config file, so `clipnote record` agrees).
+    fn library_ui(&mut self, ui: &mut egui::Ui, label: egui::Id) {
+        let current = self
+            .library_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        self.settings.library_draft.get_or_insert(current);
+        ui.horizontal(|ui| {
+            let draft = self.settings.library_draft.as_mut().expect("just set");
+            ui.add(
+                egui::TextEdit::singleline(draft)
+                    .desired_width(420.0)
+                    .min_size(egui::vec2(420.0, 0.0)),
+            )
+            .labelled_by(label);
+            if ui.button("Use this folder").clicked() {
+                let chosen = std::path::PathBuf::from(draft.trim());
+                self.choose_library(&chosen);
+            }
+            match &self.settings.library_status {
+                Some(Ok(words)) => {
+                    ui.colored_label(egui::Color32::from_rgb(70, 180, 90), format!("✔ {words}"));
+                }
+                Some(Err(e)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                None => {
+                    if let Err(e) = &self.library_dir {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                }
+            }
+        });
+    }
+
+    fn choose_library(&mut self, dir: &std::path::Path) {
+        if self.folders.config.is_empty() {
+            self.settings.library_status = Some(Err(self
+                .publish_problem
+                .clone()
+                .unwrap_or_else(|| "there is no config folder to keep the choice in".into())));
+            return;
+        }
+        let config = std::path::PathBuf::from(&self.folders.config);
+        match crate::library::choose(&config, dir) {
+            Ok(dir) => {
+                let overridden = std::env::var_os("CLIPNOTE_LIBRARY_DIR").is_some();
+                self.settings.library_status = Some(Ok(if overridden {
+                    "kept; CLIPNOTE_LIBRARY_DIR still wins outside this window".into()
+                } else {
+                    "new clips go here".into()
+                }));
+                if let Some(poster) = &self.poster {
+                    poster.send(poster::Command::SetLibrary(dir.clone()));
+                }
+                self.inbox_library_moved(&dir);
+                self.library_dir = Ok(dir);
+            }
+            Err(e) => self.settings.library_status = Some(Err(e.message)),
+        }
     }
 
     fn token_row(&mut self, ui: &mut egui::Ui, service: Service) {

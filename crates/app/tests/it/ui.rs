@@ -758,3 +758,56 @@ fn a_stale_wayland_display_in_an_x11_session_still_opens_the_window() {
     wait_for_line(&log, "using X11");
     wait_for_line(&log, "app: first frame");
 }
+
+#[test]
+fn a_library_folder_chosen_in_settings_is_where_the_app_and_the_cli_record() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.screen = Some(Screen::Settings);
+    // As the real app starts: no folder given, so it comes from the environment and config.
+    options.library_dir = Some(home.path("library"));
+    let mut h = harness(options);
+    h.run_steps(2);
+
+    // A relative path is refused in words; nothing is written.
+    h.get_by_label("Clip library")
+        .set_text_value_accesskit("clips");
+    h.run_steps(2);
+    h.get_by_label("Use this folder").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("not a full path").is_some());
+    assert!(!home.path("config").join("config.toml").exists());
+
+    let chosen = home.path("Videos").join("Clipnote");
+    h.get_by_label("Clip library")
+        .set_text_value_accesskit(chosen.to_str().unwrap());
+    h.run_steps(2);
+    h.get_by_label("Use this folder").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("new clips go here").is_some());
+    let next = h.state().next_recording().unwrap();
+    assert!(next.out.starts_with(&chosen), "{}", next.out.display());
+    let config = std::fs::read_to_string(home.path("config").join("config.toml")).unwrap();
+    assert!(config.contains("[library]"), "{config}");
+
+    // The command line reads the same choice from the config file.
+    let out = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .args(["record", "--seconds", "1", "--mic", "none"])
+        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
+        .env_remove("CLIPNOTE_LIBRARY_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let clip = printed.lines().last().unwrap_or_default().trim();
+    assert!(
+        std::path::Path::new(clip).starts_with(&chosen),
+        "the CLI recorded to {clip}"
+    );
+}
