@@ -83,7 +83,7 @@ impl App {
                 ui.monospace(self.folders.config.clone());
                 ui.end_row();
             });
-            ui.weak("Set CLIPNOTE_LIBRARY_DIR, CLIPNOTE_OUTBOX_DIR or CLIPNOTE_CONFIG_DIR to move them.");
+            ui.weak("CLIPNOTE_LIBRARY_DIR overrides the library chosen here; set CLIPNOTE_OUTBOX_DIR or CLIPNOTE_CONFIG_DIR to move the others.");
         });
     }
 
