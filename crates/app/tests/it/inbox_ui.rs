@@ -21,7 +21,8 @@ use testkit::clip::Synth;
 use testkit::world::screen_lock;
 
 use crate::ui::{
-    Home, NOTION_TOKEN, choose_test_mic, elapsed, harness, posted, step_until, step_until_shown,
+    Home, NOTION_TOKEN, choose_test_mic, elapsed, harness, posted, quick_retry, step_until,
+    step_until_shown,
 };
 
 const PAGE: &str = "7a1b2c3d4e5f40718293a4b5c6d7e8f9";
@@ -143,15 +144,7 @@ fn the_inbox_lists_teammates_clips_filters_by_task_and_person_and_plays_one_unti
     let notion = bob_posts(&home);
     let mut options = home.options(&notion, NOTION_TOKEN);
     options.screen = Some(Screen::Inbox);
-    if let Some(setup) = &mut options.publish {
-        setup.settings.retry = publish::RetryPolicy {
-            base: Duration::from_millis(10),
-            cap: Duration::from_millis(20),
-            max_attempts: 2,
-            max_total: Duration::from_secs(2),
-            max_server_wait: Duration::from_secs(1),
-        };
-    }
+    quick_retry(&mut options);
     let mut h = harness(options);
 
     // At first only the library is followed: Carol's clip, and how to follow a task.

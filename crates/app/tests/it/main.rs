@@ -3,6 +3,7 @@
 mod inbox;
 mod inbox_ui;
 mod post;
+mod real_app;
 mod record;
 mod region;
 mod ui;

@@ -1,11 +1,9 @@
 //! The desktop app as a person uses it: clicked by label through AccessKit (`egui_kittest`),
 //! recording for real in the test world, posting to the library and to the Notion contract
-//! fake; and the real binary under Xvfb driven by a real key press (`xdotool`).
+//! fake. The real binary under Xvfb is in `real_app.rs`.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use app::ui::review::PostState;
@@ -68,6 +66,19 @@ impl Home {
             )),
             ..Options::default()
         }
+    }
+}
+
+/// Posts retry twice within about a second, so a test of failing posts does not wait long.
+pub(crate) fn quick_retry(options: &mut Options) {
+    if let Some(setup) = &mut options.publish {
+        setup.settings.retry = publish::RetryPolicy {
+            base: Duration::from_millis(10),
+            cap: Duration::from_millis(20),
+            max_attempts: 2,
+            max_total: Duration::from_secs(2),
+            max_server_wait: Duration::from_secs(1),
+        };
     }
 }
 
@@ -311,15 +322,7 @@ fn a_post_that_cannot_go_out_waits_in_the_outbox_and_retry_posts_it_once() {
     let clip = home.library_clip("standup.mp4");
     let notion = NotionFake::start(NOTION_TOKEN, PAGE);
     let mut options = home.options(&notion, NOTION_TOKEN);
-    if let Some(setup) = &mut options.publish {
-        setup.settings.retry = publish::RetryPolicy {
-            base: Duration::from_millis(10),
-            cap: Duration::from_millis(20),
-            max_attempts: 2,
-            max_total: Duration::from_secs(2),
-            max_server_wait: Duration::from_secs(1),
-        };
-    }
+    quick_retry(&mut options);
     options.review_clip = Some(clip);
     let mut h = harness(options);
     step_until(&mut h, "the clip opened for review", |app| {
@@ -396,113 +399,6 @@ fn a_region_that_is_not_on_the_screen_says_how_to_fix_it() {
     );
 }
 
-/// Reads the app's log lines from its stderr on a thread, so the test can wait for one.
-/// The real `clipnote` app with its folders in `home` and `env` added; its log lines.
-/// A running `clipnote`, stopped when dropped — also when the test fails half-way, so a
-/// stray window never takes the next test's key presses.
-struct AppProcess(Child);
-
-impl Drop for AppProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn launch_app(home: &Home, env: &[(&str, &std::ffi::OsStr)]) -> (AppProcess, Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
-        .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
-        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
-        .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))
-        .env("RUST_LOG", "warn,app=info")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clipnote starts");
-    let log = log_lines(&mut child);
-    (AppProcess(child), log)
-}
-
-fn log_lines(child: &mut Child) -> Receiver<String> {
-    log_lines_of(child.stderr.take().unwrap())
-}
-
-/// The lines a process writes, as they come (echoed to the test's output).
-fn log_lines_of(out: impl std::io::Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = sync_channel(256);
-    std::thread::Builder::new()
-        .name("clipnote-log".into())
-        .spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                eprintln!("clipnote: {line}");
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        })
-        .unwrap();
-    rx
-}
-
-fn wait_for_line(rx: &Receiver<String>, needle: &str) -> String {
-    loop {
-        match rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(line) if line.contains(needle) => return line,
-            Ok(_) => {}
-            Err(e) => panic!("clipnote never logged {needle:?} ({e})"),
-        }
-    }
-}
-
-fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.to_string_lossy().ends_with(suffix))
-        .collect()
-}
-
-fn xdotool_key(combo: &str) {
-    let status = Command::new("xdotool")
-        .args(["key", combo])
-        .status()
-        .expect("xdotool runs");
-    assert!(status.success());
-}
-
-#[test]
-fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
-    let _screen = screen_lock();
-    let w = world();
-    let home = Home::new();
-    let library = home.path("library");
-    let (_app, log) = launch_app(&home, &[("PULSE_SOURCE", w.mic.as_ref())]);
-    wait_for_line(&log, "hotkey registered");
-    wait_for_line(&log, "app: ready");
-
-    xdotool_key("ctrl+alt+r");
-    wait_for_line(&log, "hotkey: pressed");
-    wait_for_line(&log, "recording: started");
-    assert_eq!(
-        files_ending(&library, ".recording.mp4").len(),
-        1,
-        "a recording is being written"
-    );
-    std::thread::sleep(Duration::from_secs(2));
-
-    xdotool_key("ctrl+alt+r");
-    wait_for_line(&log, "recording: finished");
-    wait_for_line(&log, "app: review opened");
-    assert!(files_ending(&library, ".recording.mp4").is_empty());
-    let clips = files_ending(&library, ".mp4");
-    assert_eq!(clips.len(), 1, "{clips:?}");
-    let probe = testkit::clip::Probe::of(&clips[0]).unwrap();
-    assert!(probe.duration_secs() > 1.0, "{}", probe.duration_secs());
-}
-
 /// The percentage the Record screen's mic meter shows.
 fn meter_percent(h: &Harness<'_, App>) -> f32 {
     use egui_kittest::kittest::NodeT;
@@ -561,96 +457,6 @@ fn the_mic_meter_moves_before_recording_and_a_muted_mic_records_silence() {
     assert!(rms < 0.001, "a muted recording has sound (rms {rms})");
 }
 
-/// A private D-Bus session bus for one test, and a `dbus-monitor` on it that reports every
-/// message matching a rule (e.g. calls to the desktop's notification service).
-struct PrivateBus {
-    address: String,
-    daemon: Child,
-    monitor: Child,
-    calls: Receiver<String>,
-}
-
-impl PrivateBus {
-    fn start(rule: &str) -> PrivateBus {
-        let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("dbus-daemon starts (xtask installs dbus-daemon)");
-        let mut address = String::new();
-        BufReader::new(daemon.stdout.take().unwrap())
-            .read_line(&mut address)
-            .unwrap();
-        let address = address.trim().to_owned();
-        let mut monitor = Command::new("dbus-monitor")
-            .args(["--address", &address, rule])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("dbus-monitor starts (xtask installs dbus-bin)");
-        let lines = log_lines_of(monitor.stdout.take().unwrap());
-        // The monitor is listening once the bus has named it.
-        wait_for_line(&lines, "NameAcquired");
-        PrivateBus {
-            address,
-            daemon,
-            monitor,
-            calls: lines,
-        }
-    }
-}
-
-impl Drop for PrivateBus {
-    fn drop(&mut self) {
-        for child in [&mut self.monitor, &mut self.daemon] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-#[test]
-fn a_post_from_the_real_app_raises_a_desktop_notification_with_its_link() {
-    let _screen = screen_lock();
-    let home = Home::new();
-    let clip = home.library_clip("standup.mp4");
-    let bus = PrivateBus::start("interface='org.freedesktop.Notifications'");
-    let (_app, log) = launch_app(
-        &home,
-        &[
-            ("CLIPNOTE_REVIEW_CLIP", clip.as_os_str()),
-            ("CLIPNOTE_REVIEW_TO", "library".as_ref()),
-            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_ref()),
-        ],
-    );
-    wait_for_line(&log, "app: first frame");
-    std::thread::sleep(Duration::from_millis(500));
-    // Ctrl+Enter posts from the Review screen.
-    let status = Command::new("xdotool")
-        .args([
-            "search",
-            "--name",
-            "^Clipnote$",
-            "windowfocus",
-            "--sync",
-            "%1",
-            "key",
-            "ctrl+Return",
-        ])
-        .status()
-        .expect("xdotool runs");
-    assert!(status.success());
-    wait_for_line(&log, "app: posted");
-    wait_for_line(&bus.calls, "member=Notify");
-    let summary = wait_for_line(&bus.calls, "string \"Posted: ");
-    assert!(summary.contains("Posted: Update "), "{summary}");
-    let body = wait_for_line(&bus.calls, "string \"");
-    let library = home.path("library").display().to_string();
-    assert!(
-        body.contains(&library),
-        "the body names where it went: {body}"
-    );
-}
-
 #[test]
 fn the_quality_setting_changes_what_the_next_recording_encodes() {
     let home = Home::new();
@@ -669,94 +475,6 @@ fn the_quality_setting_changes_what_the_next_recording_encodes() {
     h.run_steps(2);
     let sharper = h.state().next_recording().unwrap();
     assert_eq!((sharper.max_width, sharper.profile.crf), (3840, 23));
-}
-
-/// Focuses the app's window and presses `keys` there (there is no window manager to do it).
-fn press_in_app(keys: &str) {
-    let status = Command::new("xdotool")
-        .args([
-            "search",
-            "--name",
-            "^Clipnote$",
-            "windowfocus",
-            "--sync",
-            "%1",
-            "key",
-            keys,
-        ])
-        .status()
-        .expect("xdotool runs");
-    assert!(status.success());
-}
-
-#[test]
-fn the_last_destination_recent_tasks_and_window_placement_outlive_the_app() {
-    let _screen = screen_lock();
-    let home = Home::new();
-    let clip = home.library_clip("standup.mp4");
-    let shared = home.path("shared");
-    std::fs::create_dir_all(&shared).unwrap();
-    let to = format!("folder:{}", shared.display());
-
-    // First run: post to a shared folder, then quit with Ctrl+Q.
-    let (mut first, log) = launch_app(
-        &home,
-        &[
-            ("CLIPNOTE_REVIEW_CLIP", clip.as_os_str()),
-            ("CLIPNOTE_REVIEW_TO", to.as_ref()),
-        ],
-    );
-    wait_for_line(&log, "app: first frame");
-    std::thread::sleep(Duration::from_millis(500));
-    press_in_app("ctrl+Return");
-    wait_for_line(&log, "app: posted");
-    press_in_app("ctrl+q");
-    let status = first.0.wait().unwrap();
-    assert!(status.success(), "{status:?}");
-    let saved = std::fs::read_to_string(home.path("config").join("app.ron"))
-        .expect("the app saved its state on quitting");
-    assert!(saved.contains(&to), "the destination is kept: {saved}");
-    assert!(
-        saved.contains("window"),
-        "the window placement is kept: {saved}"
-    );
-
-    // Second run: it starts where the first left off.
-    let (_app, log) = launch_app(&home, &[]);
-    let ready = wait_for_line(&log, "app: ready");
-    assert!(ready.contains(&to), "{ready}");
-    assert!(ready.contains("recent=1"), "{ready}");
-}
-
-#[test]
-fn on_wayland_the_app_asks_the_desktop_portal_for_its_shortcut_and_says_when_there_is_none() {
-    let _screen = screen_lock();
-    let home = Home::new();
-    // A session bus with no portal on it: the app must ask, fail, and say so in words.
-    let bus = PrivateBus::start("interface='org.freedesktop.portal.GlobalShortcuts'");
-    let (_app, log) = launch_app(
-        &home,
-        &[
-            ("XDG_SESSION_TYPE", "wayland".as_ref()),
-            ("DBUS_SESSION_BUS_ADDRESS", bus.address.as_ref()),
-        ],
-    );
-    wait_for_line(&bus.calls, "member=CreateSession");
-    let said = wait_for_line(&log, "hotkey: no GlobalShortcuts portal");
-    assert!(said.contains("org.freedesktop.portal.Desktop"), "{said}");
-}
-
-#[test]
-fn a_stale_wayland_display_in_an_x11_session_still_opens_the_window() {
-    // Every launched app grabs the global hotkey: one at a time, as the hotkey test needs.
-    let _screen = screen_lock();
-    let home = Home::new();
-    let (_app, log) = launch_app(
-        &home,
-        &[("WAYLAND_DISPLAY", "clipnote-no-such-compositor".as_ref())],
-    );
-    wait_for_line(&log, "using X11");
-    wait_for_line(&log, "app: first frame");
 }
 
 #[test]
