@@ -273,6 +273,15 @@ pub fn norm(id: &str) -> String {
     id.replace('-', "").to_ascii_lowercase()
 }
 
+/// 400 `validation_error`, worded as Notion words it: "body failed validation: …".
+pub(crate) fn invalid(detail: impl std::fmt::Display) -> Resp {
+    err(
+        StatusCode::BAD_REQUEST,
+        "validation_error",
+        &format!("body failed validation: {detail}"),
+    )
+}
+
 pub(crate) fn err(status: StatusCode, code: &str, message: &str) -> Resp {
     server::json(
         status,

@@ -4,7 +4,7 @@
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use crate::notion::{Block, BlockMeta, NotionState, err, norm};
+use crate::notion::{Block, BlockMeta, NotionState, err, invalid, norm};
 use crate::notion_schema::{self as schema, AppendChildren};
 use crate::server::{self, Resp};
 
@@ -19,11 +19,7 @@ pub(crate) fn append(
     let req: AppendChildren = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
-            return err(
-                StatusCode::BAD_REQUEST,
-                "validation_error",
-                &format!("body failed validation: {e}"),
-            );
+            return invalid(e);
         }
     };
     if new_version && req.after.is_some() {
@@ -59,11 +55,7 @@ pub(crate) fn append(
         let kind = match b.kind() {
             Ok(k) => k,
             Err(e) => {
-                return err(
-                    StatusCode::BAD_REQUEST,
-                    "validation_error",
-                    &format!("body failed validation: {e}"),
-                );
+                return invalid(e);
             }
         };
         let path = format!("body.children[{i}].{kind}");

@@ -7,7 +7,7 @@ use hyper::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::notion::{BOT_USER_ID, Block, NotionState, Page, err, norm};
+use crate::notion::{BOT_USER_ID, Block, NotionState, Page, err, invalid, norm};
 use crate::server::{self, Common, Resp};
 
 /// The query body; unknown fields are refused like the real validation.
@@ -146,11 +146,7 @@ fn query(st: &NotionState, seg: &[&str], body: &[u8], new_version: bool) -> Resp
         match serde_json::from_slice(body) {
             Ok(q) => q,
             Err(e) => {
-                return err(
-                    StatusCode::BAD_REQUEST,
-                    "validation_error",
-                    &format!("body failed validation: {e}"),
-                );
+                return invalid(e);
             }
         }
     };

@@ -7,7 +7,7 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use crate::multipart;
-use crate::notion::{NotionState, Upload, err};
+use crate::notion::{NotionState, Upload, err, invalid};
 use crate::notion_schema::CreateUpload;
 use crate::server::{self, Resp};
 
@@ -63,11 +63,7 @@ pub(crate) fn create_upload(
     {
         Ok(r) => r,
         Err(e) => {
-            return err(
-                StatusCode::BAD_REQUEST,
-                "validation_error",
-                &format!("body failed validation: {e}"),
-            );
+            return invalid(e);
         }
     };
     let mode = req.mode.as_deref().unwrap_or("single_part");
