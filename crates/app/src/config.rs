@@ -154,6 +154,16 @@ pub fn outbox_dir() -> Result<PathBuf, UserError> {
     }
 }
 
+/// Where the Wayland portal's restore tokens are kept (the state folder), so the desktop asks
+/// which screen to share only once. `None` with no home folder: the desktop then asks each time.
+pub fn portal_tokens_path() -> Option<PathBuf> {
+    project_dirs().map(|p| {
+        p.state_dir()
+            .unwrap_or_else(|| p.data_local_dir())
+            .join("portal-restore-tokens")
+    })
+}
+
 /// Reads `config.toml` from [`dir`]; a missing file is an empty configuration.
 pub fn load() -> Result<File, UserError> {
     let path = dir()?.join("config.toml");

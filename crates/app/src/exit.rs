@@ -18,3 +18,6 @@ pub const DESTINATION: u8 = 6;
 pub const QUEUED: u8 = 7;
 /// The configuration file is malformed.
 pub const CONFIG: u8 = 8;
+/// The person cancelled (the desktop's screen-sharing dialog): nothing was done. 128 + SIGINT,
+/// as a shell reports a command stopped with Ctrl-C.
+pub const CANCELLED: u8 = 130;

@@ -3,6 +3,12 @@
 //! Each input's samples run on continuously from where the last chunk ended; a chunk that
 //! arrives more than [`RESYNC_MS`] away from that (a dropout, clock drift, a pause) is placed at
 //! its own timestamp instead, so audio never drifts from the video by more than that.
+//!
+//! Where a run of samples sits is learnt from many chunks, not the first: each chunk's
+//! timestamp carries the audio server's latency estimate, which jitters by several ms (most at
+//! the start of a stream), and anchoring on one chunk kept its error for the whole recording.
+//! Every [`SETTLE_CHUNKS`] chunks the mean gap between where the samples run and where their
+//! timestamps say they belong is measured; a mean beyond [`NUDGE_MS`] moves the run by it.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -16,6 +22,12 @@ use crate::mux::{self, MuxPacket, PacketSink, Track};
 
 /// How far an input may wander from its timestamps before it is re-placed.
 pub const RESYNC_MS: i64 = 20;
+/// How many chunks (20 ms each from the microphone) one estimate of the placement error averages.
+pub const SETTLE_CHUNKS: i64 = 8;
+
+/// A mean placement error larger than this (ms) moves the run of samples.
+pub const NUDGE_MS: i64 = 2;
+
 /// How far one input may fall behind the others before it is treated as silent.
 const STALL_MS: i64 = 250;
 
@@ -27,6 +39,8 @@ pub struct Mixer {
     start: i64,
     /// Per input: the position right after its last sample.
     next: Vec<Option<i64>>,
+    /// Per input: the summed gap (timestamp − running position, in samples) and how many chunks.
+    error: Vec<(i64, i64)>,
 }
 
 impl Mixer {
@@ -35,6 +49,7 @@ impl Mixer {
             pending: VecDeque::new(),
             start: 0,
             next: vec![None; inputs],
+            error: vec![(0, 0); inputs],
         }
     }
 
@@ -42,9 +57,24 @@ impl Mixer {
     pub fn push(&mut self, chunk: &AudioChunk) {
         let stamped = (chunk.at.as_secs_f64() * f64::from(SAMPLE_RATE)).round() as i64;
         let resync = i64::from(SAMPLE_RATE) * RESYNC_MS / 1000;
+        let nudge = i64::from(SAMPLE_RATE) * NUDGE_MS / 1000;
+        let error = &mut self.error[chunk.input];
         let pos = match self.next[chunk.input] {
-            Some(next) if (stamped - next).abs() <= resync => next,
-            _ => stamped,
+            Some(next) if (stamped - next).abs() <= resync => {
+                error.0 += stamped - next;
+                error.1 += 1;
+                if error.1 < SETTLE_CHUNKS {
+                    next
+                } else {
+                    let mean = error.0 / error.1;
+                    *error = (0, 0);
+                    if mean.abs() > nudge { next + mean } else { next }
+                }
+            }
+            _ => {
+                *error = (0, 0);
+                stamped
+            }
         };
         self.next[chunk.input] = Some(pos + chunk.samples.len() as i64);
         for (i, s) in chunk.samples.iter().enumerate() {
@@ -215,6 +245,25 @@ mod tests {
         assert_eq!(at, 1024);
         assert_eq!(block[1440 - 1024 - 1], 0.5);
         assert_eq!(block[1440 - 1024], 0.25);
+    }
+
+    #[test]
+    fn a_first_chunk_stamped_late_does_not_set_the_place_of_the_rest() {
+        let mut m = Mixer::new(1);
+        // The first chunk's latency estimate is 15 ms off; the next ones are right (20 ms each).
+        m.push(&chunk(0, 15, 960, 0.5));
+        for i in 1..=SETTLE_CHUNKS as u64 {
+            m.push(&chunk(0, i * 20, 960, 0.5));
+        }
+        let first_after = SETTLE_CHUNKS as u64 * 20 + 20;
+        let mut ends = Vec::new();
+        m.push(&chunk(0, first_after, 960, 0.25));
+        while let Some((at, b)) = m.take(1024, true) {
+            ends.extend(b.iter().enumerate().filter(|(_, s)| **s == 0.25).map(|(i, _)| at + i as i64));
+        }
+        let placed_ms = ends[0] as f64 / 48.0;
+        // Anchored on the first chunk it would sit at first_after + 15 ms; learnt, within 2 ms.
+        assert!((placed_ms - first_after as f64).abs() <= 2.0, "placed at {placed_ms} ms");
     }
 
     #[test]

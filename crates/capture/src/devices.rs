@@ -39,9 +39,22 @@ pub struct Microphone {
     pub is_default: bool,
 }
 
+/// A screen backend and whether this session can use it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackendInfo {
+    /// What `--backend` takes.
+    pub name: crate::Backend,
+    pub available: bool,
+    /// What it would record from, or why it cannot be used.
+    pub detail: String,
+}
+
 /// Everything `clipnote devices` lists.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Devices {
+    /// The backend a recording uses unless `--backend` says otherwise.
+    pub backend: crate::Backend,
+    pub backends: Vec<BackendInfo>,
     pub display: String,
     pub screens: Vec<Screen>,
     pub windows: Vec<Window>,
@@ -50,10 +63,42 @@ pub struct Devices {
     pub problems: Vec<String>,
 }
 
-/// Lists screens, windows and microphones. Parts that fail are reported in `problems`.
+/// Lists backends, screens, windows and microphones. Parts that fail are reported in `problems`.
 pub fn list() -> Devices {
-    let mut devices = Devices::default();
-    match crate::x11::Display::open() {
+    let mut devices = Devices {
+        backend: crate::Backend::detect(),
+        backends: Vec::new(),
+        display: String::new(),
+        screens: Vec::new(),
+        windows: Vec::new(),
+        microphones: Vec::new(),
+        problems: Vec::new(),
+    };
+    let wayland = if std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty()) {
+        crate::wayland::portal::probe()
+    } else {
+        Err(crate::CaptureError::Unsupported(
+            "not a Wayland session (WAYLAND_DISPLAY is not set)".into(),
+        ))
+    };
+    devices.backends.push(BackendInfo {
+        name: crate::Backend::Wayland,
+        available: wayland.is_ok(),
+        detail: wayland.unwrap_or_else(|e| e.to_string()),
+    });
+    let x11 = crate::x11::Display::open();
+    devices.backends.insert(
+        0,
+        BackendInfo {
+            name: crate::Backend::X11,
+            available: x11.is_ok(),
+            detail: match &x11 {
+                Ok(d) => format!("the X server at {}", d.name()),
+                Err(e) => e.to_string(),
+            },
+        },
+    );
+    match x11 {
         Ok(display) => {
             devices.display = display.name().to_owned();
             match display.screens() {
@@ -65,7 +110,8 @@ pub fn list() -> Devices {
                 Err(e) => devices.problems.push(e.to_string()),
             }
         }
-        Err(e) => devices.problems.push(e.to_string()),
+        Err(e) if devices.backend == crate::Backend::X11 => devices.problems.push(e.to_string()),
+        Err(_) => {}
     }
     match crate::mic::list() {
         Ok(mics) => devices.microphones = mics,

@@ -63,6 +63,26 @@ pub enum CaptureError {
     #[error("{0}")]
     CannotFit(String),
 
+    /// No desktop portal offers screen capture (Wayland).
+    #[error(
+        "cannot record the screen on this Wayland desktop: {reason}. Install xdg-desktop-portal and your desktop's backend (e.g. xdg-desktop-portal-gnome on GNOME, xdg-desktop-portal-kde on KDE, xdg-desktop-portal-wlr on sway), log in again, and retry; or record an X11 session with `--backend x11`"
+    )]
+    NoPortal { reason: String },
+
+    /// The person cancelled the desktop's screen-sharing dialog.
+    #[error("screen sharing was cancelled in the desktop's dialog: nothing was recorded")]
+    Cancelled,
+
+    /// PipeWire, which carries the screen's pictures on Wayland, cannot be reached.
+    #[error(
+        "cannot read the screen from PipeWire: {reason}. Check that PipeWire is running (`systemctl --user status pipewire`), then try again"
+    )]
+    NoPipeWire { reason: String },
+
+    /// The portal or its stream failed in a way not listed above.
+    #[error("the desktop's screen sharing failed: {0}. Try again; if it keeps failing, restart your session's portal (`systemctl --user restart xdg-desktop-portal`)")]
+    Portal(String),
+
     /// This build cannot capture this kind of desktop.
     #[error("{0}")]
     Unsupported(String),

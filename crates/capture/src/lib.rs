@@ -9,9 +9,12 @@
 //! # Ok::<(), capture::CaptureError>(())
 //! ```
 //!
-//! This crate knows nothing of user interfaces or HTTP.
+//! X11 and Wayland (the ScreenCast portal and PipeWire) are both in every Linux build; the
+//! session picks one at run time ([`Backend`]). This crate knows nothing of user interfaces or
+//! HTTP.
 
 mod audio;
+mod backend;
 pub mod clip;
 pub mod devices;
 mod error;
@@ -21,7 +24,7 @@ pub mod mic;
 mod mux;
 pub mod player;
 mod recorder;
-#[cfg(feature = "scap")]
+#[cfg(all(feature = "scap", not(target_os = "linux")))]
 mod scap_source;
 mod screen;
 mod settings;
@@ -29,8 +32,10 @@ mod stats;
 mod timeline;
 mod transcode;
 mod video;
+mod wayland;
 mod x11;
 
+pub use backend::Backend;
 pub use error::{CaptureError, Result};
 pub use mux::finalize;
 pub use recorder::{Finished, Recording};

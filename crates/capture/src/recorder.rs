@@ -112,7 +112,12 @@ struct OpenVideo {
 
 /// Opens the screen source and an encoder for its size.
 fn open_video(settings: &RecordSettings) -> Result<OpenVideo> {
-    let source = screen::open(&settings.source, settings.fps)?;
+    let source = screen::open(
+        &settings.source,
+        settings.fps,
+        settings.backend(),
+        settings.portal_tokens.as_deref(),
+    )?;
     let src_size = source.size();
     let size = video::output_size(src_size.0, src_size.1, settings.max_width);
     let open = || {

@@ -1,8 +1,11 @@
 //! The screen seam: a [`ScreenSource`] delivers packed 32-bit BGR pictures, one a frame.
 //!
 //! On X11 the source is FFmpeg's `x11grab` (XCB with MIT-SHM, ~1000 fps at 1080p here), which
-//! also paces frames at the requested rate and draws the cursor.
+//! also paces frames at the requested rate and draws the cursor. On Wayland it is the desktop's
+//! ScreenCast portal and its PipeWire stream ([`crate::wayland`]); which one is decided at run
+//! time ([`Backend`]).
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
@@ -10,6 +13,7 @@ use std::time::Instant;
 
 use ffmpeg_next as ffmpeg;
 
+use crate::backend::Backend;
 use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::settings::Source;
@@ -31,6 +35,8 @@ enum FrameData {
     /// Owned pixels, for sources that hand over a copy.
     #[cfg_attr(not(feature = "scap"), allow(dead_code))]
     Owned(Vec<u8>),
+    /// A picture the source may hand out again (Wayland: the newest one, until a newer comes).
+    Shared(Arc<crate::wayland::stream::Picture>),
 }
 
 impl RawFrame {
@@ -45,10 +51,26 @@ impl RawFrame {
         }
     }
 
+    /// A frame from a picture the source keeps sharing.
+    pub(crate) fn shared(
+        picture: Arc<crate::wayland::stream::Picture>,
+        stride: usize,
+        height: u32,
+        captured: Instant,
+    ) -> Self {
+        Self {
+            data: FrameData::Shared(picture),
+            stride,
+            height,
+            captured,
+        }
+    }
+
     pub fn bytes(&self) -> &[u8] {
         match &self.data {
             FrameData::Packet(p) => p.data().unwrap_or_default(),
             FrameData::Owned(v) => v,
+            FrameData::Shared(p) => &p.data,
         }
     }
 }
@@ -60,22 +82,33 @@ pub trait ScreenSource: Send {
     fn size(&self) -> (u32, u32);
 }
 
-/// Opens the screen source that fits this desktop: X11 where an X server answers, else (with
-/// the `scap` feature) the platform's own capture — also preferred on a Wayland session.
-pub fn open(source: &Source, fps: u32) -> Result<Box<dyn ScreenSource>> {
-    #[cfg(feature = "scap")]
-    if std::env::var_os("WAYLAND_DISPLAY").is_some() || std::env::var_os("DISPLAY").is_none() {
+/// Opens the screen source of `backend`: `x11grab` on X11; on Wayland the desktop's ScreenCast
+/// portal, remembering the chosen source in `portal_tokens` so later recordings start without a
+/// dialog.
+pub fn open(
+    source: &Source,
+    fps: u32,
+    backend: Backend,
+    portal_tokens: Option<&Path>,
+) -> Result<Box<dyn ScreenSource>> {
+    #[cfg(all(feature = "scap", not(target_os = "linux")))]
+    {
+        let _ = (backend, portal_tokens);
         return Ok(Box::new(crate::scap_source::ScapSource::open(source, fps)?));
     }
-    let display = crate::x11::Display::open().map_err(|e| match e {
-        CaptureError::NoDisplay { display, reason } if cfg!(not(feature = "scap")) => CaptureError::NoDisplay {
-            display,
-            reason: format!("{reason} (this build records X11 only; Wayland, macOS and Windows need the `scap` feature)"),
-        },
-        e => e,
-    })?;
-    let area = display.resolve(source)?;
-    Ok(Box::new(X11Grab::open(display.name(), area, fps)?))
+    #[cfg(any(not(feature = "scap"), target_os = "linux"))]
+    match backend {
+        Backend::Wayland => Ok(Box::new(crate::wayland::PortalSource::open(
+            source,
+            fps,
+            portal_tokens,
+        )?)),
+        Backend::X11 => {
+            let display = crate::x11::Display::open()?;
+            let area = display.resolve(source)?;
+            Ok(Box::new(X11Grab::open(display.name(), area, fps)?))
+        }
+    }
 }
 
 /// One still picture of the whole display, RGBA, for a region picker to draw under its overlay.
@@ -86,9 +119,10 @@ pub struct Screenshot {
     pub rgba: Vec<u8>,
 }
 
-/// Takes one picture of the whole display (all monitors).
-pub fn screenshot() -> Result<Screenshot> {
-    let mut source = open(&Source::WholeDisplay, 30)?;
+/// Takes one picture of the whole display (all monitors; on Wayland, the monitor the portal
+/// shares, remembered in `portal_tokens` like a recording's).
+pub fn screenshot(backend: Backend, portal_tokens: Option<&Path>) -> Result<Screenshot> {
+    let mut source = open(&Source::WholeDisplay, 30, backend, portal_tokens)?;
     let (width, height) = source.size();
     let frame = source.next_frame()?;
     let bytes = frame.bytes();

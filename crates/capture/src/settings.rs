@@ -153,6 +153,12 @@ pub struct RecordSettings {
     pub encoder_nice: i32,
     /// Start with the microphone muted (see `Recording::set_mic_muted`).
     pub mic_muted: bool,
+    /// Which screen backend to read; `None`: the one this session calls for
+    /// ([`crate::Backend::detect`]).
+    pub backend: Option<crate::Backend>,
+    /// Where the Wayland portal's restore tokens are kept, so the desktop asks which screen to
+    /// share only once; `None`: ask every time.
+    pub portal_tokens: Option<PathBuf>,
 }
 
 impl RecordSettings {
@@ -168,7 +174,14 @@ impl RecordSettings {
             profile: EncoderProfile::default(),
             encoder_nice: 0,
             mic_muted: false,
+            backend: None,
+            portal_tokens: None,
         }
+    }
+
+    /// The screen backend this recording uses.
+    pub fn backend(&self) -> crate::Backend {
+        self.backend.unwrap_or_else(crate::Backend::detect)
     }
 
     /// The file written while recording: fragmented, so it plays even after a crash.

@@ -15,6 +15,12 @@ pub fn run(args: DevicesArgs) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&devices)?);
     } else {
+        println!("Screen backends (--backend NAME):");
+        for b in &devices.backends {
+            let chosen = if b.name == devices.backend { "  (used)" } else { "" };
+            let state = if b.available { "" } else { "unavailable: " };
+            println!("  {:<8} {state}{}{chosen}", b.name.name(), b.detail);
+        }
         println!("Screens (--screen N) on display {}:", devices.display);
         for s in &devices.screens {
             let primary = if s.primary { "  (primary)" } else { "" };

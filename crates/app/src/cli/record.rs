@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use capture::{CaptureError, Mic, RecordSettings, Recording, Source};
+use capture::{Backend, CaptureError, Mic, RecordSettings, Recording, Source};
 
 use crate::cli::UserError;
 use crate::{exit, library};
@@ -43,6 +43,10 @@ pub struct RecordArgs {
     /// Scale wider sources down to this width.
     #[arg(long, default_value_t = 1920, value_parser = clap::value_parser!(u32).range(64..=7680))]
     pub max_width: u32,
+    /// Read the screen through X11 or the Wayland portal. Default: what this session is
+    /// (`clipnote devices` says which).
+    #[arg(long, value_name = "x11|wayland")]
+    pub backend: Option<Backend>,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -84,6 +88,8 @@ impl RecordArgs {
         settings.system_audio = self.system_audio;
         settings.fps = self.fps;
         settings.max_width = self.max_width;
+        settings.backend = self.backend;
+        settings.portal_tokens = crate::config::portal_tokens_path();
         Ok((settings, self.seconds, self.json))
     }
 }
@@ -96,7 +102,11 @@ pub fn user_error(e: CaptureError) -> UserError {
         | CaptureError::UnknownWindow(_)
         | CaptureError::UnknownMicrophone { .. }
         | CaptureError::MicrophoneUnavailable { .. }
+        | CaptureError::NoPortal { .. }
+        | CaptureError::NoPipeWire { .. }
+        | CaptureError::Portal(_)
         | CaptureError::Unsupported(_) => exit::DEVICE,
+        CaptureError::Cancelled => exit::CANCELLED,
         CaptureError::BadRegion(_) => exit::USAGE,
         CaptureError::OutputNotWritable { .. } | CaptureError::DiskFull { .. } => exit::IO,
         _ => exit::FAILURE,

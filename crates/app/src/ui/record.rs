@@ -47,6 +47,7 @@ impl App {
         settings.profile.crf = crf;
         // The encoder yields to this window's drawing (see `RecordSettings::encoder_nice`).
         settings.encoder_nice = encoder_nice();
+        settings.portal_tokens = crate::config::portal_tokens_path();
         Ok(settings)
     }
 

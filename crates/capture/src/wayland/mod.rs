@@ -1,0 +1,158 @@
+//! Wayland capture: the desktop's ScreenCast portal chooses (or remembers) the source and opens a
+//! PipeWire stream of it; we read that stream and pace pictures at the recording's rate.
+//!
+//! ```text
+//! portal::PortalSession ── fd + node ──▶ stream::PipeWireStream ── Latest ──▶ PortalSource
+//!  (asked once, then a restore token)        (pipewire-capture thread)        (fps ticks)
+//! ```
+//!
+//! A region is a crop of the monitor's stream. The pointer is drawn by the desktop (cursor mode
+//! "embedded") where it offers that.
+
+pub mod portal;
+pub mod stream;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::error::{CaptureError, Result};
+use crate::screen::{RawFrame, ScreenSource};
+use crate::settings::Source;
+use portal::{Kind, PortalSession};
+use stream::{Crop, PipeWireStream};
+
+/// How long the first picture may take after the portal started the stream.
+const FIRST_PICTURE: Duration = Duration::from_secs(5);
+
+/// A screen source on a Wayland desktop.
+pub struct PortalSource {
+    // Field order is drop order: the stream stops before the portal session closes.
+    stream: PipeWireStream,
+    _session: PortalSession,
+    size: (u32, u32),
+    interval: Duration,
+    next_due: Option<Instant>,
+}
+
+impl PortalSource {
+    /// Asks the portal for `source` (remembering the choice in `tokens`) and starts its stream.
+    pub fn open(source: &Source, fps: u32, tokens: Option<&Path>) -> Result<Self> {
+        let kind = match source {
+            Source::Window(_) => Kind::Window,
+            Source::WholeDisplay | Source::Screen(_) | Source::Region { .. } => Kind::Monitor,
+        };
+        let mut session = PortalSession::open(kind, tokens)?;
+        let crop = match source {
+            Source::Region {
+                x,
+                y,
+                width,
+                height,
+            } => Some(region_crop(
+                (*x, *y, *width, *height),
+                session.stream.position,
+                session.stream.size,
+            )?),
+            _ => None,
+        };
+        let stream = PipeWireStream::open(
+            session.remote.take(),
+            session.stream.node_id,
+            fps,
+            crop,
+        )?;
+        let first = stream.latest.get(FIRST_PICTURE)?;
+        let size = (first.width, first.height);
+        tracing::info!(
+            width = size.0,
+            height = size.1,
+            asked = session.asked_afresh,
+            "wayland: recording the portal's stream"
+        );
+        Ok(Self {
+            stream,
+            _session: session,
+            size,
+            interval: Duration::from_secs_f64(1.0 / f64::from(fps.max(1))),
+            next_due: None,
+        })
+    }
+}
+
+/// The part of a monitor's stream a region (in desktop coordinates) covers.
+fn region_crop(
+    (x, y, width, height): (i32, i32, u32, u32),
+    position: Option<(i32, i32)>,
+    size: Option<(i32, i32)>,
+) -> Result<Crop> {
+    let (px, py) = position.unwrap_or((0, 0));
+    let (sx, sy) = (x - px, y - py);
+    let fits_size = size.is_none_or(|(w, h)| {
+        sx.saturating_add(width as i32) <= w && sy.saturating_add(height as i32) <= h
+    });
+    if sx < 0 || sy < 0 || width < 2 || height < 2 || !fits_size {
+        let on = size.map_or(String::new(), |(w, h)| {
+            format!(" the shared {w}x{h} monitor at {px},{py}")
+        });
+        return Err(CaptureError::BadRegion(format!(
+            "the region {x},{y},{width},{height} does not fit on{on}; give X,Y,W,H inside it, at least 2x2"
+        )));
+    }
+    Ok(Crop {
+        x: sx as u32,
+        y: sy as u32,
+        width,
+        height,
+    })
+}
+
+impl ScreenSource for PortalSource {
+    /// The newest picture at each tick of the recording's rate; when the desktop sent nothing
+    /// new (a still screen) the previous picture again, which the encoder recognises as
+    /// unchanged.
+    fn next_frame(&mut self) -> Result<RawFrame> {
+        let now = Instant::now();
+        let due = match self.next_due {
+            None => now,
+            // Late by a whole tick or more: go on from now (the recorder counts the gap).
+            Some(due) if now > due + self.interval => now,
+            Some(due) => due,
+        };
+        if let Some(wait) = due.checked_duration_since(now) {
+            std::thread::sleep(wait);
+        }
+        self.next_due = Some(due + self.interval);
+        let picture = self.stream.latest.get(FIRST_PICTURE)?;
+        let stride = picture.width as usize * 4;
+        let height = picture.height;
+        Ok(RawFrame::shared(
+            Arc::clone(&picture),
+            stride,
+            height,
+            Instant::now(),
+        ))
+    }
+
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::region_crop;
+
+    #[test]
+    fn regions_are_cut_from_the_monitor_they_are_on() {
+        let c = region_crop((2020, 100, 400, 300), Some((1920, 0)), Some((1920, 1080))).unwrap();
+        assert_eq!((c.x, c.y, c.width, c.height), (100, 100, 400, 300));
+        let c = region_crop((10, 20, 640, 480), None, None).unwrap();
+        assert_eq!((c.x, c.y), (10, 20));
+        let off = region_crop((1800, 0, 400, 300), Some((0, 0)), Some((1920, 1080)))
+            .unwrap_err()
+            .to_string();
+        assert!(off.contains("1920x1080") && off.contains("X,Y,W,H"), "{off}");
+        assert!(region_crop((5, 5, 1, 1), None, None).is_err());
+    }
+}
