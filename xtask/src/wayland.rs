@@ -43,6 +43,18 @@ const NO_ACCESS_DIALOG: &str = "org.clipnote.test.NoAccessDialog";
 /// the 0700 runtime dir (as `clipnote toggle` must reach the app's socket there).
 const CHECK_KEYS: &[&str] = &["-M", "ctrl", "-M", "alt", "-M", "shift", "-k", "F12"];
 const CHECK_FILE: &str = "sway-exec-check";
+/// foot showing the time to the hundredth of a second, redrawn every 50 ms, in one line.
+const CLOCK: [&str; 8] = [
+    "--app-id",
+    CLOCK_APP_ID,
+    "--window-size-chars=11x1",
+    "--override",
+    "font=monospace:size=40",
+    "sh",
+    "-c",
+    r#"printf '\033[?25l'; while :; do printf '\r%s' "$(date +%H:%M:%S.%2N)"; sleep 0.05; done"#,
+];
+const CLOCK_APP_ID: &str = "clipnote-clock";
 
 #[derive(Debug)]
 pub struct WaylandWorld {
@@ -148,29 +160,17 @@ impl WaylandWorld {
         })?;
         wl.display = wayland_socket(&wl.runtime_dir).unwrap_or_default();
 
-        // What shows on the output: a clock, and full motion over it, full screen.
-        let mut clock = wl.spawn(
-            "foot",
-            "foot",
-            &[
-                "--app-id",
-                "clipnote-clock",
-                "--title",
-                "clock",
-                "--override",
-                "font=monospace:size=28",
-                "sh",
-                "-c",
-                "while :; do date +%H:%M:%S.%N; sleep 0.05; done",
-            ],
-        )?;
+        // What shows on the output: full motion filling it (the only tiled window), under a
+        // clock in a small floating window (sway's config floats it top left). Not ffplay's
+        // `-fs`, which works too, but sway shows nothing over a full-screen window.
+        let mut clock = wl.spawn("foot", "foot", &CLOCK)?;
+        let empty = wl.grim_row();
         let mut motion = Bg::spawn(
             "ffplay",
             wl.helper("ffplay", "ffplay")?
                 .env("SDL_VIDEODRIVER", "wayland")
                 .env("SDL_AUDIODRIVER", "dummy")
-                .args(["-loglevel", "error", "-an", "-fs"])
-                .args(["-window_title", "testsrc2"])
+                .args(["-loglevel", "error", "-an", "-window_title", "testsrc2"])
                 .args(["-f", "lavfi", "-i", &world::motion_source()]),
         )?;
 
@@ -283,9 +283,12 @@ impl WaylandWorld {
 
         // The content is up, and key bindings run commands that can write into the runtime dir.
         wl.wait(&mut clock, "the clock's window", || {
-            wl.has_app("clipnote-clock")
+            wl.has_app(CLOCK_APP_ID)
         })?;
-        wl.wait(&mut motion, "ffplay full screen", || wl.has_app("ffplay"))?;
+        // ffplay's window maps before its first frame shows: wait until the middle row changed.
+        wl.wait(&mut motion, "ffplay's frames on the output", || {
+            wl.has_app("ffplay") && wl.grim_row().is_some_and(|row| Some(row) != empty)
+        })?;
         wl.check_key_bindings(&mut sway)?;
         wl.helpers.extend([
             wireplumber,
@@ -299,8 +302,8 @@ impl WaylandWorld {
         ]);
         wl.content = Some(motion);
         eprintln!(
-            "xtask: Wayland world up in {:.1} s: sway on {} ({OUTPUT} {}x{}, a clock under \
-             testsrc2 full screen), PipeWire with a 440 Hz tone into {SINK}, the portal (wlr) \
+            "xtask: Wayland world up in {:.1} s: sway on {} ({OUTPUT} {}x{}, testsrc2 filling \
+             it under a clock), PipeWire with a 440 Hz tone into {SINK}, the portal (wlr) \
              on {}",
             started.elapsed().as_secs_f64(),
             wl.display,
@@ -419,6 +422,15 @@ impl WaylandWorld {
             .is_some_and(|tree| tree.contains(&format!("\"app_id\": \"{app_id}\"")))
     }
 
+    /// The output's middle row of pixels (`grim`, PPM), to see when it changes.
+    fn grim_row(&self) -> Option<Vec<u8>> {
+        let geometry = format!("0,{} {}x1", world::HEIGHT / 2, world::WIDTH);
+        output_bytes(
+            self.command("grim")
+                .args(["-g", &geometry, "-t", "ppm", "-"]),
+        )
+    }
+
     /// Presses [`CHECK_KEYS`] with wtype; sway's binding for it touches a file in the runtime
     /// dir. Fails when sway's commands cannot write there (then `clipnote toggle` could not reach
     /// the app's socket either).
@@ -529,6 +541,7 @@ fn sway_config(runtime_dir: &Path, bin_dir: &Path) -> String {
          default_border none\n\
          default_floating_border none\n\
          focus_follows_mouse no\n\
+         for_window [app_id=\"{CLOCK_APP_ID}\"] floating enable, move absolute position 24 24\n\
          # The app's global shortcut, as a user would bind it in sway.\n\
          bindsym ctrl+alt+r exec '{toggle}' toggle\n\
          # The start-up check that key bindings' commands can write into the runtime dir.\n\
@@ -564,14 +577,16 @@ fn wayland_socket(runtime_dir: &Path) -> Option<String> {
 
 /// stdout of a command that succeeded.
 fn output(cmd: &mut Command) -> Option<String> {
+    output_bytes(cmd).map(|out| String::from_utf8_lossy(&out).into_owned())
+}
+
+fn output_bytes(cmd: &mut Command) -> Option<Vec<u8>> {
     let out = cmd
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
         .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    out.status.success().then_some(out.stdout)
 }
 
 fn dbus_send(bus: &str, dest: &str, path: &str, method: &str, args: &[&str]) -> Option<String> {
