@@ -16,7 +16,7 @@ mod wayland;
 mod world;
 mod xdpw;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// Errors are messages for a person: what failed and what to do about it.
@@ -155,8 +155,10 @@ fn test(cargo_args: &[String]) -> Result<i32> {
         }
     }
 
+    // Before the worlds: the first build of the portal backend takes ~20 s.
+    let xdpw = xdpw::ensure_built(&target_dir())?;
     let mut world = world::World::start(&target_dir())?;
-    let wayland = start_wayland(&mut world)?;
+    let wayland = start_wayland(&mut world, &xdpw)?;
     let mut cmd = cargo();
     // Every test binary runs even when an earlier one failed: CI reports all failures at once.
     cmd.args(["test", "--no-fail-fast"])
@@ -188,8 +190,9 @@ fn world_cmd(command: &[String]) -> Result<i32> {
         ));
     };
     deps::ensure(&[deps::WORLD, deps::WAYLAND, deps::RUN])?;
+    let xdpw = xdpw::ensure_built(&target_dir())?;
     let mut world = world::World::start(&target_dir())?;
-    let wayland = start_wayland(&mut world)?;
+    let wayland = start_wayland(&mut world, &xdpw)?;
     for (key, value) in world.env().into_iter().chain(wayland.env()) {
         eprintln!("xtask:   {key}={value}");
     }
@@ -201,8 +204,8 @@ fn world_cmd(command: &[String]) -> Result<i32> {
 
 /// Starts the Wayland world in the X11 world's run dir; if it fails, that dir (with the logs
 /// the error names) is kept.
-fn start_wayland(world: &mut world::World) -> Result<wayland::WaylandWorld> {
-    wayland::WaylandWorld::start(&world.dir, &target_dir()).inspect_err(|_| {
+fn start_wayland(world: &mut world::World, xdpw: &Path) -> Result<wayland::WaylandWorld> {
+    wayland::WaylandWorld::start(&world.dir, &target_dir(), xdpw).inspect_err(|_| {
         world.keep_dir();
         eprintln!(
             "xtask: the Wayland world did not start; the logs are kept in {}",

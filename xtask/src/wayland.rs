@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use crate::proc::Bg;
 use crate::world::{self, MIC, SINK, WorldEnv, set_mode_700, wait_for};
-use crate::{Result, fail, xdpw};
+use crate::{Result, fail};
 
 /// sway's headless output.
 pub const OUTPUT: &str = "HEADLESS-1";
@@ -81,10 +81,9 @@ pub struct WaylandWorld {
 }
 
 impl WaylandWorld {
-    /// Builds the patched portal backend if needed, then starts every part in `run_dir` (the
-    /// X11 world's), each checked before it is relied on.
-    pub fn start(run_dir: &Path, target_dir: &Path) -> Result<WaylandWorld> {
-        let xdpw_binary = xdpw::ensure_built(target_dir)?;
+    /// Starts every part in `run_dir` (the X11 world's), each checked before it is relied on;
+    /// `xdpw_binary` is the patched portal backend ([`crate::xdpw::ensure_built`]).
+    pub fn start(run_dir: &Path, target_dir: &Path, xdpw_binary: &Path) -> Result<WaylandWorld> {
         let started = Instant::now();
         let (runtime_dir, own_short_runtime_dir) = runtime_dir_path(run_dir)?;
         let home = run_dir.join("wl-home");
@@ -471,7 +470,10 @@ impl WaylandWorld {
 
 impl Drop for WaylandWorld {
     fn drop(&mut self) {
-        eprintln!("xtask: stopping the Wayland world on {}", self.display);
+        match self.display.as_str() {
+            "" => eprintln!("xtask: stopping the Wayland world"),
+            display => eprintln!("xtask: stopping the Wayland world on {display}"),
+        }
         self.content = None;
         while let Some(helper) = self.helpers.pop() {
             drop(helper);
