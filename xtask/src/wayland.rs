@@ -224,7 +224,7 @@ impl WaylandWorld {
         wl.wait(
             &mut wireplumber,
             "WirePlumber to connect to PipeWire",
-            || pw_clients(&wl.runtime_dir).is_some_and(|c| c.contains("\"WirePlumber [export]\"")),
+            || pw_clients(&wl.runtime_dir).is_some_and(|c| c.contains("\"WirePlumber")),
         )?;
         let tone = world::start_tone(&env)?;
 
