@@ -43,6 +43,58 @@ pub const WORLD: &[&str] = &[
     "dbus-bin",
 ];
 
+/// What the Wayland test world runs (xtask/src/wayland.rs): sway headless, PipeWire with its
+/// session manager and pulse server, the desktop portal (the wlr backend is built from source,
+/// see [`XDPW_BUILD`]; these are the libraries it runs with), moving content (foot, ffplay), the
+/// tools tests drive it with (wtype presses keys, grim takes screenshots, wf-recorder is the
+/// benchmarks' peer, dbus-send/dbus-monitor talk to and watch the session bus), and python3-gi
+/// for `xtask/scripts/portal-screencast.py`, which asks the ScreenCast portal for the screen.
+pub const WAYLAND: &[&str] = &[
+    "sway",
+    "foot",
+    "fonts-dejavu-core",
+    "ffmpeg",
+    "pipewire",
+    "pipewire-bin",
+    "wireplumber",
+    "pipewire-pulse",
+    "pulseaudio-utils",
+    "xdg-desktop-portal",
+    "libinih1",
+    "libgbm1",
+    "libdrm2",
+    "libpipewire-0.3-0",
+    "libwayland-client0",
+    "libsystemd0",
+    "wtype",
+    "grim",
+    "wf-recorder",
+    "dbus-daemon",
+    "dbus-bin",
+    "python3-gi",
+];
+
+/// What building xdg-desktop-portal-wlr from Debian's source needs (xtask/src/xdpw.rs): the
+/// source package's Build-Depends that a plain meson build uses (not the Debian packaging's
+/// debhelper, systemd, scdoc and cmake), a C compiler, and dpkg-source/patch to unpack and patch.
+pub const XDPW_BUILD: &[&str] = &[
+    "dpkg-dev",
+    "xz-utils",
+    "patch",
+    "gcc",
+    "libc6-dev",
+    "meson",
+    "ninja-build",
+    "pkg-config",
+    "libdrm-dev",
+    "libinih-dev",
+    "libgbm-dev",
+    "libpipewire-0.3-dev",
+    "libwayland-dev",
+    "wayland-protocols",
+    "libsystemd-dev",
+];
+
 /// What running `clipnote` on a desktop needs beyond the build: `pactl` for device names, the
 /// GL, X11 and keyboard libraries the app loads at run time (glow renderer), a CJK font.
 pub const RUN: &[&str] = &[

@@ -12,9 +12,11 @@ mod bench;
 mod deps;
 mod proc;
 mod screenshots;
+mod wayland;
 mod world;
+mod xdpw;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 /// Errors are messages for a person: what failed and what to do about it.
@@ -29,12 +31,14 @@ usage: cargo xtask <command>
 
 commands:
   test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
-                              moving content, PulseAudio with a tone as the microphone), run
+                              moving content, PulseAudio with a tone as the microphone; beside
+                              it headless sway, PipeWire and the desktop portal), run
                               `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it,
                               stop it; exits with the tests' code. E.g.
                               `cargo xtask test -- -p capture`,
                               `cargo xtask test -- -- --nocapture`
-  world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
+  world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`; the Wayland world's
+                              variables are CLIPNOTE_TEST_WAYLAND_*); stops it afterwards
   run [-- ARGS]               install what is missing, build and run `clipnote ARGS`
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
@@ -119,7 +123,7 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
 }
 
 fn test(cargo_args: &[String]) -> Result<i32> {
-    deps::ensure(&[deps::BUILD, deps::WORLD, deps::RUN])?;
+    deps::ensure(&[deps::BUILD, deps::WORLD, deps::WAYLAND, deps::RUN])?;
     // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
     let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
     let picks_package = cargo_only
@@ -151,13 +155,17 @@ fn test(cargo_args: &[String]) -> Result<i32> {
         }
     }
 
+    // Before the worlds: the first build of the portal backend takes ~20 s.
+    let xdpw = xdpw::ensure_built(&target_dir())?;
     let mut world = world::World::start(&target_dir())?;
+    let wayland = start_wayland(&mut world, &xdpw)?;
     let mut cmd = cargo();
     // Every test binary runs even when an earlier one failed: CI reports all failures at once.
     cmd.args(["test", "--no-fail-fast"])
         .args(scope)
         .args(cargo_args)
-        .envs(world.env());
+        .envs(world.env())
+        .envs(wayland.env());
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);
@@ -181,15 +189,29 @@ fn world_cmd(command: &[String]) -> Result<i32> {
             "say what to run: `cargo xtask world -- CMD [ARGS]`, e.g. `cargo xtask world -- bash`",
         ));
     };
-    deps::ensure(&[deps::WORLD, deps::RUN])?;
-    let world = world::World::start(&target_dir())?;
-    for (key, value) in world.env() {
+    deps::ensure(&[deps::WORLD, deps::WAYLAND, deps::RUN])?;
+    let xdpw = xdpw::ensure_built(&target_dir())?;
+    let mut world = world::World::start(&target_dir())?;
+    let wayland = start_wayland(&mut world, &xdpw)?;
+    for (key, value) in world.env().into_iter().chain(wayland.env()) {
         eprintln!("xtask:   {key}={value}");
     }
     let mut cmd = world.command(program);
-    cmd.args(args);
+    cmd.args(args).envs(wayland.env());
     let status = proc::run_foreground(&mut cmd, false)?;
     Ok(proc::exit_code(status))
+}
+
+/// Starts the Wayland world in the X11 world's run dir; if it fails, that dir (with the logs
+/// the error names) is kept.
+fn start_wayland(world: &mut world::World, xdpw: &Path) -> Result<wayland::WaylandWorld> {
+    wayland::WaylandWorld::start(&world.dir, &target_dir(), xdpw).inspect_err(|_| {
+        world.keep_dir();
+        eprintln!(
+            "xtask: the Wayland world did not start; the logs are kept in {}",
+            world.dir.display()
+        );
+    })
 }
 
 fn run(args: &[String]) -> Result<i32> {

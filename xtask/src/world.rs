@@ -55,12 +55,8 @@ impl World {
         eprintln!("xtask: Xvfb is up on :{display} ({WIDTH}x{HEIGHT}x24, MIT-SHM)");
 
         let pulse_socket = pulse_socket_path(&dir)?;
-        let world_env = WorldEnv {
-            dir: dir.clone(),
-            display,
-            pulse_socket: pulse_socket.clone(),
-        };
-        let pulse = start_pulse(&world_env)?;
+        let world_env = x11_env(&dir, display, &pulse_socket);
+        let pulse = start_pulse(&world_env, &pulse_socket)?;
         let tone = start_tone(&world_env)?;
         eprintln!(
             "xtask: PulseAudio is up at {}; a 440 Hz tone plays into {SINK}",
@@ -111,11 +107,7 @@ impl World {
     }
 
     fn helper_env(&self) -> WorldEnv {
-        WorldEnv {
-            dir: self.dir.clone(),
-            display: self.display,
-            pulse_socket: self.pulse_socket.clone(),
-        }
+        x11_env(&self.dir, self.display, &self.pulse_socket)
     }
 
     /// Starts a helper program (a window, a player) inside the world, with a private HOME and
@@ -128,7 +120,7 @@ impl World {
     pub fn wait_window(&self, title: &str, helper: &mut Bg) -> Result<()> {
         let env = self.helper_env();
         wait_for(&format!("a window titled {title:?}"), &env, helper, || {
-            has_window(&env, title)
+            has_window(self.display, title)
         })
     }
 
@@ -156,37 +148,67 @@ impl Drop for World {
     }
 }
 
-/// Paths and names a helper needs while the world is being built.
-struct WorldEnv {
-    dir: PathBuf,
-    display: u32,
-    pulse_socket: PathBuf,
+/// What a helper of a world needs: its sound server, a private HOME, the world's variables, and
+/// where its log goes. The X11 world and the Wayland world ([`crate::wayland`]) each have one.
+pub(crate) struct WorldEnv {
+    /// Logs go to `<dir>/<log_prefix><name>.log`.
+    pub dir: PathBuf,
+    pub log_prefix: &'static str,
+    /// `PULSE_SERVER` for helpers and `pactl`, e.g. `unix:/path/to/socket`.
+    pub pulse_server: String,
+    pub home: PathBuf,
+    /// Set for every helper, after the defaults (display, runtime dir, session bus...).
+    pub vars: Vec<(String, String)>,
+    /// Removed from every helper's environment (variables of the other world or of the desktop
+    /// xtask runs in).
+    pub unset: Vec<&'static str>,
 }
 
 impl WorldEnv {
+    pub fn log_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{}{name}.log", self.log_prefix))
+    }
+
     fn log(&self, name: &str) -> Result<Stdio> {
-        let path = self.dir.join(format!("{name}.log"));
+        let path = self.log_path(name);
         let file = fs::File::create(&path)
             .map_err(|e| fail(format!("cannot create {}: {e}", path.display())))?;
         Ok(Stdio::from(file))
     }
 
-    /// A helper command: the world's display and sound server, a private HOME, no stdin.
-    fn helper(&self, program: &str, log: &str) -> Result<Command> {
+    /// A helper command: the world's display and sound server, a private HOME, no stdin, its
+    /// output in its log.
+    pub fn helper(&self, program: &str, log: &str) -> Result<Command> {
         let mut cmd = Command::new(program);
-        cmd.env("DISPLAY", format!(":{}", self.display))
-            .env(
-                "PULSE_SERVER",
-                format!("unix:{}", self.pulse_socket.display()),
-            )
-            .env("HOME", self.dir.join("home"))
-            .env("XDG_RUNTIME_DIR", self.dir.join("xdg"))
-            .env("XDG_CONFIG_HOME", self.dir.join("home"))
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        cmd.env("PULSE_SERVER", &self.pulse_server)
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", &self.home);
+        for name in &self.unset {
+            cmd.env_remove(name);
+        }
+        cmd.envs(self.vars.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(self.log(log)?)
             .stderr(self.log(log)?);
         Ok(cmd)
+    }
+}
+
+/// The X11 world's helpers: its display, its PulseAudio, no session bus, no Wayland.
+fn x11_env(dir: &Path, display: u32, pulse_socket: &Path) -> WorldEnv {
+    WorldEnv {
+        dir: dir.to_path_buf(),
+        log_prefix: "",
+        pulse_server: format!("unix:{}", pulse_socket.display()),
+        home: dir.join("home"),
+        vars: vec![
+            ("DISPLAY".into(), format!(":{display}")),
+            (
+                "XDG_RUNTIME_DIR".into(),
+                dir.join("xdg").display().to_string(),
+            ),
+        ],
+        unset: vec!["DBUS_SESSION_BUS_ADDRESS", "WAYLAND_DISPLAY"],
     }
 }
 
@@ -204,7 +226,7 @@ fn pulse_socket_path(dir: &Path) -> Result<PathBuf> {
     Ok(short.join("pulse-native"))
 }
 
-fn set_mode_700(path: &Path) -> Result<()> {
+pub(crate) fn set_mode_700(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o700))
         .map_err(|e| fail(format!("cannot chmod 700 {}: {e}", path.display())))
@@ -265,8 +287,8 @@ fn answers(display: u32) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn start_pulse(env: &WorldEnv) -> Result<Bg> {
-    let socket = env.pulse_socket.display().to_string();
+fn start_pulse(env: &WorldEnv, socket: &Path) -> Result<Bg> {
+    let socket = socket.display().to_string();
     let mut pulse = Bg::spawn(
         "PulseAudio",
         env.helper("pulseaudio", "pulseaudio")?
@@ -293,14 +315,12 @@ fn start_pulse(env: &WorldEnv) -> Result<Bg> {
     Ok(pulse)
 }
 
-fn pactl(env: &WorldEnv, args: &[&str]) -> Option<String> {
+/// `pactl ARGS` against the world's sound server; its output when it succeeded.
+pub(crate) fn pactl(env: &WorldEnv, args: &[&str]) -> Option<String> {
     let out = Command::new("pactl")
         .args(args)
-        .env(
-            "PULSE_SERVER",
-            format!("unix:{}", env.pulse_socket.display()),
-        )
-        .env("HOME", env.dir.join("home"))
+        .env("PULSE_SERVER", &env.pulse_server)
+        .env("HOME", &env.home)
         .stderr(Stdio::null())
         .output()
         .ok()?;
@@ -309,9 +329,10 @@ fn pactl(env: &WorldEnv, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The tone must play at low latency: at the default the null sink works in ~2 s blocks and the
-/// monitor (our microphone) delivers audio in bursts.
-fn start_tone(env: &WorldEnv) -> Result<Bg> {
+/// Plays a 440 Hz tone into the world's null sink [`SINK`], and waits until the sound server
+/// has the stream playing into that sink. The tone must play at low latency: at the default the
+/// null sink works in ~2 s blocks and the monitor (our microphone) delivers audio in bursts.
+pub(crate) fn start_tone(env: &WorldEnv) -> Result<Bg> {
     let mut tone = Bg::spawn(
         "tone",
         env.helper("ffmpeg", "tone")?
@@ -329,9 +350,30 @@ fn start_tone(env: &WorldEnv) -> Result<Bg> {
             ]),
     )?;
     wait_for("the tone to play into the sink", env, &mut tone, || {
-        pactl(env, &["list", "short", "sink-inputs"]).is_some_and(|out| !out.trim().is_empty())
+        plays_into_sink(env)
     })?;
     Ok(tone)
+}
+
+/// Whether a stream plays into [`SINK`]: `pactl list short sink-inputs` lines are
+/// `index sink client driver spec`, and the sink's index is in `pactl list short sinks`.
+fn plays_into_sink(env: &WorldEnv) -> bool {
+    let Some(sinks) = pactl(env, &["list", "short", "sinks"]) else {
+        return false;
+    };
+    let Some(sink) = sinks
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.get(1) == Some(&SINK))
+        .and_then(|f| f.first().map(|i| i.to_string()))
+    else {
+        return false;
+    };
+    pactl(env, &["list", "short", "sink-inputs"]).is_some_and(|inputs| {
+        inputs
+            .lines()
+            .any(|l| l.split('\t').nth(1) == Some(sink.as_str()))
+    })
 }
 
 /// `testsrc2` scrolled sideways: every pixel changes every frame, so nothing can be skipped.
@@ -344,10 +386,7 @@ fn start_motion(world: &World) -> Result<Bg> {
         "ffplay",
         env.helper("ffplay", "ffplay")?
             .env("SDL_AUDIODRIVER", "dummy")
-            .args(["-f", "lavfi", "-i"])
-            .arg(format!(
-                "testsrc2=size={WIDTH}x{HEIGHT}:rate=30,scroll=horizontal=0.002,format=bgra"
-            ))
+            .args(["-f", "lavfi", "-i", &motion_source()])
             .args([
                 "-an",
                 "-noborder",
@@ -360,45 +399,57 @@ fn start_motion(world: &World) -> Result<Bg> {
             ]),
     )?;
     wait_for("ffplay's window", &env, &mut ffplay, || {
-        has_window(&env, "testsrc2")
+        has_window(world.display, "testsrc2")
     })?;
     Ok(ffplay)
 }
 
-fn has_window(env: &WorldEnv, title: &str) -> bool {
+/// FFmpeg's `testsrc2` scrolled sideways, as BGRA: the full-motion content of both worlds.
+pub(crate) fn motion_source() -> String {
+    format!("testsrc2=size={WIDTH}x{HEIGHT}:rate=30,scroll=horizontal=0.002,format=bgra")
+}
+
+fn has_window(display: u32, title: &str) -> bool {
     Command::new("xdotool")
         .args(["search", "--onlyvisible", "--name", title])
-        .env("DISPLAY", format!(":{}", env.display))
+        .env("DISPLAY", format!(":{display}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
 }
 
-/// Polls `ready` for up to 15 s while `helper` stays alive; on failure quotes its log.
-fn wait_for(what: &str, env: &WorldEnv, helper: &mut Bg, ready: impl Fn() -> bool) -> Result<()> {
+/// Polls `ready` for up to 15 s while `helper` stays alive; on failure quotes its log (the
+/// helper's name in lower case, in the world's log directory) and names the file.
+pub(crate) fn wait_for(
+    what: &str,
+    env: &WorldEnv,
+    helper: &mut Bg,
+    ready: impl Fn() -> bool,
+) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if ready() {
             return Ok(());
         }
-        let log_name = helper.name.to_lowercase();
-        let log =
-            || fs::read_to_string(env.dir.join(format!("{log_name}.log"))).unwrap_or_default();
+        let path = env.log_path(&helper.name.to_lowercase());
+        let log = || fs::read_to_string(&path).unwrap_or_default();
         if let Some(status) = helper.exited() {
             return Err(fail(format!(
-                "{} exited ({status}) while waiting for {what}; its log:\n{}",
+                "{} exited ({status}) while waiting for {what}; its log ({}):\n{}",
                 helper.name,
+                path.display(),
                 log()
             )));
         }
         if Instant::now() > deadline {
             return Err(fail(format!(
-                "timed out after 15 s waiting for {what}; {}'s log:\n{}",
+                "timed out after 15 s waiting for {what}; {}'s log ({}):\n{}",
                 helper.name,
+                path.display(),
                 log()
             )));
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(25));
     }
 }

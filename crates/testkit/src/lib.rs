@@ -1,6 +1,7 @@
 //! Test support shared by the crates' integration tests. Real parts only: the test world that
-//! `cargo xtask test` starts (Xvfb, a PulseAudio null sink fed a tone), Debian's `ffprobe` and
-//! `ffmpeg` to read clips back, and headless Chromium to play them.
+//! `cargo xtask test` starts (Xvfb, a PulseAudio null sink fed a tone; beside it the Wayland
+//! world: headless sway, PipeWire, the desktop portal), Debian's `ffprobe` and `ffmpeg` to read
+//! clips back, and headless Chromium to play them.
 
 pub mod clip;
 pub mod world;

@@ -117,18 +117,49 @@ fn the_global_hotkey_starts_and_stops_a_recording_in_the_real_app() {
 }
 
 /// A private D-Bus session bus for one test, and a `dbus-monitor` on it that reports every
-/// message matching a rule (e.g. calls to the desktop's notification service).
+/// message matching a rule (e.g. calls to the desktop's notification service). Nothing can be
+/// D-Bus-activated on it: its only service dir is an empty one of its own, so a service installed
+/// on the machine (the desktop portal, a notification daemon) never answers behind the test's
+/// back.
 struct PrivateBus {
     address: String,
     daemon: Child,
     monitor: Child,
     calls: Receiver<String>,
+    _dir: tempfile::TempDir,
 }
 
 impl PrivateBus {
     fn start(rule: &str) -> PrivateBus {
+        let dir = tempfile::tempdir().unwrap();
+        let services = dir.path().join("services");
+        std::fs::create_dir(&services).unwrap();
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={}</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>{}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                dir.path().display(),
+                services.display()
+            ),
+        )
+        .unwrap();
         let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
             .spawn()
             .expect("dbus-daemon starts (xtask installs dbus-daemon)");
@@ -150,6 +181,7 @@ impl PrivateBus {
             daemon,
             monitor,
             calls: lines,
+            _dir: dir,
         }
     }
 }
@@ -267,7 +299,8 @@ fn the_last_destination_recent_tasks_and_window_placement_outlive_the_app() {
 fn on_wayland_the_app_asks_the_desktop_portal_for_its_shortcut_and_says_when_there_is_none() {
     let _screen = screen_lock();
     let home = Home::new();
-    // A session bus with no portal on it: the app must ask, fail, and say so in words.
+    // A session bus with no portal on it (and none to activate, though one is installed for the
+    // Wayland world): the app must ask, fail, and say so in words.
     let bus = PrivateBus::start("interface='org.freedesktop.portal.GlobalShortcuts'");
     let (_app, log) = launch_app(
         &home,
