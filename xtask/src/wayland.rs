@@ -195,10 +195,14 @@ impl WaylandWorld {
         )?;
         let mut permissions =
             wl.spawn("permission-store", "/usr/libexec/xdg-permission-store", &[])?;
-        let mut backend = wl.spawn(
+        // xdpw remembers a choice (answers with a restore token) only when told to: without
+        // XDPW_PERSIST_MODE it drops every persist mode an app asks for. Real sway users set it
+        // too; the README says so.
+        let mut backend = Bg::spawn(
             "xdpw",
-            &xdpw_binary.to_string_lossy(),
-            &["-l", "DEBUG", "-c", &xdpw_conf.to_string_lossy()],
+            wl.helper(&xdpw_binary.to_string_lossy(), "xdpw")?
+                .args(["-l", "DEBUG", "-c", &xdpw_conf.to_string_lossy()])
+                .env("XDPW_PERSIST_MODE", "permanent"),
         )?;
 
         // Sound: the null sink and the tone, through pipewire-pulse.

@@ -7,3 +7,4 @@ mod real_app;
 mod record;
 mod region;
 mod ui;
+mod wayland;

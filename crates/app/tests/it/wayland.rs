@@ -1,0 +1,301 @@
+//! Recording on Wayland as a user does: the real `clipnote` binary in the headless sway world,
+//! through the desktop's ScreenCast portal (xdg-desktop-portal + the wlr backend) and PipeWire,
+//! with the microphone on PipeWire's pulse server. Every clip is read back as the X11 ones are.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use testkit::clip::{self, Probe};
+use testkit::world::{WaylandWorld, screen_lock, wayland_world, world};
+
+/// The real binary living in the Wayland world, with its own home (state, config, library).
+fn clipnote(w: &WaylandWorld, home: &Path) -> Command {
+    let mut cmd = w.command(env!("CARGO_BIN_EXE_clipnote"));
+    cmd.env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("CLIPNOTE_CONFIG_DIR")
+        .env_remove("CLIPNOTE_LIBRARY_DIR");
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn record(w: &WaylandWorld, home: &Path, out: &Path, seconds: &str) -> Output {
+    clipnote(w, home)
+        .args(["record", "--seconds", seconds, "--json", "--out"])
+        .arg(out)
+        .args(["--mic", &world().mic])
+        .output()
+        .expect("clipnote runs")
+}
+
+/// Starts `clipnote record` and returns once its "Recording to" line is out.
+fn start_recording(w: &WaylandWorld, home: &Path, out: &Path) -> Child {
+    let mut child = clipnote(w, home)
+        .args(["record", "--mic", &world().mic, "--out"])
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clipnote starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).expect("stderr readable") > 0 {
+        if line.contains("Recording to") {
+            std::thread::Builder::new()
+                .name("drain-stderr".into())
+                .spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()))
+                .unwrap();
+            return child;
+        }
+        line.clear();
+    }
+    let _ = child.kill();
+    let status = child.wait();
+    panic!("clipnote record did not start on Wayland ({status:?}): {line}");
+}
+
+/// Luma SSIM of each of the clip's frames against `png` (both scaled to the clip's size and
+/// made 4:2:0, so a colour mix-up shows in the "All" figure too): (Y, All) per frame.
+fn ssim_against(clip: &Path, png: &Path) -> Vec<(f64, f64)> {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("ssim.log");
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(clip)
+        .args(["-loop", "1", "-i"])
+        .arg(png)
+        .args([
+            "-lavfi",
+            &format!(
+                "[0:v]format=yuv420p[a];[1:v]scale=1920:1080,format=yuv420p[b];[a][b]ssim=stats_file={}:shortest=1",
+                stats.display()
+            ),
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(out.status.success(), "ffmpeg ssim: {}", text(&out.stderr));
+    let log = std::fs::read_to_string(&stats).unwrap();
+    log.lines()
+        .filter_map(|line| {
+            let field = |name: &str| {
+                line.split_whitespace()
+                    .find_map(|f| f.strip_prefix(name))
+                    .and_then(|v| v.parse::<f64>().ok())
+            };
+            Some((field("Y:")?, field("All:")?))
+        })
+        .collect()
+}
+
+/// The grey pixels of a strip at the top left (where the clock is) of the frame at `secs`.
+fn clock_strip(clip: &Path, secs: f64) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-ss", &secs.to_string(), "-i"])
+        .arg(clip)
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            "crop=600:120:0:0,format=gray",
+            "-f",
+            "rawvideo",
+            "-",
+        ])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out.stdout
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+fn token_file(home: &Path) -> PathBuf {
+    home.join("state/clipnote/portal-restore-tokens")
+}
+
+#[test]
+fn a_wayland_recording_through_the_portal_holds_the_live_screen_and_the_tone() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("wayland.mp4");
+    let grim = home.path().join("grim.png");
+
+    let child = {
+        let mut cmd = clipnote(&w, home.path());
+        cmd.args(["record", "--seconds", "5", "--json", "--mic", &world().mic, "--out"])
+            .arg(&out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.spawn().expect("clipnote starts")
+    };
+    // A screenshot of the same moment, taken by another program, mid-recording.
+    std::thread::sleep(Duration::from_millis(2500));
+    w.grim_png(&grim);
+    let done = child.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "clipnote record on Wayland: {}",
+        text(&done.stderr)
+    );
+
+    let probe = Probe::of(&out).unwrap();
+    let video = probe.stream("video").expect("a video stream");
+    assert_eq!(video["codec_name"], "h264");
+    assert_eq!(video["pix_fmt"], "yuv420p");
+    assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(1920), Some(1080)));
+    assert_eq!(probe.stream("audio").expect("a sound track")["codec_name"], "aac");
+    let secs = probe.duration_secs();
+    assert!((secs - 5.0).abs() <= 0.5, "{secs} s long");
+
+    // The screen moved while it was recorded: the clock differs from one second to the next.
+    assert_ne!(clock_strip(&out, 1.0), clock_strip(&out, 2.5));
+    // And it is the screen the desktop showed: one frame matches grim's picture closely.
+    let ssim = ssim_against(&out, &grim);
+    let best = ssim
+        .iter()
+        .copied()
+        .fold((0.0, 0.0), |b, s| if s.0 > b.0 { s } else { b });
+    let mut sorted: Vec<f64> = ssim.iter().map(|s| s.0).collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    eprintln!("SSIM against grim: best Y {:.4} All {:.4}, median Y {median:.4}", best.0, best.1);
+    assert!(best.0 >= 0.9 && best.1 >= 0.9, "best SSIM {best:?}");
+    assert!(best.0 > median + 0.02, "the match is of that moment: best {best:?}, median {median}");
+
+    // The microphone, through PipeWire's pulse server, heard the world's 440 Hz tone.
+    let samples = clip::audio_samples(&out);
+    let tail = &samples[samples.len() / 4..];
+    let tone = clip::tone_amplitude(tail, 440.0, 48_000.0);
+    let off = clip::tone_amplitude(tail, 1000.0, 48_000.0);
+    assert!(tone > 10.0 * off && tone > 0.005, "tone {tone} vs off-frequency {off}");
+}
+
+#[test]
+fn the_second_wayland_recording_reuses_the_choice_without_asking_again() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+
+    let first = record(&w, home.path(), &home.path().join("one.mp4"), "1");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let token = std::fs::read_to_string(token_file(home.path()))
+        .expect("the portal's restore token is kept after the first recording");
+    assert!(token.starts_with("monitor "), "{token}");
+    let before = w.portal_log();
+
+    let second = record(&w, home.path(), &home.path().join("two.mp4"), "1");
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let after = w.portal_log();
+    let new = &after[before.len()..];
+    assert_eq!(
+        count(new, "output chooser called"),
+        0,
+        "the second recording asked for a source again:\n{new}"
+    );
+    assert_eq!(count(new, "restore data available"), 1, "{new}");
+    let renewed = std::fs::read_to_string(token_file(home.path())).unwrap();
+    assert_ne!(renewed, token, "each start hands out a new token, which replaces the old");
+    assert!(Probe::of(&home.path().join("two.mp4")).unwrap().duration_secs() > 0.5);
+}
+
+#[test]
+fn killing_a_wayland_recording_leaves_a_clip_a_browser_plays() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("killed.mp4");
+    let mut child = start_recording(&w, home.path(), &out);
+    std::thread::sleep(Duration::from_secs(4));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let partial = home.path().join("killed.recording.mp4");
+    assert!(!out.exists(), "a killed recording is never finalised");
+    clip::decode_all(&partial).expect("the unfinished file decodes");
+    let secs = Probe::of(&partial).unwrap().duration_secs();
+    assert!(secs >= 2.5, "{secs} s kept of about 4");
+    let played = clip::play_in_browser(&world().chromium, &partial);
+    assert!(played.contains("ended"), "Chromium: {played}");
+}
+
+#[test]
+fn devices_on_wayland_name_the_portal_backend() {
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out = clipnote(&w, home.path())
+        .args(["devices", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["backend"], "wayland");
+    let wayland = json["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "wayland")
+        .expect("wayland listed");
+    assert_eq!(wayland["available"], true, "{wayland}");
+    assert!(
+        json["microphones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == world().mic.as_str()),
+        "the PipeWire microphone is listed: {json}"
+    );
+}
+
+#[test]
+fn wayland_errors_name_the_fix() {
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out_path = home.path().join("never.mp4");
+
+    // No portal: a session bus where nothing answers.
+    let empty = home.path().join("no-bus");
+    let out = clipnote(&w, home.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", empty.display()))
+        .args(["record", "--seconds", "1", "--mic", "none", "--out"])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("xdg-desktop-portal") && err.contains("xdg-desktop-portal-gnome"),
+        "{err}"
+    );
+    assert!(!out_path.exists() && !home.path().join("never.recording.mp4").exists());
+
+    // A backend that does not exist.
+    let out = clipnote(&w, home.path())
+        .args(["record", "--backend", "mir", "--out"])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("x11 or wayland"), "{}", text(&out.stderr));
+
+    // X11 forced where there is no X server.
+    let out = clipnote(&w, home.path())
+        .args(["record", "--backend", "x11", "--seconds", "1", "--out"])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("DISPLAY"), "{err}");
+}
