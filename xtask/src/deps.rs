@@ -18,10 +18,11 @@ pub const BUILD: &[&str] = &[
     "pkg-config",
     "clang",
     "libclang-dev",
+    // Wayland capture: the PipeWire stream the ScreenCast portal opens (bindgen'd headers).
+    "libpipewire-0.3-dev",
+    "libspa-0.2-dev",
 ];
 
-/// What the `scap` capture backend (Wayland, through PipeWire and D-Bus) needs to compile.
-pub const SCAP: &[&str] = &["libpipewire-0.3-dev", "libdbus-1-dev"];
 
 /// What the test world runs: an X server with moving content, PulseAudio with a tone, the
 /// `ffmpeg`/`ffprobe` CLIs to read clips back, a browser to play them, an editor for benches.
@@ -108,6 +109,13 @@ pub const RUN: &[&str] = &[
     "libxcursor1",
     "libxi6",
     "libx11-xcb1",
+    // The window on a Wayland desktop (winit loads these at run time), and the PipeWire
+    // library the Wayland screen capture links.
+    "libwayland-client0",
+    "libwayland-cursor0",
+    "libwayland-egl1",
+    "libxkbcommon0",
+    "libpipewire-0.3-0",
     "fonts-wqy-microhei",
 ];
 

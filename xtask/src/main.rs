@@ -143,18 +143,6 @@ fn test(cargo_args: &[String]) -> Result<i32> {
     if !status.success() {
         return Ok(proc::exit_code(status));
     }
-    if !picks_package {
-        // The Wayland/macOS/Windows capture (scap) cannot run here, but it must keep compiling.
-        deps::ensure(&[deps::SCAP])?;
-        let mut check = cargo();
-        check.args(["check", "--quiet", "-p", "capture", "--features", "scap"]);
-        eprintln!("xtask: checking the scap capture backend compiles: {check:?}");
-        let status = proc::run_foreground(&mut check, true)?;
-        if !status.success() {
-            return Ok(proc::exit_code(status));
-        }
-    }
-
     // Before the worlds: the first build of the portal backend takes ~20 s.
     let xdpw = xdpw::ensure_built(&target_dir())?;
     let mut world = world::World::start(&target_dir())?;
