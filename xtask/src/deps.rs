@@ -23,7 +23,6 @@ pub const BUILD: &[&str] = &[
     "libspa-0.2-dev",
 ];
 
-
 /// What the test world runs: an X server with moving content, PulseAudio with a tone, the
 /// `ffmpeg`/`ffprobe` CLIs to read clips back, a browser to play them, an editor for benches.
 pub const WORLD: &[&str] = &[

@@ -68,7 +68,11 @@ impl Mixer {
                 } else {
                     let mean = error.0 / error.1;
                     *error = (0, 0);
-                    if mean.abs() > nudge { next + mean } else { next }
+                    if mean.abs() > nudge {
+                        next + mean
+                    } else {
+                        next
+                    }
                 }
             }
             _ => {
@@ -259,11 +263,19 @@ mod tests {
         let mut ends = Vec::new();
         m.push(&chunk(0, first_after, 960, 0.25));
         while let Some((at, b)) = m.take(1024, true) {
-            ends.extend(b.iter().enumerate().filter(|(_, s)| **s == 0.25).map(|(i, _)| at + i as i64));
+            ends.extend(
+                b.iter()
+                    .enumerate()
+                    .filter(|(_, s)| **s == 0.25)
+                    .map(|(i, _)| at + i as i64),
+            );
         }
         let placed_ms = ends[0] as f64 / 48.0;
         // Anchored on the first chunk it would sit at first_after + 15 ms; learnt, within 2 ms.
-        assert!((placed_ms - first_after as f64).abs() <= 2.0, "placed at {placed_ms} ms");
+        assert!(
+            (placed_ms - first_after as f64).abs() <= 2.0,
+            "placed at {placed_ms} ms"
+        );
     }
 
     #[test]

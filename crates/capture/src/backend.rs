@@ -81,11 +81,26 @@ mod tests {
 
     #[test]
     fn the_session_picks_the_backend() {
-        assert_eq!(detect(&[("XDG_SESSION_TYPE", "wayland"), ("DISPLAY", ":0")]), Backend::Wayland);
-        assert_eq!(detect(&[("XDG_SESSION_TYPE", "x11"), ("WAYLAND_DISPLAY", "wayland-0")]), Backend::X11);
-        assert_eq!(detect(&[("WAYLAND_DISPLAY", "wayland-0")]), Backend::Wayland);
+        assert_eq!(
+            detect(&[("XDG_SESSION_TYPE", "wayland"), ("DISPLAY", ":0")]),
+            Backend::Wayland
+        );
+        assert_eq!(
+            detect(&[
+                ("XDG_SESSION_TYPE", "x11"),
+                ("WAYLAND_DISPLAY", "wayland-0")
+            ]),
+            Backend::X11
+        );
+        assert_eq!(
+            detect(&[("WAYLAND_DISPLAY", "wayland-0")]),
+            Backend::Wayland
+        );
         // XWayland alongside: the session type is unknown, so X11 (what the old build did).
-        assert_eq!(detect(&[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")]), Backend::X11);
+        assert_eq!(
+            detect(&[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")]),
+            Backend::X11
+        );
         assert_eq!(detect(&[]), Backend::X11);
     }
 
@@ -94,6 +109,11 @@ mod tests {
         for b in Backend::ALL {
             assert_eq!(b.name().parse::<Backend>(), Ok(b));
         }
-        assert!("mir".parse::<Backend>().unwrap_err().contains("x11 or wayland"));
+        assert!(
+            "mir"
+                .parse::<Backend>()
+                .unwrap_err()
+                .contains("x11 or wayland")
+        );
     }
 }

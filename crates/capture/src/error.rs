@@ -80,7 +80,9 @@ pub enum CaptureError {
     NoPipeWire { reason: String },
 
     /// The portal or its stream failed in a way not listed above.
-    #[error("the desktop's screen sharing failed: {0}. Try again; if it keeps failing, restart your session's portal (`systemctl --user restart xdg-desktop-portal`)")]
+    #[error(
+        "the desktop's screen sharing failed: {0}. Try again; if it keeps failing, restart your session's portal (`systemctl --user restart xdg-desktop-portal`)"
+    )]
     Portal(String),
 
     /// This build cannot capture this kind of desktop.

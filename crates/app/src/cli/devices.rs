@@ -17,7 +17,11 @@ pub fn run(args: DevicesArgs) -> anyhow::Result<()> {
     } else {
         println!("Screen backends (--backend NAME):");
         for b in &devices.backends {
-            let chosen = if b.name == devices.backend { "  (used)" } else { "" };
+            let chosen = if b.name == devices.backend {
+                "  (used)"
+            } else {
+                ""
+            };
             let state = if b.available { "" } else { "unavailable: " };
             println!("  {:<8} {state}{}{chosen}", b.name.name(), b.detail);
         }

@@ -172,7 +172,11 @@ mod tests {
 pub fn pick_alone() -> anyhow::Result<Option<[u32; 4]>> {
     use crate::cli::UserError;
     use crate::exit;
-    let shot = capture::screenshot(capture::Backend::detect(), crate::config::portal_tokens_path().as_deref()).map_err(|e| UserError::new(exit::DEVICE, e.to_string()))?;
+    let shot = capture::screenshot(
+        capture::Backend::detect(),
+        crate::config::portal_tokens_path().as_deref(),
+    )
+    .map_err(|e| UserError::new(exit::DEVICE, e.to_string()))?;
     let picker = RegionPicker::new(shot);
     let [w, h] = picker.screen_size();
     let outcome = std::rc::Rc::new(std::cell::Cell::new(None));
@@ -255,7 +259,13 @@ impl super::app::App {
         let spawned = std::thread::Builder::new()
             .name("ui-screenshot".into())
             .spawn(move || {
-                let _ = tx.send(capture::screenshot(capture::Backend::detect(), crate::config::portal_tokens_path().as_deref()).map_err(|e| e.to_string()));
+                let _ = tx.send(
+                    capture::screenshot(
+                        capture::Backend::detect(),
+                        crate::config::portal_tokens_path().as_deref(),
+                    )
+                    .map_err(|e| e.to_string()),
+                );
                 wake.request_repaint();
             });
         match spawned {

@@ -56,12 +56,8 @@ impl PortalSource {
             )?),
             _ => None,
         };
-        let stream = PipeWireStream::open(
-            session.remote.take(),
-            session.stream.node_id,
-            fps,
-            crop,
-        )?;
+        let stream =
+            PipeWireStream::open(session.remote.take(), session.stream.node_id, fps, crop)?;
         let first = stream.latest.get(FIRST_PICTURE)?;
         let size = (first.width, first.height);
         tracing::info!(
@@ -152,7 +148,10 @@ mod tests {
         let off = region_crop((1800, 0, 400, 300), Some((0, 0)), Some((1920, 1080)))
             .unwrap_err()
             .to_string();
-        assert!(off.contains("1920x1080") && off.contains("X,Y,W,H"), "{off}");
+        assert!(
+            off.contains("1920x1080") && off.contains("X,Y,W,H"),
+            "{off}"
+        );
         assert!(region_crop((5, 5, 1, 1), None, None).is_err());
     }
 }

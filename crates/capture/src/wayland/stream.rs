@@ -340,7 +340,9 @@ fn on_buffer(state: &mut State, buffer: &mut pw::buffer::Buffer<'_>) {
     let size = state.format.size();
     let format = state.format.format();
     let datas = buffer.datas_mut();
-    let Some(data) = datas.first_mut() else { return };
+    let Some(data) = datas.first_mut() else {
+        return;
+    };
     let chunk = data.chunk();
     let (offset, len, stride) = (
         chunk.offset() as usize,
@@ -362,7 +364,9 @@ fn on_buffer(state: &mut State, buffer: &mut pw::buffer::Buffer<'_>) {
         );
         return;
     };
-    let Some(bytes) = bytes.get(offset..) else { return };
+    let Some(bytes) = bytes.get(offset..) else {
+        return;
+    };
     let area = state.crop.unwrap_or(Crop {
         x: 0,
         y: 0,
