@@ -339,3 +339,56 @@ fn wayland_errors_name_the_fix() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("DISPLAY"), "{err}");
 }
+
+#[test]
+fn a_region_on_wayland_is_cut_from_the_shared_monitor() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("region.mp4");
+    let done = clipnote(&w, home.path())
+        .args([
+            "record",
+            "--region",
+            "100,80,400,300",
+            "--seconds",
+            "1",
+            "--mic",
+            "none",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let probe = Probe::of(&out).unwrap();
+    let video = probe.stream("video").unwrap();
+    assert_eq!(
+        (video["width"].as_u64(), video["height"].as_u64()),
+        (Some(400), Some(300))
+    );
+    // Not black: the world's test pattern is there.
+    let bright = clip::frame_brightness(&out);
+    assert!(bright.iter().any(|(_, luma)| *luma > 30.0), "{bright:?}");
+
+    let off = clipnote(&w, home.path())
+        .args([
+            "record",
+            "--region",
+            "1800,1000,400,300",
+            "--seconds",
+            "1",
+            "--mic",
+            "none",
+        ])
+        .arg("--out")
+        .arg(home.path().join("off.mp4"))
+        .output()
+        .unwrap();
+    let err = text(&off.stderr);
+    assert_eq!(off.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("does not fit") && err.contains("1920x1080"),
+        "{err}"
+    );
+}
