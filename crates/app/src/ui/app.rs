@@ -163,7 +163,7 @@ pub struct App {
     pub(super) inbox: InboxView,
     pub(super) folders: Folders,
     /// How long frames took while recording and while posting, for the log.
-    frames: FrameTimes,
+    frames: super::frame_times::FrameTimes,
     first_frame_drawn: bool,
 }
 
@@ -244,7 +244,7 @@ impl App {
             settings: SettingsView::default(),
             inbox,
             folders,
-            frames: FrameTimes::default(),
+            frames: Default::default(),
             first_frame_drawn: false,
             screen: options.screen.unwrap_or(Screen::Record),
             hotkey_draft: prefs.hotkey.clone(),
@@ -742,42 +742,6 @@ impl App {
                 };
             });
         });
-    }
-}
-
-/// How long frames took while recording and while posting (eframe's measure: the frame's wall
-/// time apart from the buffer swap), logged when each ends for `cargo xtask bench app`.
-#[derive(Default)]
-struct FrameTimes {
-    recording: FrameLog,
-    posting: FrameLog,
-}
-
-#[derive(Default)]
-struct FrameLog(Vec<f32>);
-
-impl FrameLog {
-    fn push(&mut self, secs: f32) {
-        if self.0.len() < 1_000_000 {
-            self.0.push(secs);
-        }
-    }
-
-    /// Logs p50, p99 and max, then forgets them.
-    fn log(&mut self, what: &str) {
-        let mut ms: Vec<f32> = self.0.drain(..).map(|s| s * 1000.0).collect();
-        if ms.is_empty() {
-            return;
-        }
-        ms.sort_by(f32::total_cmp);
-        let at = |q: f32| ms[((ms.len() - 1) as f32 * q).round() as usize];
-        tracing::info!(
-            frames = ms.len(),
-            p50_ms = at(0.5),
-            p99_ms = at(0.99),
-            max_ms = at(1.0),
-            "app: frame times while {what}"
-        );
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod app;
 mod fonts;
+mod frame_times;
 pub mod hotkey;
 mod hud;
 pub mod inbox;
