@@ -39,8 +39,8 @@ pub struct Control {
     start_when_up: bool,
     /// Toggles that began a recording whose devices are still opening.
     awaiting_start: Vec<SyncSender<Reply>>,
-    /// The socket we bound and its inode: removed on exit if it is still ours.
-    bound: Option<(PathBuf, u64)>,
+    /// The socket we bound and its identity: removed on exit if it is still ours.
+    bound: Option<(PathBuf, Identity)>,
     /// What to put in a desktop shortcut: `clipnote toggle`, or the full path when `clipnote`
     /// on PATH is not this program.
     pub command: String,
@@ -61,7 +61,7 @@ impl Control {
             return control;
         }
         match bind() {
-            Ok((listener, path, inode)) => {
+            Ok((listener, path, id)) => {
                 let (tx, rx) = sync_channel(4);
                 let wake = ctx.clone();
                 let spawned = std::thread::Builder::new()
@@ -79,7 +79,7 @@ impl Control {
                         ))
                     }
                 }
-                control.bound = Some((path, inode));
+                control.bound = Some((path, id));
             }
             Err(why) => {
                 tracing::warn!("control: {why}");
@@ -92,16 +92,23 @@ impl Control {
 
 impl Drop for Control {
     fn drop(&mut self) {
-        if let Some((path, inode)) = &self.bound
-            && std::fs::metadata(path).is_ok_and(|m| m.ino() == *inode)
+        if let Some((path, id)) = &self.bound
+            && std::fs::metadata(path).is_ok_and(|m| identity(&m) == *id)
         {
             let _ = std::fs::remove_file(path);
         }
     }
 }
 
+/// A file's inode and change time: tmpfs hands a freed inode number to the next file.
+type Identity = (u64, i64, i64);
+
+fn identity(meta: &std::fs::Metadata) -> Identity {
+    (meta.ino(), meta.ctime(), meta.ctime_nsec())
+}
+
 /// Binds the socket (0600 in its 0700 folder), replacing a file left by an app that is gone.
-fn bind() -> Result<(UnixListener, PathBuf, u64), String> {
+fn bind() -> Result<(UnixListener, PathBuf, Identity), String> {
     let path = control::socket_path().map_err(|e| e.to_string())?;
     control::private_dir(&path).map_err(|e| e.to_string())?;
     let shown = path.display();
@@ -126,10 +133,8 @@ fn bind() -> Result<(UnixListener, PathBuf, u64), String> {
     })?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| format!("cannot make {shown} private: {e}"))?;
-    let inode = std::fs::metadata(&path)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?
-        .ino();
-    Ok((listener, path, inode))
+    let meta = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    Ok((listener, path, identity(&meta)))
 }
 
 /// The `ui-control` thread: one connection at a time, until the app is gone.
