@@ -6,4 +6,5 @@ mod post;
 mod real_app;
 mod record;
 mod region;
+mod toggle;
 mod ui;
