@@ -51,7 +51,7 @@ impl Control {
     pub fn start(ctx: &egui::Context, listen: bool, start_recording: bool) -> Self {
         let mut control = Self {
             rx: None,
-            reach: Reach::Off("`clipnote toggle` is off in this session".into()),
+            reach: Reach::Off("it is off in this session".into()),
             start_when_up: start_recording,
             awaiting_start: Vec::new(),
             bound: None,

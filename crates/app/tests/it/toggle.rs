@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 
 use testkit::world::{screen_lock, world};
 
+use app::ui::Screen;
+use egui_kittest::kittest::Queryable;
+use fakes::NotionFake;
+
 use crate::real_app::{files_ending, launch_app, wait_for_line};
-use crate::ui::Home;
+use crate::ui::{Home, NOTION_TOKEN, harness, step_until_shown};
 
 /// A private XDG_RUNTIME_DIR (0700, as a session's is). Every process started with it — the
 /// apps `clipnote toggle` starts, detached, included — is killed when it is dropped.
@@ -332,4 +336,27 @@ fn without_xdg_runtime_dir_toggle_says_what_to_do() {
         "it names the fix: {stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn settings_say_where_to_bind_toggle_in_the_desktop() {
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.screen = Some(Screen::Settings);
+    let mut h = harness(options);
+    step_until_shown(&mut h, "Hotkey on Wayland");
+    if std::env::var_os("XDG_CURRENT_DESKTOP").is_none() {
+        // The test world names no desktop: the steps for any desktop.
+        assert!(
+            h.query_by_label_contains("add a custom shortcut that runs")
+                .is_some(),
+            "the generic steps are shown"
+        );
+    }
+    assert!(
+        h.query_by_label_contains("cannot reach this window: it is off in this session")
+            .is_some(),
+        "an app that does not listen says so"
+    );
 }
