@@ -18,6 +18,10 @@ pub const DESTINATION: u8 = 6;
 pub const QUEUED: u8 = 7;
 /// The configuration file is malformed.
 pub const CONFIG: u8 = 8;
+/// The desktop app could not be reached or started, or refused the request (`clipnote toggle`).
+pub const APP: u8 = 9;
+/// The desktop app is busy (a recording is starting or being saved): try again in a moment.
+pub const BUSY: u8 = 10;
 /// The person cancelled (the desktop's screen-sharing dialog): nothing was done. 128 + SIGINT,
 /// as a shell reports a command stopped with Ctrl-C.
 pub const CANCELLED: u8 = 130;

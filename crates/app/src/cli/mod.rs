@@ -8,6 +8,7 @@ mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
+mod toggle;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,9 @@ pub enum Command {
     Reply(reply::ReplyArgs),
     /// Drag a rectangle on the screen and print it as X,Y,W,H (for `record --region`).
     PickRegion(pick_region::PickRegionArgs),
+    /// Start a recording in the running app (starting it if needed), or stop the one under way:
+    /// bind this to a key in your desktop's settings (on Wayland apps cannot grab global keys).
+    Toggle(toggle::ToggleArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -93,6 +97,7 @@ pub fn run() -> ExitCode {
         Some(Command::Watch(args)) => inbox::run_watch(args),
         Some(Command::Reply(args)) => reply::run(args),
         Some(Command::PickRegion(args)) => pick_region::run(args),
+        Some(Command::Toggle(args)) => toggle::run(args),
         None => crate::ui::run(),
     };
     match result {

@@ -113,6 +113,10 @@ pub struct Options {
     pub inbox: Option<publish::InboxConfig>,
     /// An inbox clip (its id) to open on the Watch screen.
     pub watch: Option<String>,
+    /// Answer `clipnote toggle` on the control socket (`ui::control`).
+    pub control: bool,
+    /// Begin recording as soon as the app is up (countdown as set).
+    pub start_recording: bool,
 }
 
 impl Default for Options {
@@ -127,6 +131,8 @@ impl Default for Options {
             countdown: None,
             inbox: None,
             watch: None,
+            control: true,
+            start_recording: false,
         }
     }
 }
@@ -150,6 +156,8 @@ pub struct App {
     pub(super) hotkey_problem: Option<String>,
     /// On Wayland: the desktop portal's global shortcut.
     portal: Option<super::portal::PortalHotkey>,
+    /// `clipnote toggle`'s way in.
+    pub(super) control: super::control::Control,
     /// The last recording problem, shown on the Record screen until the next attempt.
     pub(super) notice: Option<String>,
     pub(super) review: Review,
@@ -163,7 +171,7 @@ pub struct App {
     pub(super) inbox: InboxView,
     pub(super) folders: Folders,
     /// How long frames took while recording and while posting, for the log.
-    frames: FrameTimes,
+    frames: super::frame_times::FrameTimes,
     first_frame_drawn: bool,
 }
 
@@ -219,6 +227,8 @@ impl App {
                 Some("the global hotkey is off in this session".into()),
             )
         };
+        let control =
+            super::control::Control::start(&ctx, options.control, options.start_recording);
         let portal = (options.hotkey && on_wayland())
             .then(|| super::portal::PortalHotkey::start(&ctx, &prefs.hotkey));
         let (setup, publish_problem) = match options.publish.map_or_else(publish_setup, Ok) {
@@ -244,7 +254,7 @@ impl App {
             settings: SettingsView::default(),
             inbox,
             folders,
-            frames: FrameTimes::default(),
+            frames: Default::default(),
             first_frame_drawn: false,
             screen: options.screen.unwrap_or(Screen::Record),
             hotkey_draft: prefs.hotkey.clone(),
@@ -258,6 +268,7 @@ impl App {
             mic_meter: None,
             region_pick: super::region::RegionPick::default(),
             portal,
+            control,
             hotkey,
             hotkey_problem,
             notice: None,
@@ -559,6 +570,7 @@ impl App {
             tracing::info!("hotkey: pressed");
             self.toggle_recording(now);
         }
+        self.control_tick(now);
         if let RecState::Countdown { ends_at } = self.rec {
             if now >= ends_at {
                 self.start_now();
@@ -731,7 +743,7 @@ impl App {
                         .on_hover_text(why.clone()),
                     (Some(label), None) if on_wayland() => ui
                         .label(format!("Hotkey {label}: only while Clipnote has focus (Wayland)"))
-                        .on_hover_text("Wayland lets no program see keys pressed in other windows; use the Record button, or a shortcut in your desktop's settings that runs clipnote"),
+                        .on_hover_text("Wayland lets no program see keys pressed in other windows; use the Record button, or a shortcut in your desktop's settings that runs `clipnote toggle` (see Settings)"),
                     (Some(label), None) => ui.label(format!("Hotkey {label}: start / stop")),
                     (None, None) => ui
                         .label(
@@ -742,42 +754,6 @@ impl App {
                 };
             });
         });
-    }
-}
-
-/// How long frames took while recording and while posting (eframe's measure: the frame's wall
-/// time apart from the buffer swap), logged when each ends for `cargo xtask bench app`.
-#[derive(Default)]
-struct FrameTimes {
-    recording: FrameLog,
-    posting: FrameLog,
-}
-
-#[derive(Default)]
-struct FrameLog(Vec<f32>);
-
-impl FrameLog {
-    fn push(&mut self, secs: f32) {
-        if self.0.len() < 1_000_000 {
-            self.0.push(secs);
-        }
-    }
-
-    /// Logs p50, p99 and max, then forgets them.
-    fn log(&mut self, what: &str) {
-        let mut ms: Vec<f32> = self.0.drain(..).map(|s| s * 1000.0).collect();
-        if ms.is_empty() {
-            return;
-        }
-        ms.sort_by(f32::total_cmp);
-        let at = |q: f32| ms[((ms.len() - 1) as f32 * q).round() as usize];
-        tracing::info!(
-            frames = ms.len(),
-            p50_ms = at(0.5),
-            p99_ms = at(0.99),
-            max_ms = at(1.0),
-            "app: frame times while {what}"
-        );
     }
 }
 

@@ -3,10 +3,13 @@
 //! ([`app`]) and the workers it commands over bounded channels: [`recorder`] (capture),
 //! [`player`] (decoding for review and watching), [`poster`] (trim, fit, outbox, network) and
 //! [`inbox_worker`] (refresh, follow, download, posters). Workers wake the UI with `request_repaint`;
-//! `App::logic` drains their channels, so the UI thread never waits on them.
+//! `App::logic` drains their channels, so the UI thread never waits on them. [`control`] answers
+//! `clipnote toggle` on the control socket the same way.
 
 pub mod app;
+mod control;
 mod fonts;
+mod frame_times;
 pub mod hotkey;
 mod hud;
 pub mod inbox;
@@ -40,6 +43,7 @@ const WINDOW_SIZE: [f32; 2] = [1100.0, 720.0];
 /// in its destination), `CLIPNOTE_WATCH=ID` plays an inbox clip (an id as `clipnote inbox`
 /// prints it) on the Watch screen, `CLIPNOTE_WINDOW_SIZE=1280x800` sizes
 /// the window, `CLIPNOTE_COUNTDOWN=off` skips the 3-2-1 (screenshots and benchmarks use these).
+/// `CLIPNOTE_START_RECORDING=1` begins a recording once the app is up (`clipnote toggle` sets it).
 pub fn run() -> anyhow::Result<()> {
     let mut options = Options::default();
     if let Some(screen) = std::env::var("CLIPNOTE_SCREEN")
@@ -55,6 +59,9 @@ pub fn run() -> anyhow::Result<()> {
     if let Ok(countdown) = std::env::var("CLIPNOTE_COUNTDOWN") {
         options.countdown = Some(!matches!(countdown.as_str(), "off" | "0" | "no"));
     }
+    // `clipnote toggle` sets this when it starts the app to record.
+    options.start_recording =
+        std::env::var_os("CLIPNOTE_START_RECORDING").is_some_and(|v| v == "1");
     if let Some(id) = std::env::var("CLIPNOTE_WATCH")
         .ok()
         .filter(|s| !s.trim().is_empty())

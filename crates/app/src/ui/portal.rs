@@ -143,7 +143,7 @@ fn run(trigger: &str, tx: &SyncSender<Report>, wake: &egui::Context) {
     if let Err(e) = result {
         tracing::info!("hotkey: no GlobalShortcuts portal: {e}");
         send(Report::Unavailable(format!(
-            "the desktop offers no global shortcut to programs ({e}): use the Record button, or a shortcut in your desktop's settings that runs clipnote"
+            "the desktop offers no global shortcut to programs ({e}): use the Record button, or a shortcut in your desktop's settings that runs `clipnote toggle` (see Settings)"
         )));
     }
 }

@@ -259,9 +259,8 @@ impl App {
             }
             None => {}
         }
-        if super::app::on_wayland() {
-            ui.weak("On Wayland the hotkey only works while a Clipnote (X11) window has focus; use the Record button or your desktop's own shortcut settings to run `clipnote`.");
-        }
+        ui.add_space(8.0);
+        self.wayland_hotkey_ui(ui);
     }
 
     fn apply_hotkey(&mut self) {

@@ -6,5 +6,6 @@ mod post;
 mod real_app;
 mod record;
 mod region;
+mod toggle;
 mod ui;
 mod wayland;

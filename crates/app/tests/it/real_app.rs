@@ -13,7 +13,7 @@ use crate::ui::Home;
 
 /// A running `clipnote`, stopped when dropped — also when the test fails half-way, so a
 /// stray window never takes the next test's key presses.
-struct AppProcess(Child);
+pub(crate) struct AppProcess(pub(crate) Child);
 
 impl Drop for AppProcess {
     fn drop(&mut self) {
@@ -22,7 +22,10 @@ impl Drop for AppProcess {
     }
 }
 
-fn launch_app(home: &Home, env: &[(&str, &std::ffi::OsStr)]) -> (AppProcess, Receiver<String>) {
+pub(crate) fn launch_app(
+    home: &Home,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (AppProcess, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
         .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
         .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
@@ -59,7 +62,7 @@ fn log_lines_of(out: impl std::io::Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
-fn wait_for_line(rx: &Receiver<String>, needle: &str) -> String {
+pub(crate) fn wait_for_line(rx: &Receiver<String>, needle: &str) -> String {
     loop {
         match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(line) if line.contains(needle) => return line,
@@ -69,7 +72,7 @@ fn wait_for_line(rx: &Receiver<String>, needle: &str) -> String {
     }
 }
 
-fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+pub(crate) fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
         .flatten()

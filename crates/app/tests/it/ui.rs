@@ -60,6 +60,8 @@ impl Home {
                 author: "Ada".into(),
             }),
             countdown: Some(true),
+            // The control socket belongs to the real app (see toggle.rs).
+            control: false,
             inbox: Some(publish::InboxConfig::new(
                 self.path("inbox"),
                 self.path("cache"),
