@@ -206,6 +206,24 @@ pub fn wallclock_micros() -> i64 {
     unsafe { ffi::av_gettime() }
 }
 
+/// The instant a device stamped a packet with (µs): `pulse` stamps the wall clock
+/// (`av_gettime`), `x11grab` the wall clock or, in some FFmpeg versions, the monotonic clock
+/// (`av_gettime_relative`). Whichever clock the stamp is a recent reading of is used; a stamp of
+/// neither (or from the future) is taken as now.
+pub fn instant_of_stamp(pts: i64) -> std::time::Instant {
+    const RECENT_US: i64 = 10_000_000;
+    let now = std::time::Instant::now();
+    // SAFETY: plain clock read.
+    let monotonic = unsafe { ffi::av_gettime_relative() };
+    let age = [wallclock_micros(), monotonic]
+        .into_iter()
+        .map(|clock| clock.saturating_sub(pts))
+        .find(|age| (0..RECENT_US).contains(age))
+        .unwrap_or(0);
+    now.checked_sub(std::time::Duration::from_micros(age as u64))
+        .unwrap_or(now)
+}
+
 /// Whether an FFmpeg error is "no space left on device".
 pub fn is_disk_full(e: &ffmpeg::Error) -> bool {
     matches!(e, ffmpeg::Error::Other { errno } if *errno == libc::ENOSPC)

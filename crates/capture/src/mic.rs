@@ -142,13 +142,7 @@ impl AudioInput {
         };
         // Pulse stamps the first sample's capture time (latency removed) on the wall clock;
         // move it onto the monotonic clock by reading both clocks now.
-        let captured = packet.pts().map_or_else(Instant::now, |pts| {
-            let age = ff::wallclock_micros().saturating_sub(pts).max(0) as u64;
-            tracing::trace!(input = self.index, age_us = age, "audio packet");
-            Instant::now()
-                .checked_sub(Duration::from_micros(age))
-                .unwrap_or_else(Instant::now)
-        });
+        let captured = packet.pts().map_or_else(Instant::now, ff::instant_of_stamp);
         let samples = data
             .chunks_exact(2)
             .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)

@@ -186,7 +186,9 @@ impl ScreenSource for X11Grab {
         packet
             .read(&mut self.input)
             .map_err(CaptureError::ffmpeg("reading the screen"))?;
-        let captured = Instant::now();
+        // When the picture was grabbed (x11grab stamps it on the wall clock), not when this
+        // thread got it: under load the two are milliseconds apart, and that was A/V offset.
+        let captured = packet.pts().map_or_else(Instant::now, ff::instant_of_stamp);
         let stride = packet.size() / self.height as usize;
         Ok(RawFrame {
             data: FrameData::Packet(packet),

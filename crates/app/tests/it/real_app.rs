@@ -26,7 +26,16 @@ pub(crate) fn launch_app(
     home: &Home,
     env: &[(&str, &std::ffi::OsStr)],
 ) -> (AppProcess, Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+    launch(Command::new(env!("CARGO_BIN_EXE_clipnote")), home, env)
+}
+
+/// Starts the app from `cmd` (the binary in some world's environment) with `home`'s folders.
+pub(crate) fn launch(
+    mut cmd: Command,
+    home: &Home,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> (AppProcess, Receiver<String>) {
+    let mut child = cmd
         .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
         .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
         .env("CLIPNOTE_OUTBOX_DIR", home.path("outbox"))

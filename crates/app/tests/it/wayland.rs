@@ -392,3 +392,93 @@ fn a_region_on_wayland_is_cut_from_the_shared_monitor() {
         "{err}"
     );
 }
+
+/// The windows sway shows whose app id is `app_id`, with their shell (`xdg_shell` is a native
+/// Wayland window, `xwayland` an X11 one).
+fn sway_windows(w: &WaylandWorld, app_id: &str) -> Vec<(String, String)> {
+    let out = w
+        .command("swaymsg")
+        .args(["-r", "-t", "get_tree"])
+        .output()
+        .expect("swaymsg runs");
+    assert!(out.status.success(), "swaymsg: {}", text(&out.stderr));
+    let tree: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found = Vec::new();
+    let mut stack = vec![&tree];
+    while let Some(node) = stack.pop() {
+        if node["app_id"] == app_id {
+            found.push((
+                node["name"].as_str().unwrap_or_default().to_owned(),
+                node["shell"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        for key in ["nodes", "floating_nodes"] {
+            if let Some(children) = node[key].as_array() {
+                stack.extend(children);
+            }
+        }
+    }
+    found
+}
+
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    for _ in 0..300 {
+        if ready() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} never happened");
+}
+
+#[test]
+fn the_app_runs_natively_on_wayland_and_a_sway_shortcut_to_toggle_records() {
+    use crate::real_app::{launch, wait_for_line};
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = crate::ui::Home::new();
+    let (_app, log) = launch(
+        w.command(env!("CARGO_BIN_EXE_clipnote")),
+        &home,
+        &[
+            ("CLIPNOTE_COUNTDOWN", "off".as_ref()),
+            ("CLIPNOTE_WINDOW_SIZE", "1280x800".as_ref()),
+            ("XDG_STATE_HOME", home.path("state").as_os_str()),
+        ],
+    );
+    wait_for_line(&log, "app: first frame");
+    wait_until("the Clipnote window shows in sway", || {
+        !sway_windows(&w, "clipnote").is_empty()
+    });
+    let windows = sway_windows(&w, "clipnote");
+    assert!(
+        windows.iter().all(|(_, shell)| shell == "xdg_shell"),
+        "a native Wayland window, not XWayland: {windows:?}"
+    );
+    // For a person to look at: the app as the Wayland desktop shows it.
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wayland-app.png");
+    w.grim_png(&shot);
+
+    // sway's config binds Ctrl+Alt+R to `clipnote toggle`, as the README tells sway users to.
+    let press = || w.wtype(&["-M", "ctrl", "-M", "alt", "r", "-m", "alt", "-m", "ctrl"]);
+    press();
+    wait_for_line(&log, "recording: started");
+    wait_until("the HUD shows beside the main window", || {
+        sway_windows(&w, "clipnote")
+            .iter()
+            .any(|(name, _)| name.contains("recording"))
+    });
+    let hud = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wayland-hud.png");
+    w.grim_png(&hud);
+    std::thread::sleep(Duration::from_secs(2));
+    press();
+    wait_for_line(&log, "app: review opened");
+    let clips = crate::real_app::files_ending(&home.path("library"), ".mp4");
+    let finished: Vec<_> = clips
+        .iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".recording.mp4"))
+        .collect();
+    assert_eq!(finished.len(), 1, "{clips:?}");
+    let secs = Probe::of(finished[0]).unwrap().duration_secs();
+    assert!(secs > 1.0, "{secs} s");
+}
