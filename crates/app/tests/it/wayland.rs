@@ -455,7 +455,8 @@ fn the_app_runs_natively_on_wayland_and_a_sway_shortcut_to_toggle_records() {
         windows.iter().all(|(_, shell)| shell == "xdg_shell"),
         "a native Wayland window, not XWayland: {windows:?}"
     );
-    // For a person to look at: the app as the Wayland desktop shows it.
+    // For a person to look at: the app as the Wayland desktop shows it (once it has drawn).
+    std::thread::sleep(Duration::from_millis(700));
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wayland-app.png");
     w.grim_png(&shot);
 
@@ -464,10 +465,11 @@ fn the_app_runs_natively_on_wayland_and_a_sway_shortcut_to_toggle_records() {
     press();
     wait_for_line(&log, "recording: started");
     wait_until("the HUD shows beside the main window", || {
-        sway_windows(&w, "clipnote")
+        sway_windows(&w, "clipnote-hud")
             .iter()
-            .any(|(name, _)| name.contains("recording"))
+            .any(|(name, shell)| name.contains("recording") && shell == "xdg_shell")
     });
+    std::thread::sleep(Duration::from_millis(700));
     let hud = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wayland-hud.png");
     w.grim_png(&hud);
     std::thread::sleep(Duration::from_secs(2));
