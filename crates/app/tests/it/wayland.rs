@@ -484,3 +484,55 @@ fn the_app_runs_natively_on_wayland_and_a_sway_shortcut_to_toggle_records() {
     let secs = Probe::of(finished[0]).unwrap().duration_secs();
     assert!(secs > 1.0, "{secs} s");
 }
+
+#[test]
+fn a_wayland_recording_survives_the_monitor_changing_its_mode() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("resized.mp4");
+    let output_mode = |mode: &str| {
+        let done = w
+            .command("swaymsg")
+            .args(["output", "HEADLESS-1", "mode", mode])
+            .output()
+            .expect("swaymsg runs");
+        assert!(done.status.success(), "swaymsg: {}", text(&done.stderr));
+    };
+    let child = clipnote(&w, home.path())
+        .args(["record", "--seconds", "5", "--mic", "none", "--out"])
+        .arg(&out)
+        .env("RUST_LOG", "capture=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    output_mode("1280x720");
+    std::thread::sleep(Duration::from_millis(1500));
+    output_mode("1920x1080");
+    let done = child.wait_with_output().unwrap();
+    let log = text(&done.stderr);
+    assert!(done.status.success(), "{log}");
+    // The stream really changed size on the way (and back).
+    let formats: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("the screen stream's format"))
+        .collect();
+    assert!(
+        formats.iter().any(|l| l.contains("width=1280")),
+        "the stream never came at 1280x720: {formats:?}"
+    );
+    let probe = Probe::of(&out).unwrap();
+    let video = probe.stream("video").unwrap();
+    // The clip keeps the size it opened with; the smaller pictures are scaled into it.
+    assert_eq!(
+        (video["width"].as_u64(), video["height"].as_u64()),
+        (Some(1920), Some(1080))
+    );
+    let secs = probe.duration_secs();
+    assert!((secs - 5.0).abs() <= 0.5, "{secs} s");
+    clip::decode_all(&out).expect("every frame decodes");
+    // The picture goes on after the change: the clock still moves near the end.
+    assert_ne!(clock_strip(&out, 3.5), clock_strip(&out, 4.5));
+}

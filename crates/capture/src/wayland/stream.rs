@@ -434,7 +434,8 @@ pub fn copy_picture(
     let (ow, oh) = (out.0 as usize, out.1 as usize);
     dst.clear();
     dst.resize(ow * oh * 4, 0);
-    let same_size = area.width as usize >= ow && area.height as usize >= oh;
+    // The area's size but for an odd last row or column, which the encoder drops anyway.
+    let same_size = (area.width & !1) as usize == ow && (area.height & !1) as usize == oh;
     for y in 0..oh {
         let sy = if same_size {
             y
