@@ -64,7 +64,8 @@ pub(super) fn print_table(rows: &[(String, &str, Result<Run>)]) {
     }
     println!(
         "(CPU = user + system time of the recorder process over the whole run, from wait4; \
-         dropped = as the recorder reports it; frames = video packets in the file; \
+         dropped = as the recorder reports it, or, for one that reports none (wf-recorder), \
+         30 x the seconds - frames in its file; frames = video packets in the file; \
          unchanged = frames clipnote found unchanged and skipped converting; changed = frames \
          of the file that differ from the one before, by FFmpeg's mpdecimate)"
     );
