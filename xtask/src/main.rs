@@ -6,7 +6,7 @@
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
-//!   `ffmpeg` CLI, and the size and legibility of a code walkthrough.
+//!   `ffmpeg` CLI (on Wayland, `wf-recorder`), and the size and legibility of a code walkthrough.
 
 mod bench;
 mod deps;
@@ -43,6 +43,7 @@ commands:
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
+                              (`--backend wayland`: in the Wayland world, beside wf-recorder)
   bench app                   the desktop app: launch time, hotkey latency, frame times
   screenshots                 render each screen of the desktop app under Xvfb at 1280x800 into
                               <target>/screenshots/*.png

@@ -384,9 +384,23 @@ impl WaylandWorld {
     }
 
     /// Stops the full-motion content: the clock alone is left (benches wanting a still screen).
-    #[allow(dead_code)] // for the Wayland benches, as `World::stop_content` is for the X11 ones
     pub fn stop_content(&mut self) {
         self.content = None;
+    }
+
+    /// Waits up to 15 s for a window with this Wayland app id (e.g. foot's `--app-id`).
+    pub fn wait_app(&self, app_id: &str, helper: &mut Bg) -> Result<()> {
+        self.wait(helper, &format!("a window with app id {app_id:?}"), || {
+            self.has_app(app_id)
+        })
+    }
+
+    /// The world's long-running helpers (sway, xdpw, pipewire...) by name, with their pids.
+    pub fn helper_pids(&self) -> Vec<(String, u32)> {
+        self.helpers
+            .iter()
+            .map(|h| (h.name.clone(), h.pid()))
+            .collect()
     }
 
     fn helper_env(&self) -> WorldEnv {

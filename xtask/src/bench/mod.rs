@@ -1,12 +1,17 @@
-//! `cargo xtask bench record`: what recording costs, measured against the `ffmpeg` CLI.
+//! `cargo xtask bench record`: what recording costs, measured against a peer recorder: the
+//! `ffmpeg` CLI on X11, `wf-recorder` on Wayland (`--backend wayland`).
 //!
 //! Inside the test world it records `--seconds` (20) of 1920×1080 @ 30 twice per tool:
 //! full motion (the world's scrolling `testsrc2`, every pixel changes every frame) and a still
-//! editor (vim in a full-screen xterm, cursor blinking, one line scrolled every 4 s). Each
+//! editor (vim in a full-screen terminal, cursor blinking, one line scrolled every 4 s). Each
 //! recorder runs as our child and is reaped with `wait4`, which gives its CPU time
 //! (user + system, all threads) and peak RSS. Then it records a `--walkthrough-seconds` (60)
 //! code walkthrough and prints MiB per minute and how close a frame of the clip is to a
 //! lossless screenshot of the same screen.
+//!
+//! What differs between the backends (the world, the peer's command, the editor's terminal, how
+//! keys are pressed) is a [`Stage`] (x11.rs, wayland.rs); the scenes, the measuring, the table
+//! and the targets are shared.
 //!
 //! A benchmark, not a test: it prints figures and the product's targets beside them.
 
@@ -17,27 +22,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::proc::{self, Bg, Usage};
-use crate::world::{self, World};
+use crate::world;
 use crate::{Result, fail};
 
 mod app;
 mod player;
 mod post;
 mod table;
-use table::{check_targets, mib, print_table};
+mod walkthrough;
+mod wayland;
+mod x11;
+use table::{check_targets, print_services, print_table};
 
 const BENCHES: &str = "the benches are: record, post, app, player";
 const HELP: &str = "\
-usage: cargo xtask bench record [--seconds N] [--walkthrough-seconds N] [--clipnote PATH]
+usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
+                                [--clipnote PATH]
        cargo xtask bench post   [--clip PATH] [--runs N]  (posting to the fakes on loopback)
        cargo xtask bench app    (the desktop app: launch, hotkey latency, frame times)
        cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
 
+  --backend x11|wayland     record in the X11 world beside the ffmpeg CLI (default), or in the
+                            Wayland world (sway, the ScreenCast portal) beside wf-recorder
   --seconds N               length of each full-motion / still recording (default 20; 0 skips)
   --walkthrough-seconds N   length of the code walkthrough (default 60; 0 skips it)
   --clipnote PATH           benchmark this binary instead of building `clipnote` (release)
 ";
-/// What the `ffmpeg` CLI encodes with when `clipnote` cannot say what it uses: a copy of
+/// What the peer encodes with when `clipnote` cannot say what it uses: a copy of
 /// capture's `EncoderProfile::default()` (veryfast, CRF 28, tune stillimage, a keyframe every
 /// 10 s, no B-frames, FAST_BILINEAR colour conversion, mono AAC 64 kb/s at 48 kHz). A copy can go
 /// stale; `clipnote record --print-encoder-settings` would end that.
@@ -47,16 +58,16 @@ const PROFILE_COPY: &[&str] = &[
     "-bf", "0", "-sws_flags", "fast_bilinear", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a",
     "64k", "-ac", "1", "-ar", "48000",
 ];
-/// The `ffmpeg` CLI's usual settings for a screen recording, for the walkthrough's reference.
+/// vim read-only with a dark theme, syntax colours, line numbers and a ruler; the file to show
+/// follows ([`editor_source`]).
 #[rustfmt::skip]
-const FFMPEG_USUAL_ARGS: &[&str] = &[
-    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-c:a", "aac",
-    "-b:a", "128k", "-ac", "2",
+const VIM: &[&str] = &[
+    "vim", "-R", "-n", "-i", "NONE", "-u", "NONE", "-c", "set background=dark", "-c",
+    "syntax on", "-c", "set number laststatus=2 ruler",
 ];
-const EDITOR_TITLE: &str = "clipnote-bench-editor";
-/// The part of the screen compared for legibility: all but the bottom-right corner, where the
-/// mouse pointer rests (the clip draws it, a screenshot does not).
-const COMPARE_CROP: &str = "crop=1888:1048:0:0";
+/// The longest a recording may take beyond its seconds before it is killed: a hung recorder
+/// must not hang the bench.
+const OVERTIME: Duration = Duration::from_secs(90);
 
 pub fn main(args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
@@ -72,8 +83,15 @@ pub fn main(args: &[String]) -> Result<i32> {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    X11,
+    Wayland,
+}
+
 #[derive(Debug)]
 struct Options {
+    backend: Backend,
     seconds: u32,
     walkthrough_secs: u32,
     clipnote: Option<PathBuf>,
@@ -82,6 +100,7 @@ struct Options {
 impl Options {
     fn parse(args: &[String]) -> Result<Options> {
         let mut options = Options {
+            backend: Backend::X11,
             seconds: 20,
             walkthrough_secs: 60,
             clipnote: None,
@@ -100,6 +119,17 @@ impl Options {
                     .map_err(|_| fail(format!("{arg} takes whole seconds, not `{v}`")))
             };
             match arg.as_str() {
+                "--backend" => {
+                    options.backend = match value()?.as_str() {
+                        "x11" => Backend::X11,
+                        "wayland" => Backend::Wayland,
+                        other => {
+                            return Err(fail(format!(
+                                "--backend takes x11 or wayland, not `{other}`"
+                            )));
+                        }
+                    }
+                }
                 "--seconds" => options.seconds = number(value()?)?,
                 "--walkthrough-seconds" => options.walkthrough_secs = number(value()?)?,
                 "--clipnote" => options.clipnote = Some(PathBuf::from(value()?)),
@@ -136,12 +166,19 @@ impl Clipnote {
             .output()
             .map_err(|e| fail(format!("cannot run {}: {e}", path.display())))?;
         let help = String::from_utf8_lossy(&help.stdout).into_owned();
+        if options.backend == Backend::Wayland && !help.contains("--backend") {
+            return Err(fail(format!(
+                "{} has no `record --backend`, so it cannot be told to record through the \
+                 Wayland portal; benchmark a build with the Wayland backend",
+                path.display()
+            )));
+        }
         let mut encoder_args: Vec<String> = PROFILE_COPY.iter().map(|s| s.to_string()).collect();
         if !help.contains("--print-encoder-settings") {
             eprintln!(
-                "xtask: clipnote has no `record --print-encoder-settings`; the ffmpeg CLI uses \
-                 xtask's copy of clipnote's encoder profile (bench.rs PROFILE_COPY), which may \
-                 be stale"
+                "xtask: clipnote has no `record --print-encoder-settings`; the peer uses xtask's \
+                 copy of clipnote's encoder profile (bench/mod.rs PROFILE_COPY), which may be \
+                 stale"
             );
         } else {
             // Expected: the equivalent `ffmpeg` output options on stdout, e.g.
@@ -168,9 +205,98 @@ impl Clipnote {
     }
 }
 
+/// The recorder a stage compares clipnote with.
+#[derive(Debug, Clone, Copy)]
+struct Peer {
+    /// Its name in the table and in file names: `ffmpeg`, `wf-recorder`.
+    name: &'static str,
+    /// Its name in sentences: `the ffmpeg CLI`.
+    label: &'static str,
+}
+
+/// One of the two recorders of a scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Clipnote,
+    Peer,
+}
+
+impl Tool {
+    fn name(self, stage: &dyn Stage) -> &'static str {
+        match self {
+            Tool::Clipnote => "clipnote",
+            Tool::Peer => stage.peer().name,
+        }
+    }
+}
+
+/// A recorder's command, how its run ends and where it says how many frames it dropped.
+struct Recorder {
+    cmd: Command,
+    stops: Stops,
+    /// Its dropped frames, from what it printed or left; `None` when it cannot tell.
+    dropped: fn(&Left) -> Option<u64>,
+}
+
+/// What a finished recording left: the recorder's output and the frames in its clip.
+struct Left<'a> {
+    stdout: &'a str,
+    stderr: &'a str,
+    frames_in_file: Option<u64>,
+    /// The seconds it was asked to record.
+    secs: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stops {
+    /// After the seconds it was given.
+    ByItself,
+    /// On SIGINT, which it gets once its clip has existed for the seconds (a recorder without a
+    /// duration option, which opens its file at its first frame: wf-recorder).
+    OnSigint,
+}
+
+/// What the X11 and the Wayland benches differ in.
+trait Stage {
+    fn peer(&self) -> Peer;
+    /// What the peer encodes with, given clipnote's settings as `ffmpeg` output options.
+    fn peer_settings(&self, encoder_args: &[String]) -> String;
+    /// `clipnote record` living in the stage's world (and told which backend to use, if
+    /// needed); the shared code adds the rest.
+    fn clipnote_record(&self, clipnote: &Path) -> Command;
+    /// The peer recording `secs` of the screen and the world's mic into `out`, encoding as
+    /// `encoder_args` (`ffmpeg` output options) say.
+    fn peer_recorder(&self, encoder_args: &[String], secs: u32, out: &Path) -> Result<Recorder>;
+    /// Stops the full-motion content.
+    fn stop_content(&mut self);
+    /// vim showing [`editor_source`] full screen, focused; it closes when the guard drops.
+    fn start_editor(&self, blink: bool) -> Result<Bg>;
+    /// The editor in words, e.g. `vim in xterm`.
+    fn editor_name(&self) -> &'static str;
+    /// The command that performs `action` in the world.
+    fn action(&self, action: &Action) -> Command;
+    /// A command that changes the screen, for a peer that only notices SIGINT at its next
+    /// frame; run when it has not ended a second after SIGINT, and every 2 s after that.
+    fn wake(&self) -> Option<Command> {
+        None
+    }
+    /// The world's processes that work for a recorder (the compositor, the portal, the sound
+    /// server), by name: their CPU time during each run is reported beside the recorder's.
+    fn services(&self) -> Vec<(String, u32)> {
+        Vec::new()
+    }
+}
+
+/// The source file the editor shows.
+fn editor_source() -> String {
+    let source = crate::root().join("xtask").join("src").join("world.rs");
+    source.display().to_string()
+}
+
 /// Something to do at an offset from the start of a recording.
 #[derive(Debug, Clone)]
 enum Action {
+    /// A key press in xdotool's notation, e.g. `ctrl+e`.
     Key(&'static str),
     Screenshot(PathBuf),
 }
@@ -181,44 +307,61 @@ struct Run {
     usage: Usage,
     size_bytes: u64,
     dropped_frames: Option<u64>,
-    /// Frames clipnote found unchanged and did not convert (it reports them; ffmpeg does not).
+    /// Frames clipnote found unchanged and did not convert (it reports them; the peers do not).
     unchanged_frames: Option<u64>,
     frames_in_file: Option<u64>,
     /// Frames that differ from the one before (FFmpeg's `mpdecimate`, default thresholds): how
     /// much the screen really moved, e.g. when the content player could not keep 30 fps.
     changed_frames: Option<u64>,
     duration_secs: Option<f64>,
+    /// CPU seconds of the stage's [`Stage::services`] during the run, by name.
+    services: Vec<(String, f64)>,
 }
 
 fn record(options: &Options) -> Result<i32> {
-    crate::deps::ensure(&[crate::deps::BUILD, crate::deps::WORLD, &["vim"]])?;
+    let packages: &[&[&str]] = match options.backend {
+        Backend::X11 => &[crate::deps::BUILD, crate::deps::WORLD, &["vim"]],
+        Backend::Wayland => &[crate::deps::BUILD, crate::deps::WAYLAND, wayland::PACKAGES],
+    };
+    crate::deps::ensure(packages)?;
     let clipnote = Clipnote::find(options)?;
     let out_dir = crate::target_dir()
         .join("bench")
         .join(format!("record-{}", std::process::id()));
     fs::create_dir_all(&out_dir)
         .map_err(|e| fail(format!("cannot create {}: {e}", out_dir.display())))?;
-    let mut world = World::start(&crate::target_dir())?;
+    let mut stage: Box<dyn Stage> = match options.backend {
+        Backend::X11 => Box::new(x11::X11::start()?),
+        Backend::Wayland => Box::new(wayland::Wayland::start(&out_dir)?),
+    };
+    let peer = stage.peer();
     eprintln!(
-        "xtask: ffmpeg CLI encodes with: {}",
-        clipnote.encoder_args.join(" ")
+        "xtask: {} encodes with: {}",
+        peer.label,
+        stage.peer_settings(&clipnote.encoder_args)
     );
     let secs = options.seconds;
     let mut ok = true;
     if secs > 0 {
-        ok &= motion_and_still(&mut world, &clipnote, secs, &out_dir)?;
+        ok &= motion_and_still(stage.as_mut(), &clipnote, secs, &out_dir)?;
     }
     if options.walkthrough_secs > 0 {
-        world.stop_content(); // the editor covers the screen; ffplay would only cost CPU
-        ok &= walkthrough(&world, &clipnote, options.walkthrough_secs, &out_dir)?;
+        stage.stop_content(); // the editor covers the screen; the player would only cost CPU
+        ok &= walkthrough::run(
+            stage.as_ref(),
+            &clipnote,
+            options.walkthrough_secs,
+            &out_dir,
+        )?;
     }
+    drop(stage);
     println!("\nclips, logs and frames are in {}", out_dir.display());
     Ok(if ok { 0 } else { 1 })
 }
 
-/// Scenes 1 and 2: full motion, then a still editor, each with clipnote and the ffmpeg CLI.
+/// Scenes 1 and 2: full motion, then a still editor, each with clipnote and the peer.
 fn motion_and_still(
-    world: &mut World,
+    stage: &mut dyn Stage,
     clipnote: &Clipnote,
     secs: u32,
     out_dir: &Path,
@@ -226,10 +369,11 @@ fn motion_and_still(
     let mut rows: Vec<(String, &str, Result<Run>)> = Vec::new();
     let motion = format!("full motion {secs} s");
     std::thread::sleep(Duration::from_secs(1));
-    for tool in ["clipnote", "ffmpeg"] {
-        let out = out_dir.join(format!("motion-{tool}.mp4"));
+    for tool in [Tool::Clipnote, Tool::Peer] {
+        let name = tool.name(stage);
+        let out = out_dir.join(format!("motion-{name}.mp4"));
         let run = measure(
-            world,
+            stage,
             clipnote,
             tool,
             &clipnote.encoder_args,
@@ -237,21 +381,22 @@ fn motion_and_still(
             &out,
             &[],
         );
-        rows.push((motion.clone(), tool, run));
+        rows.push((motion.clone(), name, run));
     }
 
-    world.stop_content();
+    stage.stop_content();
     let still = format!("still editor {secs} s");
     let scrolls: Vec<(f64, Action)> = (1..)
         .map(|i| f64::from(i) * 4.0)
         .take_while(|t| *t < f64::from(secs))
         .map(|t| (t, Action::Key("ctrl+e")))
         .collect();
-    for tool in ["clipnote", "ffmpeg"] {
-        let _editor = start_editor(world, true)?;
-        let out = out_dir.join(format!("still-{tool}.mp4"));
+    for tool in [Tool::Clipnote, Tool::Peer] {
+        let _editor = stage.start_editor(true)?;
+        let name = tool.name(stage);
+        let out = out_dir.join(format!("still-{name}.mp4"));
         let run = measure(
-            world,
+            stage,
             clipnote,
             tool,
             &clipnote.encoder_args,
@@ -259,72 +404,45 @@ fn motion_and_still(
             &out,
             &scrolls,
         );
-        rows.push((still.clone(), tool, run));
+        rows.push((still.clone(), name, run));
     }
     print_table(&rows);
-    Ok(check_targets(&rows, &motion, &still))
+    print_services(&rows);
+    Ok(check_targets(&rows, &motion, &still, stage.peer().label))
 }
 
 /// Records `secs` with `tool` while `actions` happen, and measures the recorder.
 fn measure(
-    world: &World,
+    stage: &dyn Stage,
     clipnote: &Clipnote,
-    tool: &str,
+    tool: Tool,
     encoder_args: &[String],
     secs: u32,
     out: &Path,
     actions: &[(f64, Action)],
 ) -> Result<Run> {
     let _ = fs::remove_file(out);
-    let mut cmd = if tool == "clipnote" {
-        let mut cmd = world.command(&clipnote.path.display().to_string());
-        cmd.args([
-            "record",
-            "--seconds",
-            &secs.to_string(),
-            "--mic",
-            world::MIC,
-        ])
-        .arg("--out")
-        .arg(out);
-        if clipnote.json {
-            cmd.arg("--json");
+    let name = tool.name(stage);
+    let Recorder {
+        mut cmd,
+        stops,
+        dropped,
+    } = match tool {
+        Tool::Clipnote => {
+            let mut cmd = stage.clipnote_record(&clipnote.path);
+            cmd.args(["--seconds", &secs.to_string(), "--mic", world::MIC])
+                .arg("--out")
+                .arg(out);
+            if clipnote.json {
+                cmd.arg("--json");
+            }
+            Recorder {
+                cmd,
+                stops: Stops::ByItself,
+                dropped: |left| last_number_after(left.stdout, "\"dropped_frames\":"),
+            }
         }
-        cmd
-    } else {
-        let mut cmd = world.command("ffmpeg");
-        cmd.args(["-nostdin", "-y", "-hide_banner", "-loglevel", "info"])
-            .args([
-                "-thread_queue_size",
-                "1024",
-                "-f",
-                "pulse",
-                "-i",
-                world::MIC,
-            ])
-            .args([
-                "-thread_queue_size",
-                "1024",
-                "-f",
-                "x11grab",
-                "-framerate",
-                "30",
-            ])
-            .args([
-                "-video_size",
-                &format!("{}x{}", world::WIDTH, world::HEIGHT),
-            ])
-            .args([
-                "-draw_mouse",
-                "1",
-                "-i",
-                &format!(":{}.0+0,0", world.display),
-            ])
-            .args(["-map", "1:v", "-map", "0:a"])
-            .args(encoder_args)
-            .args(["-t", &secs.to_string(), "-movflags", "+faststart"])
-            .arg(out);
-        cmd
+        Tool::Peer => stage.peer_recorder(encoder_args, secs, out)?,
     };
     let stdout_path = out.with_extension("stdout.log");
     let stderr_path = out.with_extension("stderr.log");
@@ -334,23 +452,41 @@ fn measure(
     cmd.stdin(Stdio::null())
         .stdout(file(&stdout_path)?)
         .stderr(file(&stderr_path)?);
-    eprintln!("xtask: recording {secs} s with {tool} -> {}", out.display());
+    let steps: Vec<(f64, Action, Command)> = actions
+        .iter()
+        .map(|(at, action)| (*at, action.clone(), stage.action(action)))
+        .collect();
+    eprintln!("xtask: recording {secs} s with {name} -> {}", out.display());
 
+    let services = stage.services();
+    let services_before: Vec<Option<f64>> =
+        services.iter().map(|(_, pid)| cpu_secs_of(*pid)).collect();
     let started = Instant::now();
     let child = cmd
         .spawn()
-        .map_err(|e| fail(format!("cannot start {tool}: {e}")))?;
+        .map_err(|e| fail(format!("cannot start {name}: {e}")))?;
+    let ending = Ending {
+        pid: child.id(),
+        clip: (stops == Stops::OnSigint).then(|| out.to_path_buf()),
+        secs: f64::from(secs),
+        wake: stage.wake(),
+    };
     let done = AtomicBool::new(false);
     let usage = std::thread::scope(|scope| {
         let actor = std::thread::Builder::new()
             .name("bench-actions".into())
-            .spawn_scoped(scope, || perform(world.env(), actions, started, &done))
+            .spawn_scoped(scope, || perform(steps, ending, started, &done))
             .map_err(|e| fail(format!("cannot start the action thread: {e}")))?;
         let usage = proc::wait_measured(child, started);
         done.store(true, Ordering::SeqCst);
         let _ = actor.join();
         usage
     })?;
+    let services = services
+        .into_iter()
+        .zip(services_before)
+        .filter_map(|((name, pid), before)| Some((name, cpu_secs_of(pid)? - before?)))
+        .collect();
 
     let stdout = fs::read_to_string(&stdout_path).unwrap_or_default();
     let stderr = fs::read_to_string(&stderr_path).unwrap_or_default();
@@ -358,226 +494,111 @@ fn measure(
         let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         return Err(fail(format!(
-            "{tool} failed ({}):\n      {}",
+            "{name} failed ({}):\n      {}",
             usage.status,
             tail.join("\n      ")
         )));
     }
-    let dropped_frames = if tool == "clipnote" {
-        last_number_after(&stdout, "\"dropped_frames\":")
-    } else {
-        // ffmpeg prints `drop=N` in its progress line only once a frame was dropped.
-        last_number_after(&stderr, "drop=").or(Some(0))
-    };
     let (frames_in_file, duration_secs) = probe(out);
+    let left = Left {
+        stdout: &stdout,
+        stderr: &stderr,
+        frames_in_file,
+        secs,
+    };
     Ok(Run {
         usage,
         size_bytes: fs::metadata(out).map(|m| m.len()).unwrap_or(0),
-        dropped_frames,
+        dropped_frames: dropped(&left),
         unchanged_frames: last_number_after(&stdout, "\"frames_unchanged\":"),
         changed_frames: changed_frames(out),
         frames_in_file,
         duration_secs,
+        services,
     })
 }
 
-/// Runs `actions` (key presses, screenshots) at their offsets from `started` until `done`.
+/// How a recording ends: by itself, or (`clip` set) by SIGINT once `clip` has existed for
+/// `secs`, with `wake` run while it waits for its next frame; either way it is killed
+/// [`OVERTIME`] after `secs` if it has not ended.
+struct Ending {
+    pid: u32,
+    clip: Option<PathBuf>,
+    secs: f64,
+    wake: Option<Command>,
+}
+
+/// Runs `steps` (key presses, screenshots) at their offsets from `started`, and ends the
+/// recording as `ending` says, until `done`.
 fn perform(
-    env: Vec<(String, String)>,
-    actions: &[(f64, Action)],
+    steps: Vec<(f64, Action, Command)>,
+    mut ending: Ending,
     started: Instant,
     done: &AtomicBool,
 ) {
-    for (at_secs, action) in actions {
-        while started.elapsed().as_secs_f64() < *at_secs {
-            if done.load(Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
+    let signal = |signal: libc::c_int| {
+        if !done.load(Ordering::SeqCst) {
+            // SAFETY: kill has no memory-safety preconditions; the pid is our unreaped child
+            // (`done` is set only after it was reaped).
+            unsafe { libc::kill(ending.pid as libc::pid_t, signal) };
         }
-        let mut cmd = match action {
-            Action::Key(key) => {
-                let mut cmd = Command::new("xdotool");
-                cmd.args(["key", key]);
-                cmd
-            }
-            Action::Screenshot(png) => {
-                let mut cmd = Command::new("import");
-                cmd.args(["-window", "root"]).arg(png);
-                cmd
-            }
-        };
-        let status = cmd
-            .envs(env.iter().cloned())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if !status.is_ok_and(|s| s.success()) {
-            eprintln!("xtask: warning: {action:?} at {at_secs} s failed");
-        }
-    }
-}
-
-/// vim showing this crate's world.rs in a full-screen xterm with a dark theme, focused, the
-/// pointer parked in the bottom-right corner.
-fn start_editor(world: &World, blink: bool) -> Result<Bg> {
-    let source = crate::root().join("xtask").join("src").join("world.rs");
-    let source = source.display().to_string();
-    let mut args = vec![
-        "-maximized",
-        "-fa",
-        "DejaVu Sans Mono",
-        "-fs",
-        "11",
-        "-bg",
-        "#1e1e1e",
-        "-fg",
-        "#d4d4d4",
-    ];
-    if blink {
-        args.push("-bc");
-    }
-    args.extend([
-        "-T",
-        EDITOR_TITLE,
-        "-e",
-        "vim",
-        "-R",
-        "-n",
-        "-i",
-        "NONE",
-        "-u",
-        "NONE",
-    ]);
-    args.extend(["-c", "set background=dark", "-c", "syntax on"]);
-    args.extend(["-c", "set number laststatus=2 ruler", &source]);
-    let mut editor = world.spawn("editor", "xterm", &args)?;
-    world.wait_window(EDITOR_TITLE, &mut editor)?;
-    let xdotool = |args: &[&str]| crate::run_checked(world.command("xdotool").args(args));
-    xdotool(&["search", "--name", EDITOR_TITLE, "windowfocus", "--sync"])?;
-    xdotool(&["mousemove", "1919", "1079"])?;
-    std::thread::sleep(Duration::from_millis(800)); // vim draws
-    Ok(editor)
-}
-
-/// The walkthrough: a code editor scrolled one line every 3 s, held still around the middle
-/// where a lossless screenshot is taken; the clip's frame at that moment is compared with it.
-fn walkthrough(world: &World, clipnote: &Clipnote, secs: u32, out_dir: &Path) -> Result<bool> {
-    let total = f64::from(secs);
-    let shot_at = (total / 2.0).floor();
-    // Still from 4 s before the screenshot to 6 s after it: the clip's clock starts when capture
-    // opens, up to ~2 s after launch, so its frame at `shot_at` falls inside the still span.
-    let (hold_from, hold_to) = (shot_at - 4.0, shot_at + 6.0);
-    let mut rows = Vec::new();
-    let mut ok = true;
-    for (tool, args) in [
-        ("clipnote", clipnote.encoder_args.clone()),
-        (
-            "ffmpeg",
-            FFMPEG_USUAL_ARGS.iter().map(|s| s.to_string()).collect(),
-        ),
-    ] {
-        let shot = out_dir.join(format!("walkthrough-{tool}-screenshot.png"));
-        let mut actions: Vec<(f64, Action)> = (1..)
-            .map(|i| f64::from(i) * 3.0)
-            .take_while(|t| *t < total)
-            .filter(|t| *t < hold_from || *t > hold_to)
-            .map(|t| (t, Action::Key("ctrl+e")))
-            .collect();
-        actions.push((shot_at, Action::Screenshot(shot.clone())));
-        actions.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let _editor = start_editor(world, false)?;
-        let out = out_dir.join(format!("walkthrough-{tool}.mp4"));
-        let run = measure(world, clipnote, tool, &args, secs, &out, &actions);
-        let legibility = match &run {
-            Ok(_) => compare(&out, &shot, shot_at, out_dir, tool),
-            Err(e) => Err(e.clone()),
-        };
-        rows.push((tool, args.join(" "), run, legibility));
-    }
-
-    println!(
-        "\ncode walkthrough, {secs} s at 1920x1080 (vim in xterm, one line scrolled every 3 s, tone on the mic)"
-    );
-    println!(
-        "  legibility: the clip's frame at {shot_at:.0} s against a lossless screenshot taken at \
-         that moment (screen unchanged from {hold_from:.0} to {hold_to:.0} s), luma only, \
-         pointer corner excluded; SSIM 1 = identical"
-    );
-    for (tool, args, run, legibility) in &rows {
-        match run {
-            Ok(run) => {
-                let mib_per_min = mib(run.size_bytes) * 60.0 / total;
-                let legibility = match legibility {
-                    Ok((ssim, psnr)) => format!("SSIM {ssim:.4}, PSNR {psnr:.1} dB"),
-                    Err(e) => format!("not measured: {e}"),
-                };
-                println!("  {tool:<9} {mib_per_min:>5.2} MiB/min   {legibility}   ({args})");
-                if *tool == "clipnote" && mib_per_min > 1.7 {
-                    println!("  MISS  clipnote spends {mib_per_min:.2} MiB/min; target <= 1.7");
-                    ok = false;
-                }
-            }
-            Err(e) => {
-                println!("  {tool:<9} failed: {e}");
-                ok = false;
-            }
-        }
-    }
-    Ok(ok)
-}
-
-/// Extracts the clip's frame at `at_secs` and compares its luma with the screenshot's;
-/// saves a side-by-side crop of both for a person to look at.
-fn compare(
-    clip: &Path,
-    shot: &Path,
-    at_secs: f64,
-    out_dir: &Path,
-    tool: &str,
-) -> Result<(f64, f64)> {
-    let frame = out_dir.join(format!("walkthrough-{tool}-frame.png"));
-    crate::run_checked(
-        Command::new("ffmpeg")
-            .args([
-                "-nostdin",
-                "-y",
-                "-v",
-                "error",
-                "-ss",
-                &format!("{at_secs}"),
-                "-i",
-            ])
-            .arg(clip)
-            .args(["-frames:v", "1"])
-            .arg(&frame),
-    )?;
-    let metric = |filter: &str, key: &str| -> Result<f64> {
-        let graph = format!(
-            "[0:v]{COMPARE_CROP},format=gray[a];[1:v]{COMPARE_CROP},format=gray[b];[a][b]{filter}"
-        );
-        let out = Command::new("ffmpeg")
-            .args(["-nostdin", "-hide_banner", "-i"])
-            .arg(shot)
-            .arg("-i")
-            .arg(&frame)
-            .args(["-lavfi", &graph, "-f", "null", "-"])
-            .output()
-            .map_err(|e| fail(format!("cannot run ffmpeg: {e}")))?;
-        let text = String::from_utf8_lossy(&out.stderr);
-        last_float_after(&text, key)
-            .ok_or_else(|| fail(format!("ffmpeg printed no {filter} figure: {text}")))
     };
-    let ssim = metric("ssim", "All:")?;
-    let psnr = metric("psnr", "average:")?;
-    let side_by_side = out_dir.join(format!("walkthrough-{tool}-zoom.png"));
-    let _ = Command::new("convert")
-        .arg(shot)
-        .arg(&frame)
-        .args(["-crop", "640x240+0+0", "+repage", "-append"])
-        .arg(&side_by_side)
-        .status();
-    Ok((ssim, psnr))
+    let mut steps = steps.into_iter().peekable();
+    let mut clip_seen: Option<Instant> = None;
+    let mut interrupted = ending.clip.is_none();
+    let mut next_wake: Option<Instant> = None;
+    let mut killed = false;
+    while !done.load(Ordering::SeqCst) {
+        let now = started.elapsed().as_secs_f64();
+        if let Some(clip) = &ending.clip
+            && clip_seen.is_none()
+            && clip.exists()
+        {
+            clip_seen = Some(Instant::now());
+        }
+        let recorded = clip_seen.map(|at| at.elapsed().as_secs_f64());
+        if !interrupted && (recorded.is_some_and(|r| r >= ending.secs) || now > ending.secs + 30.0)
+        {
+            if recorded.is_none() {
+                eprintln!("xtask: warning: no clip after {now:.0} s; interrupting the recorder");
+            }
+            signal(libc::SIGINT);
+            interrupted = true;
+            next_wake = Some(Instant::now() + Duration::from_secs(1));
+        }
+        if let (Some(at), Some(wake)) = (next_wake, &mut ending.wake)
+            && Instant::now() >= at
+        {
+            let _ = wake.stdout(Stdio::null()).stderr(Stdio::null()).status();
+            next_wake = Some(Instant::now() + Duration::from_secs(2));
+        }
+        if !killed && now > ending.secs + OVERTIME.as_secs_f64() {
+            eprintln!("xtask: warning: the recorder still runs after {now:.0} s; killing it");
+            signal(libc::SIGKILL);
+            killed = true;
+        }
+        if let Some((at, action, mut cmd)) = steps.next_if(|(at, _, _)| *at <= now) {
+            let status = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status();
+            if !status.is_ok_and(|s| s.success()) {
+                eprintln!("xtask: warning: {action:?} at {at} s failed");
+            }
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// User + system CPU seconds of a running process, all its threads (`/proc/PID/stat`).
+fn cpu_secs_of(pid: u32) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command's name, which is in parentheses and may hold spaces:
+    // state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i - 3)?.parse::<u64>().ok();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let hz = if hz > 0 { hz as f64 } else { 100.0 };
+    Some((ticks(14)? + ticks(15)?) as f64 / hz)
 }
 
 /// Frames of `clip` that differ from the one before, by FFmpeg's `mpdecimate` filter.
@@ -648,6 +669,13 @@ mod tests {
     }
 
     #[test]
+    fn reads_cpu_time_of_a_process() {
+        let secs = cpu_secs_of(std::process::id()).unwrap();
+        assert!(secs >= 0.0);
+        assert_eq!(cpu_secs_of(u32::MAX), None);
+    }
+
+    #[test]
     fn options_have_defaults_and_reject_what_they_do_not_know() {
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let o = Options::parse(&args(&[])).unwrap();
@@ -657,5 +685,9 @@ mod tests {
         assert!(Options::parse(&args(&["--seconds"])).is_err());
         assert!(Options::parse(&args(&["--seconds", "five"])).is_err());
         assert!(Options::parse(&args(&["--fast"])).is_err());
+        assert_eq!(Options::parse(&args(&[])).unwrap().backend, Backend::X11);
+        let o = Options::parse(&args(&["--backend", "wayland"])).unwrap();
+        assert_eq!(o.backend, Backend::Wayland);
+        assert!(Options::parse(&args(&["--backend", "mir"])).is_err());
     }
 }
