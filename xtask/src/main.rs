@@ -2,7 +2,8 @@
 //!
 //! - `test`: install what is missing, start the test world, run every test in it, stop it.
 //! - `world -- CMD...`: run any command inside the test world.
-//! - `run [-- ARGS]`: install what is missing, build and run `clipnote`.
+//! - `run [-- ARGS]`: install what is missing (with the speech model tiny.en), build and run
+//!   `clipnote`.
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
@@ -12,6 +13,7 @@ mod bench;
 mod deps;
 mod proc;
 mod screenshots;
+mod speech;
 mod world;
 
 use std::path::PathBuf;
@@ -28,14 +30,16 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
+  test [-- CARGO_TEST_ARGS]   install what is missing (apt; the speech model and jfk.wav into
+                              <target>/speech), start the test world (Xvfb with
                               moving content, PulseAudio with a tone as the microphone), run
                               `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it,
                               stop it; exits with the tests' code. E.g.
                               `cargo xtask test -- -p capture`,
                               `cargo xtask test -- -- --nocapture`
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
-  run [-- ARGS]               install what is missing, build and run `clipnote ARGS`
+  run [-- ARGS]               install what is missing (and the speech model tiny.en into your
+                              model folder), build and run `clipnote ARGS`
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
@@ -118,8 +122,16 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
     }
 }
 
+/// The speech model and test speech (made once, then reused from `<target>/speech/`).
+fn speech_parts() -> Result<speech::Speech> {
+    deps::ensure(&[deps::SPEECH])?;
+    deps::npm_command()?;
+    speech::ensure(&target_dir())
+}
+
 fn test(cargo_args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD, deps::RUN])?;
+    let speech = speech_parts()?;
     // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
     let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
     let picks_package = cargo_only
@@ -157,7 +169,8 @@ fn test(cargo_args: &[String]) -> Result<i32> {
     cmd.args(["test", "--no-fail-fast"])
         .args(scope)
         .args(cargo_args)
-        .envs(world.env());
+        .envs(world.env())
+        .envs(speech.env());
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);
@@ -194,6 +207,7 @@ fn world_cmd(command: &[String]) -> Result<i32> {
 
 fn run(args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::RUN])?;
+    speech::install_for_user(&speech_parts()?)?;
     let mut cmd = cargo();
     cmd.args([
         "run",
