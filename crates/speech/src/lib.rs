@@ -27,7 +27,7 @@ pub use catalog::KnownModel;
 pub use error::{Result, SpeechError};
 pub use model::{MAX_NO_SPEECH_PROB, MIN_SEGMENT_VOICE_SECS, Model, Options};
 pub use store::ModelDir;
-pub use transcript::{Cue, MAX_CUE_CHARS, Segment, Transcript, Word, timestamp};
+pub use transcript::{CUE_PAUSE_SECS, Cue, MAX_CUE_CHARS, Segment, Transcript, Word, timestamp};
 
 /// The sample rate whisper listens at: samples given to [`Model::transcribe`] are 16 kHz mono.
 pub const SAMPLE_RATE: u32 = 16_000;

@@ -45,6 +45,8 @@ pub struct Cue {
 
 /// The longest cue, in characters: two lines of a caption.
 pub const MAX_CUE_CHARS: usize = 84;
+/// A pause between words this long starts a new cue: no caption stays up through silence.
+pub const CUE_PAUSE_SECS: f64 = 1.0;
 
 impl Transcript {
     /// Whether nothing was said.
@@ -59,8 +61,9 @@ impl Transcript {
     }
 
     /// Caption cues: a segment each, split at word boundaries where it is longer than
-    /// [`MAX_CUE_CHARS`]. With word times a cue spans from its first word's start to its last
-    /// word's end; without them, a long segment's time is shared out by length.
+    /// [`MAX_CUE_CHARS`] and, with word times, at pauses of [`CUE_PAUSE_SECS`]. With word times
+    /// a cue spans from its first word's start to its last word's end; without them, a long
+    /// segment's time is shared out by length.
     pub fn cues(&self) -> Vec<Cue> {
         self.segments.iter().flat_map(segment_cues).collect()
     }
@@ -115,7 +118,11 @@ fn segment_cues(segment: &Segment) -> Vec<Cue> {
     let mut words: Vec<&Word> = Vec::new();
     let mut len = 0;
     for word in &segment.words {
-        if !words.is_empty() && len + 1 + word.text.len() > MAX_CUE_CHARS {
+        let long = len + 1 + word.text.len() > MAX_CUE_CHARS;
+        let pause = words
+            .last()
+            .is_some_and(|w| word.start_secs - w.end_secs >= CUE_PAUSE_SECS);
+        if !words.is_empty() && (long || pause) {
             cues.push(cue_of(&words));
             words.clear();
             len = 0;
@@ -250,6 +257,12 @@ mod tests {
         assert_eq!(cues.len(), 2);
         assert_eq!((cues[0].start_secs, cues[1].end_secs), (0.0, 29.5));
         assert_eq!(cues[1].start_secs, 17.0, "17 words fit in the first cue");
+
+        // A pause of a second or more ends a cue, however short.
+        segment.words[5].start_secs = segment.words[4].end_secs + 1.0;
+        let cues = segment_cues(&segment);
+        assert_eq!(cues[0].text, "word word word word word", "{cues:?}");
+        assert_eq!((cues[0].end_secs, cues[1].start_secs), (4.5, 5.5));
 
         segment.words.clear();
         let cues = segment_cues(&segment);
