@@ -18,3 +18,7 @@ pub const DESTINATION: u8 = 6;
 pub const QUEUED: u8 = 7;
 /// The configuration file is malformed.
 pub const CONFIG: u8 = 8;
+/// A speech model is missing, damaged or not the one asked for.
+pub const MODEL: u8 = 9;
+/// A clip is not usable for what was asked: not a playable file, or no sound to transcribe.
+pub const CLIP: u8 = 10;

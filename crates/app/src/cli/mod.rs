@@ -3,11 +3,13 @@
 mod devices;
 pub(crate) mod inbox;
 mod login;
+pub(crate) mod models;
 mod outbox;
 mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
+pub(crate) mod transcribe;
 
 use std::process::ExitCode;
 
@@ -47,6 +49,10 @@ pub enum Command {
     Reply(reply::ReplyArgs),
     /// Drag a rectangle on the screen and print it as X,Y,W,H (for `record --region`).
     PickRegion(pick_region::PickRegionArgs),
+    /// Transcribe a clip on this machine: text, WebVTT, SRT or JSON, and `<clip>.vtt` beside it.
+    Transcribe(transcribe::TranscribeArgs),
+    /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
+    Models(models::ModelsArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -93,6 +99,8 @@ pub fn run() -> ExitCode {
         Some(Command::Watch(args)) => inbox::run_watch(args),
         Some(Command::Reply(args)) => reply::run(args),
         Some(Command::PickRegion(args)) => pick_region::run(args),
+        Some(Command::Transcribe(args)) => transcribe::run(args),
+        Some(Command::Models(args)) => models::run(args),
         None => crate::ui::run(),
     };
     match result {

@@ -2,8 +2,10 @@
 
 mod inbox;
 mod inbox_ui;
+mod models;
 mod post;
 mod real_app;
 mod record;
 mod region;
+mod transcribe;
 mod ui;
