@@ -1,6 +1,8 @@
 //! A loaded whisper.cpp model and transcription with it.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
 
@@ -184,10 +186,19 @@ impl Model {
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_timestamps(false);
-        params.set_progress_callback_safe(move |p: i32| progress(p.clamp(0, 100) as u32));
-        state
-            .full(params, samples)
-            .map_err(SpeechError::whisper("transcribing"))?;
+        // whisper-rs 0.16 never frees a progress callback: hand it a cell, and take the
+        // caller's closure (and what it holds) back out once whisper is done.
+        let callback: Rc<RefCell<Option<Box<dyn FnMut(u32)>>>> =
+            Rc::new(RefCell::new(Some(Box::new(progress))));
+        let for_whisper = Rc::clone(&callback);
+        params.set_progress_callback_safe(move |p: i32| {
+            if let Some(report) = for_whisper.borrow_mut().as_mut() {
+                report(p.clamp(0, 100) as u32);
+            }
+        });
+        let done = state.full(params, samples);
+        callback.borrow_mut().take();
+        done.map_err(SpeechError::whisper("transcribing"))?;
 
         let duration_secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
         let end_of_text = self.ctx.token_eot();

@@ -101,6 +101,11 @@ fn progress_reaches_one_hundred_percent() {
             sink.lock().unwrap().push(p)
         })
         .unwrap();
+    assert_eq!(
+        std::sync::Arc::strong_count(&seen),
+        1,
+        "the progress closure is dropped once transcribing is done"
+    );
     let seen = seen.lock().unwrap();
     assert_eq!(seen.last(), Some(&100), "{seen:?}");
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
