@@ -19,6 +19,9 @@ pub const MAX_NO_SPEECH_PROB: f32 = 0.8;
 /// A segment with less voice than this under it (by [`Activity`]) is dropped.
 pub const MIN_SEGMENT_VOICE_SECS: f64 = 0.1;
 
+/// A caller's progress report, in percent.
+type ProgressFn = Box<dyn FnMut(u32)>;
+
 /// How to transcribe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -188,7 +191,7 @@ impl Model {
         params.set_print_timestamps(false);
         // whisper-rs 0.16 never frees a progress callback: hand it a cell, and take the
         // caller's closure (and what it holds) back out once whisper is done.
-        let callback: Rc<RefCell<Option<Box<dyn FnMut(u32)>>>> =
+        let callback: Rc<RefCell<Option<ProgressFn>>> =
             Rc::new(RefCell::new(Some(Box::new(progress))));
         let for_whisper = Rc::clone(&callback);
         params.set_progress_callback_safe(move |p: i32| {
