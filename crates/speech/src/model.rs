@@ -134,11 +134,13 @@ impl Model {
                 "en"
             });
         }
-        // whisper knows codes ("de") and names ("german").
-        let valid = !wanted.is_empty() && wanted.chars().all(|c| c.is_ascii_alphabetic());
-        let code = valid
-            .then(|| whisper_rs::get_lang_id(&wanted))
-            .flatten()
+        // Codes ("de") and names ("german"), looked up here: whisper_lang_id logs an error
+        // for a language it does not know.
+        let code = (0..=whisper_rs::get_lang_max_id())
+            .find(|id| {
+                whisper_rs::get_lang_str(*id) == Some(wanted.as_str())
+                    || whisper_rs::get_lang_str_full(*id) == Some(wanted.as_str())
+            })
             .and_then(whisper_rs::get_lang_str)
             .ok_or_else(unsupported)?;
         if code != "en" && !self.info.multilingual() {

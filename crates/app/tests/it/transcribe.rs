@@ -226,14 +226,15 @@ fn transcribe_errors_name_the_fix() {
         text(&o.stderr)
     );
 
-    // A language the model does not have.
-    let o = transcribe(&clip, &["--language", "de"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
-    let err = text(&o.stderr);
-    assert!(
-        err.contains("cannot transcribe the language \"de\"; it knows: auto, en"),
-        "{err}"
-    );
+    // A language the model does not have, or that does not exist: one line, no log noise.
+    for language in ["de", "xx"] {
+        let o = transcribe(&clip, &["--language", language]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        let err = text(&o.stderr);
+        let expected = format!("cannot transcribe the language {language:?}; it knows: auto, en.");
+        assert!(err.contains(&expected), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 
     // No such clip.
     let o = transcribe(&dir.path().join("nope.mp4"), &[]);
