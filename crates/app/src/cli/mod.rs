@@ -79,6 +79,22 @@ impl std::fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+/// A progress bar on stderr (hidden when stderr is not a terminal): `template` in indicatif's
+/// notation, drawn with `=> `.
+pub(crate) fn terminal_bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// What [`terminal_bar`] shows for bytes moving.
+pub(crate) const BYTES_TEMPLATE: &str =
+    "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}";
+
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // The app logs its state changes (recording, review, posts) at info level.

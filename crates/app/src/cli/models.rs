@@ -168,19 +168,9 @@ fn download(dir: &ModelDir, model: &KnownModel, url: &str) -> anyhow::Result<Pat
         )
     })?;
     let partial = dir.path().join(format!(".{}.download", model.file_name));
-    let bar = indicatif::ProgressBar::new(model.bytes);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let bar = crate::cli::terminal_bar(model.bytes, crate::cli::BYTES_TEMPLATE);
     bar.set_message(format!("Downloading {}", model.name));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fetched = runtime.block_on(publish::fetch::to_file(
+    let fetched = crate::cli::post::runtime()?.block_on(publish::fetch::to_file(
         url,
         &partial,
         Some(model.bytes),

@@ -72,12 +72,7 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<()> {
     let model = Model::load(&model_path).map_err(user_error)?;
     model.check_language(&args.language).map_err(user_error)?;
 
-    let bar = indicatif::ProgressBar::new(100);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {percent}% {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    let bar = crate::cli::terminal_bar(100, "{msg} [{bar:30}] {percent}% {elapsed}");
     bar.set_message("Reading the sound");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let samples = capture::clip::audio_mono(&args.clip, speech::SAMPLE_RATE).map_err(clip_error)?;
