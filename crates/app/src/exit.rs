@@ -22,6 +22,10 @@ pub const CONFIG: u8 = 8;
 pub const APP: u8 = 9;
 /// The desktop app is busy (a recording is starting or being saved): try again in a moment.
 pub const BUSY: u8 = 10;
+/// A speech model is missing, damaged or not the one asked for.
+pub const MODEL: u8 = 11;
+/// A clip is not usable for what was asked: not a playable file, or no sound to transcribe.
+pub const CLIP: u8 = 12;
 /// The person cancelled (the desktop's screen-sharing dialog): nothing was done. 128 + SIGINT,
 /// as a shell reports a command stopped with Ctrl-C.
 pub const CANCELLED: u8 = 130;

@@ -290,3 +290,98 @@ pub fn trim(input: &Path, output: &Path, start_secs: f64, end_secs: f64) -> Resu
         reencoded,
     })
 }
+
+/// Sound longer than this is refused as hostile or broken (4 hours: ~920 MB of samples at
+/// 16 kHz).
+pub const MAX_AUDIO_SECS: u32 = 4 * 3600;
+
+/// The clip's sound (its best audio stream) as mono `f32` samples at `rate` Hz, channels mixed
+/// down: what speech recognition listens to (16 kHz). A late first sound is padded with
+/// silence, so sample times are clip times. A clip without sound is [`CaptureError::NoAudio`].
+pub fn audio_mono(path: &Path, rate: u32) -> Result<Vec<f32>> {
+    let mut input = open_input(path)?;
+    let stream = input
+        .streams()
+        .best(ffmpeg::media::Type::Audio)
+        .ok_or_else(|| CaptureError::NoAudio {
+            path: path.to_owned(),
+        })?;
+    let (index, time_base) = (stream.index(), stream.time_base());
+    let mut decoder = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
+        .and_then(|c| c.decoder().audio())
+        .map_err(|e| bad(path)(format!("its sound cannot be decoded ({e})")))?;
+    let max_samples = MAX_AUDIO_SECS as usize * rate as usize;
+    let mut out: Vec<f32> = Vec::new();
+    let mut resampler: Option<ffmpeg::software::resampling::Context> = None;
+    let mut frame = ffmpeg::frame::Audio::empty();
+    let mono = ffmpeg::format::Sample::F32(ffmpeg::format::sample::Type::Packed);
+    let resample_error =
+        |e: ffmpeg::Error| bad(path)(format!("its sound cannot be resampled ({e})"));
+
+    let mut pump = |decoder: &mut ffmpeg::decoder::Audio, out: &mut Vec<f32>| -> Result<()> {
+        while decoder.receive_frame(&mut frame).is_ok() {
+            if frame.channel_layout().is_empty() {
+                frame.set_channel_layout(ffmpeg::ChannelLayout::default(i32::from(
+                    frame.channels(),
+                )));
+            }
+            if frame.rate() == 0 || frame.rate() > 768_000 {
+                return Err(bad(path)(format!("its sound claims {} Hz", frame.rate())));
+            }
+            if out.is_empty() {
+                // A first sound after the start: silence up to it (at most a minute).
+                let pts = frame.timestamp().or(frame.pts()).unwrap_or(0).max(0);
+                let lead_secs = (pts as f64 * f64::from(time_base)).min(60.0);
+                out.resize((lead_secs * f64::from(rate)) as usize, 0.0);
+            }
+            let rs = match &mut resampler {
+                Some(r) => r,
+                None => resampler.insert(
+                    ffmpeg::software::resampling::Context::get(
+                        frame.format(),
+                        frame.channel_layout(),
+                        frame.rate(),
+                        mono,
+                        ffmpeg::ChannelLayout::MONO,
+                        rate,
+                    )
+                    .map_err(resample_error)?,
+                ),
+            };
+            // Room for every sample this frame makes, also when upsampling.
+            let room = frame.samples() * rate as usize / frame.rate() as usize + 256;
+            let mut converted = ffmpeg::frame::Audio::new(mono, room, ffmpeg::ChannelLayout::MONO);
+            rs.run(&frame, &mut converted).map_err(resample_error)?;
+            out.extend_from_slice(&converted.plane::<f32>(0)[..converted.samples()]);
+            if out.len() > max_samples {
+                return Err(bad(path)(format!(
+                    "its sound is longer than {} hours",
+                    MAX_AUDIO_SECS / 3600
+                )));
+            }
+        }
+        Ok(())
+    };
+    for (stream, packet) in input.packets() {
+        if stream.index() == index {
+            // A broken packet is skipped, as players do.
+            if let Err(e) = decoder.send_packet(&packet) {
+                tracing::debug!(error = %e, "undecodable audio packet skipped");
+            }
+            pump(&mut decoder, &mut out)?;
+        }
+    }
+    let _ = decoder.send_eof();
+    pump(&mut decoder, &mut out)?;
+    if let Some(rs) = resampler.as_mut() {
+        // What the resampler still holds.
+        loop {
+            let mut rest = ffmpeg::frame::Audio::new(mono, 4096, ffmpeg::ChannelLayout::MONO);
+            if rs.flush(&mut rest).is_err() || rest.samples() == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest.plane::<f32>(0)[..rest.samples()]);
+        }
+    }
+    Ok(out)
+}

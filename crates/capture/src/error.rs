@@ -59,6 +59,10 @@ pub enum CaptureError {
     #[error("{path} is not a playable video: {reason}", path = path.display())]
     BadClip { path: PathBuf, reason: String },
 
+    /// A clip has no sound track (asked for its sound, e.g. to transcribe it).
+    #[error("{path} has no sound track (it was recorded without a microphone)", path = path.display())]
+    NoAudio { path: PathBuf },
+
     /// A clip cannot be made small enough while keeping text legible.
     #[error("{0}")]
     CannotFit(String),

@@ -28,6 +28,7 @@ pub mod account;
 pub mod clickup;
 pub mod destination;
 pub mod error;
+pub mod fetch;
 mod http;
 pub mod inbox;
 pub mod local;

@@ -3,12 +3,14 @@
 mod devices;
 pub(crate) mod inbox;
 mod login;
+pub(crate) mod models;
 mod outbox;
 mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
 mod toggle;
+pub(crate) mod transcribe;
 
 use std::process::ExitCode;
 
@@ -51,6 +53,10 @@ pub enum Command {
     /// Start a recording in the running app (starting it if needed), or stop the one under way:
     /// bind this to a key in your desktop's settings (on Wayland apps cannot grab global keys).
     Toggle(toggle::ToggleArgs),
+    /// Transcribe a clip on this machine: text, WebVTT, SRT or JSON, and `<clip>.vtt` beside it.
+    Transcribe(transcribe::TranscribeArgs),
+    /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
+    Models(models::ModelsArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -77,6 +83,22 @@ impl std::fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
+/// A progress bar on stderr (hidden when stderr is not a terminal): `template` in indicatif's
+/// notation, drawn with `=> `.
+pub(crate) fn terminal_bar(len: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// What [`terminal_bar`] shows for bytes moving.
+pub(crate) const BYTES_TEMPLATE: &str =
+    "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}";
+
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // The app logs its state changes (recording, review, posts) at info level.
@@ -98,6 +120,8 @@ pub fn run() -> ExitCode {
         Some(Command::Reply(args)) => reply::run(args),
         Some(Command::PickRegion(args)) => pick_region::run(args),
         Some(Command::Toggle(args)) => toggle::run(args),
+        Some(Command::Transcribe(args)) => transcribe::run(args),
+        Some(Command::Models(args)) => models::run(args),
         None => crate::ui::run(),
     };
     match result {

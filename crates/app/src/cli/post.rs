@@ -77,14 +77,7 @@ pub(crate) fn progress_bar(show: bool) -> (Progress, Option<std::thread::JoinHan
     let drawer = std::thread::Builder::new()
         .name("progress-bar".into())
         .spawn(move || {
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg:>8} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
+            let bar = crate::cli::terminal_bar(0, crate::cli::BYTES_TEMPLATE);
             while let Some(ev) = rx.blocking_recv() {
                 match ev {
                     Event::Step { step, .. } => bar.set_message(step.to_string()),

@@ -2,10 +2,12 @@
 
 mod inbox;
 mod inbox_ui;
+mod models;
 mod post;
 mod real_app;
 mod record;
 mod region;
 mod toggle;
+mod transcribe;
 mod ui;
 mod wayland;

@@ -1,0 +1,147 @@
+//! `clipnote transcribe CLIP`: the clip's speech as text, WebVTT, SRT or JSON on stdout, and
+//! its captions written beside it as `<clip>.vtt`. Everything runs on this machine.
+
+use std::path::{Path, PathBuf};
+
+use capture::CaptureError;
+use clap::{Args, ValueEnum};
+use speech::{Model, Options, Transcript};
+
+use crate::cli::UserError;
+use crate::cli::models::{model_dir, user_error};
+use crate::exit;
+
+#[derive(Debug, Args)]
+pub struct TranscribeArgs {
+    /// The clip (any video or sound file FFmpeg reads).
+    pub clip: PathBuf,
+    /// A model name (`clipnote models list`) or the path of a whisper.cpp model file.
+    #[arg(long, default_value = speech::catalog::DEFAULT.name)]
+    pub model: String,
+    /// The spoken language: auto (detect it), or a code such as en or de.
+    #[arg(long, default_value = "auto")]
+    pub language: String,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Format::Txt)]
+    pub format: Format,
+    /// Threads for whisper.cpp (one is fastest while anything else runs).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Txt,
+    Vtt,
+    Srt,
+    Json,
+}
+
+/// Where a clip's captions go: beside it, same stem, `.vtt`.
+pub fn captions_path(clip: &Path) -> PathBuf {
+    clip.with_extension("vtt")
+}
+
+fn clip_error(e: CaptureError) -> UserError {
+    let code = match &e {
+        CaptureError::NoAudio { .. } | CaptureError::BadClip { .. } => exit::CLIP,
+        _ => exit::FAILURE,
+    };
+    let fix = match &e {
+        CaptureError::NoAudio { .. } => {
+            ": there is no speech to transcribe. Record with a microphone (`clipnote record --mic default`)"
+        }
+        _ => "",
+    };
+    UserError::new(code, format!("{e}{fix}"))
+}
+
+pub fn run(args: TranscribeArgs) -> anyhow::Result<()> {
+    if !args.clip.is_file() {
+        return Err(UserError::new(
+            exit::IO,
+            format!(
+                "there is no clip at {}: pass the path of a video or sound file",
+                args.clip.display()
+            ),
+        )
+        .into());
+    }
+    // Model and language first: a mistake there is reported before any decoding.
+    let model_path = model_dir()?.resolve(&args.model).map_err(user_error)?;
+    let model = Model::load(&model_path).map_err(user_error)?;
+    model.check_language(&args.language).map_err(user_error)?;
+
+    let bar = crate::cli::terminal_bar(100, "{msg} [{bar:30}] {percent}% {elapsed}");
+    bar.set_message("Reading the sound");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let samples = capture::clip::audio_mono(&args.clip, speech::SAMPLE_RATE).map_err(clip_error)?;
+    bar.set_message(format!("Transcribing with {}", model.name()));
+    let options = Options {
+        language: args.language.clone(),
+        threads: args.threads,
+        word_times: true,
+    };
+    let progress = bar.clone();
+    let transcript = model
+        .transcribe(&samples, &options, move |percent| {
+            progress.set_position(u64::from(percent))
+        })
+        .map_err(user_error);
+    bar.finish_and_clear();
+    let transcript = transcript?;
+
+    write_captions(&args.clip, &transcript);
+    if transcript.is_empty() {
+        eprintln!("No speech found in {}", args.clip.display());
+    }
+    let duration_secs = samples.len() as f64 / f64::from(speech::SAMPLE_RATE);
+    print!(
+        "{}",
+        render(
+            &transcript,
+            args.format,
+            &args.clip,
+            model.name(),
+            duration_secs
+        )
+    );
+    Ok(())
+}
+
+/// Writes `<clip>.vtt` (a temporary file renamed over it). A folder that cannot be written
+/// costs only the file: the transcript is still printed.
+fn write_captions(clip: &Path, transcript: &Transcript) {
+    let path = captions_path(clip);
+    let tmp = path.with_extension("vtt.tmp");
+    let written =
+        std::fs::write(&tmp, transcript.to_vtt()).and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!(
+            "clipnote: warning: cannot write the captions {}: {e}; the transcript is printed only",
+            path.display()
+        );
+    }
+}
+
+fn render(t: &Transcript, format: Format, clip: &Path, model: &str, duration_secs: f64) -> String {
+    match format {
+        Format::Txt if t.is_empty() => String::new(),
+        Format::Txt => format!("{}\n", t.text()),
+        Format::Vtt => t.to_vtt(),
+        Format::Srt => t.to_srt(),
+        Format::Json => {
+            let json = serde_json::json!({
+                "clip": clip,
+                "captions": captions_path(clip),
+                "model": model,
+                "duration_secs": duration_secs,
+                "language": t.language,
+                "text": t.text(),
+                "segments": t.segments,
+            });
+            format!("{json:#}\n")
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! A simple voice-activity check by energy: which 30 ms frames stand out from the clip's own
+//! background. Whisper invents words ("Thank you.") when given silence; the transcriber runs
+//! it only when there is voice, and keeps only the segments that overlap voice.
+//!
+//! A frame is voiced when its level is at least [`ABOVE_FLOOR_DB`] over the clip's noise floor
+//! (the level 10 % of frames stay under) and over [`MIN_LEVEL_DBFS`]. A steady sound (hum, fan,
+//! a test tone) is its own floor, so it never counts as voice; speech rises and falls.
+
+use crate::SAMPLE_RATE;
+
+/// Frame length: 30 ms at 16 kHz.
+pub const FRAME_LEN: usize = 480;
+/// How far above the noise floor a voiced frame is.
+pub const ABOVE_FLOOR_DB: f32 = 12.0;
+/// Quieter than this is never voice (digital silence, a muted microphone, faint hiss).
+pub const MIN_LEVEL_DBFS: f32 = -50.0;
+/// Less voice than this in a whole clip is no speech.
+pub const MIN_SPEECH_SECS: f64 = 0.25;
+/// A quiet stretch this long ends a word (the stops inside words are shorter).
+pub const MAX_WORD_GAP_SECS: f64 = 0.25;
+/// Kept after a word's last voiced frame: its fading tail.
+pub const END_PAD_SECS: f64 = 0.06;
+
+/// The voiced frames of a clip.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    voiced: Vec<bool>,
+}
+
+/// A frame's level in dB relative to full scale.
+fn level_dbfs(frame: &[f32]) -> f32 {
+    let mean_square = frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32;
+    10.0 * (mean_square + 1e-12).log10()
+}
+
+impl Activity {
+    /// Judges 16 kHz mono samples frame by frame.
+    pub fn of(samples: &[f32]) -> Self {
+        let levels: Vec<f32> = samples.chunks(FRAME_LEN).map(level_dbfs).collect();
+        if levels.is_empty() {
+            return Self { voiced: Vec::new() };
+        }
+        let mut sorted = levels.clone();
+        sorted.sort_by(f32::total_cmp);
+        let floor = sorted[sorted.len() / 10];
+        let threshold = (floor + ABOVE_FLOOR_DB).max(MIN_LEVEL_DBFS);
+        Self {
+            voiced: levels.iter().map(|l| *l > threshold).collect(),
+        }
+    }
+
+    fn frame_secs() -> f64 {
+        FRAME_LEN as f64 / f64::from(SAMPLE_RATE)
+    }
+
+    /// Seconds of voice in the whole clip.
+    pub fn voiced_secs(&self) -> f64 {
+        self.voiced.iter().filter(|v| **v).count() as f64 * Self::frame_secs()
+    }
+
+    /// Seconds of voice between `start_secs` and `end_secs`.
+    pub fn voiced_secs_in(&self, start_secs: f64, end_secs: f64) -> f64 {
+        let frame = Self::frame_secs();
+        let first = (start_secs.max(0.0) / frame).floor() as usize;
+        let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(self.voiced.len());
+        self.voiced
+            .get(first..last)
+            .map_or(0, |f| f.iter().filter(|v| **v).count()) as f64
+            * frame
+    }
+
+    /// Where the voice that starts at `start_secs` stops, at the latest `end_secs`: the end of
+    /// its last voiced frame (plus [`END_PAD_SECS`]) before a pause of [`MAX_WORD_GAP_SECS`].
+    /// `end_secs` when there is no voice in between (nothing to go by).
+    pub fn voice_end(&self, start_secs: f64, end_secs: f64) -> f64 {
+        let frame = Self::frame_secs();
+        let first = (start_secs.max(0.0) / frame).floor() as usize;
+        let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(self.voiced.len());
+        let max_gap = (MAX_WORD_GAP_SECS / frame).ceil() as usize;
+        let mut last_voiced = None;
+        let mut gap = 0;
+        for i in first..last {
+            if self.voiced[i] {
+                last_voiced = Some(i);
+                gap = 0;
+            } else {
+                gap += 1;
+                if gap >= max_gap && last_voiced.is_some() {
+                    break;
+                }
+            }
+        }
+        last_voiced.map_or(end_secs, |i| {
+            ((i + 1) as f64 * frame + END_PAD_SECS).min(end_secs)
+        })
+    }
+
+    /// Whether the clip holds enough voice to transcribe.
+    pub fn has_speech(&self) -> bool {
+        self.voiced_secs() >= MIN_SPEECH_SECS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(secs: f64, freq: f32, amplitude: f32) -> Vec<f32> {
+        let n = (secs * f64::from(SAMPLE_RATE)) as usize;
+        (0..n)
+            .map(|i| {
+                amplitude * (i as f32 * freq * std::f32::consts::TAU / SAMPLE_RATE as f32).sin()
+            })
+            .collect()
+    }
+
+    /// A cheap noise: a linear congruential generator, scaled to `amplitude`.
+    fn noise(secs: f64, amplitude: f32) -> Vec<f32> {
+        let mut x: u32 = 12345;
+        let n = (secs * f64::from(SAMPLE_RATE)) as usize;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                amplitude * ((x >> 8) as f32 / (1 << 24) as f32 * 2.0 - 1.0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn silence_faint_hiss_and_a_steady_tone_are_not_voice() {
+        assert!(!Activity::of(&vec![0.0; 16_000 * 10]).has_speech());
+        assert!(
+            !Activity::of(&noise(10.0, 0.002)).has_speech(),
+            "-54 dBFS hiss"
+        );
+        assert!(
+            !Activity::of(&tone(10.0, 440.0, 0.3)).has_speech(),
+            "a steady tone"
+        );
+        assert!(!Activity::of(&[]).has_speech());
+    }
+
+    #[test]
+    fn bursts_over_a_quiet_background_are_voice_where_they_are() {
+        // 2 s of hiss, 1 s of loud "syllables" (a tone switched on and off every 150 ms), 2 s hiss.
+        let mut samples = noise(2.0, 0.003);
+        let burst: Vec<f32> = tone(1.0, 220.0, 0.3)
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| if (i / 2400) % 2 == 0 { s } else { s * 0.005 })
+            .collect();
+        samples.extend(burst);
+        samples.extend(noise(2.0, 0.003));
+        let activity = Activity::of(&samples);
+        assert!(activity.has_speech());
+        let inside = activity.voiced_secs_in(2.0, 3.0);
+        assert!(
+            (0.4..=0.7).contains(&inside),
+            "{inside} s voiced in the burst"
+        );
+        assert!(activity.voiced_secs_in(0.0, 1.9) < 0.01);
+        assert!(activity.voiced_secs_in(3.1, 5.0) < 0.01);
+
+        // A "word" from the last burst (2.9 s) said to last to 4.5 s ends with the burst; one
+        // spanning the 150 ms stops between bursts is not cut at them.
+        let end = activity.voice_end(2.9, 4.5);
+        assert!((3.0..=3.1).contains(&end), "{end}");
+        let end = activity.voice_end(2.0, 2.8);
+        assert!((2.75..=2.8).contains(&end), "{end}");
+        assert_eq!(
+            activity.voice_end(0.5, 1.5),
+            1.5,
+            "no voice: nothing to go by"
+        );
+    }
+}
