@@ -14,8 +14,8 @@ mod bench;
 mod deps;
 mod proc;
 mod screenshots;
-mod wayland;
 mod speech;
+mod wayland;
 mod world;
 mod xdpw;
 

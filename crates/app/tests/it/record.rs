@@ -22,9 +22,15 @@ fn text(bytes: &[u8]) -> String {
 
 /// Starts a recording and returns once it is under way (its "Recording to" line is out).
 fn start_recording(args: &[&str]) -> (Child, Instant) {
-    let mut child = clipnote()
-        .arg("record")
-        .args(args)
+    let mut cmd = clipnote();
+    cmd.arg("record").args(args);
+    spawn_recording(cmd)
+}
+
+/// Spawns `cmd` (a `clipnote record …` in some world) and returns once its "Recording to" line
+/// is out.
+pub(crate) fn spawn_recording(mut cmd: Command) -> (Child, Instant) {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -2,7 +2,6 @@
 //! through the desktop's ScreenCast portal (xdg-desktop-portal + the wlr backend) and PipeWire,
 //! with the microphone on PipeWire's pulse server. Every clip is read back as the X11 ones are.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
@@ -35,30 +34,12 @@ fn record(w: &WaylandWorld, home: &Path, out: &Path, seconds: &str) -> Output {
         .expect("clipnote runs")
 }
 
-/// Starts `clipnote record` and returns once its "Recording to" line is out.
+/// Starts `clipnote record` on Wayland and returns once its "Recording to" line is out.
 fn start_recording(w: &WaylandWorld, home: &Path, out: &Path) -> Child {
-    let mut child = clipnote(w, home)
-        .args(["record", "--mic", &world().mic, "--out"])
-        .arg(out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clipnote starts");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while stderr.read_line(&mut line).expect("stderr readable") > 0 {
-        if line.contains("Recording to") {
-            std::thread::Builder::new()
-                .name("drain-stderr".into())
-                .spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()))
-                .unwrap();
-            return child;
-        }
-        line.clear();
-    }
-    let _ = child.kill();
-    let status = child.wait();
-    panic!("clipnote record did not start on Wayland ({status:?}): {line}");
+    let mut cmd = clipnote(w, home);
+    cmd.args(["record", "--mic", &world().mic, "--out"])
+        .arg(out);
+    crate::record::spawn_recording(cmd).0
 }
 
 /// Luma SSIM of each of the clip's frames against `png` (both scaled to the clip's size and

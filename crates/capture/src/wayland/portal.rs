@@ -71,10 +71,10 @@ impl PortalSession {
     pub fn open(kind: Kind, tokens: Option<&Path>) -> Result<Self> {
         let remembered = tokens.and_then(|path| TokenFile::read(path, kind));
         let opened = async_io::block_on(open_session(kind, remembered.as_deref()))?;
-        if let (Some(path), Some(token)) = (tokens, &opened.1) {
-            if let Err(e) = TokenFile::write(path, kind, token) {
-                tracing::warn!(path = %path.display(), "cannot keep the portal's restore token: {e}");
-            }
+        if let (Some(path), Some(token)) = (tokens, &opened.1)
+            && let Err(e) = TokenFile::write(path, kind, token)
+        {
+            tracing::warn!(path = %path.display(), "cannot keep the portal's restore token: {e}");
         }
         tracing::info!(
             node = opened.0.stream.node_id,
