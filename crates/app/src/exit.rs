@@ -22,6 +22,9 @@ pub const CONFIG: u8 = 8;
 pub const APP: u8 = 9;
 /// The desktop app is busy (a recording is starting or being saved): try again in a moment.
 pub const BUSY: u8 = 10;
+/// The clip is not a playable video (a folder, an empty or cut-off file, no video stream):
+/// nothing was sent.
+pub const BAD_CLIP: u8 = 11;
 /// The person cancelled (the desktop's screen-sharing dialog): nothing was done. 128 + SIGINT,
 /// as a shell reports a command stopped with Ctrl-C.
 pub const CANCELLED: u8 = 130;

@@ -378,6 +378,10 @@ impl Outbox {
             let Some(step) = job.next_step() else {
                 return Ok(());
             };
+            if step == Step::Upload {
+                // Before any request, even a look for an upload an interrupted run made.
+                self.check_clip(&job.post.clip).await?;
+            }
             let prior = match step {
                 Step::Upload => None,
                 Step::Attach => job.upload.clone(),
@@ -393,9 +397,6 @@ impl Outbox {
                 });
                 self.record(job, step, done)?;
                 continue;
-            }
-            if step == Step::Upload {
-                self.check_clip(&job.post.clip).await?;
             }
             job.in_flight = Some(step);
             self.save(job)?;
