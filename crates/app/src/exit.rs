@@ -24,7 +24,8 @@ pub const APP: u8 = 9;
 pub const BUSY: u8 = 10;
 /// A speech model is missing, damaged or not the one asked for.
 pub const MODEL: u8 = 11;
-/// A clip is not usable for what was asked: not a playable file, or no sound to transcribe.
+/// A clip is not usable for what was asked: not a playable video (a folder, an empty or
+/// cut-off file, no video stream: nothing was sent), or no sound to transcribe.
 pub const CLIP: u8 = 12;
 /// The person cancelled (the desktop's screen-sharing dialog): nothing was done. 128 + SIGINT,
 /// as a shell reports a command stopped with Ctrl-C.

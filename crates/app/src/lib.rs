@@ -8,6 +8,7 @@ pub mod control;
 pub mod exit;
 pub mod inbox;
 pub mod library;
+mod playable;
 pub mod ui;
 
 use std::process::ExitCode;

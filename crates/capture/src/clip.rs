@@ -40,7 +40,8 @@ fn bad(path: &Path) -> impl Fn(String) -> CaptureError + '_ {
 
 fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input> {
     ff::init();
-    ffmpeg::format::input(path).map_err(|e| bad(path)(e.to_string()))
+    ffmpeg::format::input(path)
+        .map_err(|e| bad(path)(format!("no video stream can be read from it ({e})")))
 }
 
 /// The video stream's index, time base and size, checked for sanity.
@@ -51,7 +52,7 @@ fn video_stream(
     let stream = input
         .streams()
         .best(ffmpeg::media::Type::Video)
-        .ok_or_else(|| bad(path)("it has no video".into()))?;
+        .ok_or_else(|| bad(path)("no video stream".into()))?;
     let params = stream.parameters();
     // SAFETY: reading two plain fields of the stream's codec parameters.
     let (w, h) = unsafe { ((*params.as_ptr()).width, (*params.as_ptr()).height) };
@@ -63,26 +64,110 @@ fn video_stream(
     Ok((stream.index(), stream.time_base(), w as u32, h as u32))
 }
 
-/// Reads a clip's length, size, sound and keyframes.
-pub fn info(path: &Path) -> Result<ClipInfo> {
+/// What one pass over a clip's packets found.
+struct Scan {
+    info: ClipInfo,
+    /// Where the packets of any stream start and end, in seconds: a copy cut off early ends
+    /// before the length its index promises.
+    first_secs: f64,
+    end_secs: f64,
+}
+
+/// Reads a clip's header, then every packet (not decoded): reading stops at the end of the
+/// file or at the first error, so a damaged file cannot keep it going.
+fn scan(path: &Path) -> Result<Scan> {
     let mut input = open_input(path)?;
-    let (index, tb, width, height) = video_stream(path, &input)?;
+    let (index, _, width, height) = video_stream(path, &input)?;
     let has_audio = input.streams().best(ffmpeg::media::Type::Audio).is_some();
     let duration_secs =
         (input.duration().max(0) as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE)).max(0.0);
+    let time_bases: Vec<f64> = input.streams().map(|s| f64::from(s.time_base())).collect();
     let mut keyframes = Vec::new();
-    for (stream, packet) in input.packets() {
-        if stream.index() == index && packet.is_key() {
-            keyframes.push(packet.pts().or(packet.dts()).unwrap_or(0) as f64 * f64::from(tb));
+    let (mut first_secs, mut end_secs) = (f64::INFINITY, 0.0f64);
+    let mut packet = ffmpeg::Packet::empty();
+    loop {
+        match packet.read(&mut input) {
+            Ok(()) => {
+                let unit = time_bases.get(packet.stream()).copied().unwrap_or(0.0);
+                let start = packet.pts().or(packet.dts()).unwrap_or(0) as f64 * unit;
+                first_secs = first_secs.min(start);
+                end_secs = end_secs.max(start + packet.duration().max(0) as f64 * unit);
+                if packet.stream() == index && packet.is_key() {
+                    keyframes.push(start);
+                }
+            }
+            Err(ffmpeg::Error::Eof) => break,
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "reading the packets stopped");
+                break;
+            }
         }
     }
-    Ok(ClipInfo {
-        duration_secs,
-        width,
-        height,
-        has_audio,
-        keyframes,
+    Ok(Scan {
+        info: ClipInfo {
+            duration_secs,
+            width,
+            height,
+            has_audio,
+            keyframes,
+        },
+        first_secs: if first_secs.is_finite() {
+            first_secs
+        } else {
+            0.0
+        },
+        end_secs,
     })
+}
+
+/// Reads a clip's length, size, sound and keyframes.
+pub fn info(path: &Path) -> Result<ClipInfo> {
+    Ok(scan(path)?.info)
+}
+
+/// Checks that `path` is a clip a person can play, before it is sent anywhere: a file, not a
+/// folder; not empty; a video stream whose first picture decodes; a length that can be read,
+/// with packets all the way to it (a copy cut off early ends short of it: "the file is
+/// incomplete"); and a picture that decodes at its last keyframe. One pass over the packets and
+/// two small pictures: cheap next to an upload. Returns what [`info`] returns.
+pub fn check_playable(path: &Path) -> Result<ClipInfo> {
+    let refuse = bad(path);
+    let meta = std::fs::metadata(path).map_err(|e| refuse(format!("it cannot be read ({e})")))?;
+    if meta.is_dir() {
+        return Err(refuse("it is a folder".into()));
+    }
+    if !meta.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    if meta.len() == 0 {
+        return Err(refuse("it is empty (0 bytes)".into()));
+    }
+    let scan = scan(path)?;
+    let duration = scan.info.duration_secs;
+    if duration <= 0.0 {
+        return Err(refuse(
+            "its length cannot be read: the file is incomplete".into(),
+        ));
+    }
+    let played = (scan.end_secs - scan.first_secs).max(0.0);
+    if played + 1.0 < duration {
+        return Err(refuse(format!(
+            "it ends at {played:.1} s of its {duration:.1} s: the file is incomplete"
+        )));
+    }
+    let mut decoder = Decoder::open(path, 64)?;
+    if decoder.next_frame()?.is_none() {
+        return Err(refuse("none of its pictures can be decoded".into()));
+    }
+    if let Some(&last) = scan.info.keyframes.last().filter(|k| **k > 0.0) {
+        decoder.seek(last)?;
+        if decoder.next_frame()?.is_none() {
+            return Err(refuse(format!(
+                "its pictures from {last:.1} s on cannot be decoded: the file is damaged"
+            )));
+        }
+    }
+    Ok(scan.info)
 }
 
 /// One decoded picture, RGBA, ready for a texture.

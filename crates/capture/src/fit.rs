@@ -108,7 +108,7 @@ pub fn fit_to_size(input: &Path, output: &Path, max_bytes: u64) -> Result<FitRep
     let video = source
         .streams()
         .best(ffmpeg::media::Type::Video)
-        .ok_or_else(|| bad("it has no video".into()))?;
+        .ok_or_else(|| bad("no video stream".into()))?;
     let params = video.parameters();
     // SAFETY: reading two plain fields of the stream's codec parameters.
     let size = unsafe {

@@ -213,15 +213,9 @@ mod tests {
     /// declares is accepted, and a misspelt one is refused.
     #[test]
     fn comment_body_matches_the_openapi_document() {
-        // `shared/` sits beside the checkout: two levels up from a main checkout, three from
-        // a worktree under `wt/`.
-        let doc = "shared/api/openapi/clickup-api-v2-reference.json";
-        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let path = manifest
-            .ancestors()
-            .map(|dir| dir.join(doc))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| manifest.join("../../..").join(doc));
+        // In the repository, with its provenance in `contracts/SOURCES.md`.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("contracts/openapi/clickup-api-v2-reference.json");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("the OpenAPI document {}: {e}", path.display()));
         let doc: Value = serde_json::from_str(&text).unwrap();

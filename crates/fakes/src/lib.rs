@@ -1,5 +1,5 @@
 //! Contract fakes of Notion and ClickUp for tests: real HTTP on 127.0.0.1, stateful, following
-//! `shared/api/CONTRACTS.md` (auth and version headers, multipart field names, size limits,
+//! `crates/fakes/contracts/CONTRACTS.md` (auth and version headers, multipart field names, size limits,
 //! pagination, expiring signed download URLs, rate limits with their headers, error bodies),
 //! with fault injection. Each fake runs on its own named thread, so sync tests, async tests and
 //! tests that run the real `clipnote` binary can all use it.

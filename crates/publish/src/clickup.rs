@@ -2,7 +2,7 @@
 //! `comment` with the title in bold, the summary and a link to the attachment. A reply's
 //! comment starts with a line naming whom it answers and goes as a threaded reply under the
 //! comment that links to the answered clip (`POST /comment/{id}/reply`), or on the task when
-//! there is no such comment. See `shared/api/CONTRACTS.md` §2.
+//! there is no such comment. See `crates/fakes/contracts/CONTRACTS.md` §2.
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};

@@ -109,6 +109,11 @@ pub enum Error {
     /// A job with that id is not in the outbox.
     #[error("no job {0} in the outbox: list jobs with `clipnote outbox list`")]
     NoSuchJob(String),
+    /// The clip is not one a person could play: the check the app gave the outbox
+    /// ([`crate::outbox::ClipCheck`]) refused it before the upload. The reason names the cause
+    /// and the fix.
+    #[error("{0}")]
+    UnplayableClip(String),
     /// Another process is working on this job right now.
     #[error("job {0} is being posted by another clipnote process (pid {1}); wait for it to finish")]
     Busy(String, u32),

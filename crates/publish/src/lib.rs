@@ -46,7 +46,7 @@ pub use account::Account;
 pub use destination::{Destination, Post, PostedClip, ReplyTo, StepDone};
 pub use error::{Error, Service};
 pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};
-pub use outbox::{Job, JobStatus, NewPost, Outbox};
+pub use outbox::{ClipCheck, Job, JobStatus, NewPost, Outbox};
 pub use progress::{Event, Progress, Step};
 pub use retry::RetryPolicy;
 pub use secrets::{Token, TokenSource};

@@ -1,7 +1,7 @@
 //! Notion: the File Upload API, then blocks appended to the page (heading, video, summary,
 //! footer line). A reply goes right after the section of the clip it answers (its video and
 //! the blocks under it up to the next heading or video), with a line saying whom it answers.
-//! See `shared/api/CONTRACTS.md` §1.
+//! See `crates/fakes/contracts/CONTRACTS.md` §1.
 
 use std::path::Path;
 

@@ -97,10 +97,26 @@ pub struct NewPost {
     pub reply_to: Option<ReplyTo>,
 }
 
+/// A check of a job's clip, run right before its upload step (also when a queued job runs
+/// later, so a file replaced or damaged since it was queued is caught): `Err(reason)` stops the
+/// job, marked failed with that reason, and nothing is sent. Publish reads no media, so the
+/// caller supplies it (the app: `capture::clip::check_playable`). It runs on a blocking thread.
+pub type ClipCheck = std::sync::Arc<dyn Fn(&Path) -> std::result::Result<(), String> + Send + Sync>;
+
 /// The folder of jobs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Outbox {
     dir: PathBuf,
+    check: Option<ClipCheck>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("dir", &self.dir)
+            .field("checks_clips", &self.check.is_some())
+            .finish()
+    }
 }
 
 impl Outbox {
@@ -109,7 +125,13 @@ impl Outbox {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io("create the outbox folder", &dir, e))?;
-        Ok(Outbox { dir })
+        Ok(Outbox { dir, check: None })
+    }
+
+    /// Runs `check` on each job's clip before it is uploaded ([`ClipCheck`]).
+    pub fn with_clip_check(mut self, check: ClipCheck) -> Self {
+        self.check = Some(check);
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -356,6 +378,10 @@ impl Outbox {
             let Some(step) = job.next_step() else {
                 return Ok(());
             };
+            if step == Step::Upload {
+                // Before any request, even a look for an upload an interrupted run made.
+                self.check_clip(&job.post.clip).await?;
+            }
             let prior = match step {
                 Step::Upload => None,
                 Step::Attach => job.upload.clone(),
@@ -410,6 +436,18 @@ impl Outbox {
                 }
             }
         }
+    }
+
+    /// Runs the [`ClipCheck`], if any, off the async threads.
+    async fn check_clip(&self, clip: &Path) -> Result<()> {
+        let Some(check) = self.check.clone() else {
+            return Ok(());
+        };
+        let clip = clip.to_owned();
+        tokio::task::spawn_blocking(move || check(&clip))
+            .await
+            .unwrap_or_else(|e| Err(format!("the clip check stopped: {e}")))
+            .map_err(Error::UnplayableClip)
     }
 
     /// Records a completed step and saves the job at once.

@@ -19,8 +19,9 @@ use clap::{Parser, Subcommand};
 use crate::exit;
 
 /// Clipnote: record your screen, write a summary, post it where the work lives.
+/// `clipnote` with no command opens the desktop app; the commands below work from a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "clipnote", version, about, long_about = None)]
+#[command(name = "clipnote", version, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -1,9 +1,11 @@
-//! `clipnote outbox [list | run | retry ID | cancel ID]`: the queue of posts.
+//! `clipnote outbox [list | run | retry ID | cancel ID]`: the queue of posts. Each job's clip is
+//! checked right before its upload: one replaced or damaged since it was queued fails the job,
+//! with the reason, and is not sent.
 
 use std::io::IsTerminal;
 
 use clap::{Args, Subcommand};
-use publish::{Job, JobStatus, Outbox};
+use publish::{Job, JobStatus};
 
 use crate::cli::UserError;
 use crate::cli::post::{progress_bar, runtime, user_error, where_it_is};
@@ -31,7 +33,7 @@ pub enum Action {
 }
 
 pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
-    let outbox = Outbox::open(config::outbox_dir()?).map_err(|e| user_error(&e))?;
+    let outbox = crate::playable::outbox(config::outbox_dir()?).map_err(|e| user_error(&e))?;
     match args.action.unwrap_or(Action::List) {
         Action::List => {
             let jobs = outbox.list().map_err(|e| user_error(&e))?;

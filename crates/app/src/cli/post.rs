@@ -1,5 +1,6 @@
 //! `clipnote post CLIP --to REF`: posts a clip with its summary through the outbox, re-encoding
-//! it first when it is larger than the destination accepts. Prints the task's link; a post
+//! it first when it is larger than the destination accepts; a file that is not a playable clip is
+//! refused before anything is sent. Prints the task's link; a post
 //! that has to wait (offline, rate limited) stays queued and its job id is printed.
 //! [`send`] is the posting itself, shared with `clipnote reply`.
 
@@ -8,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use publish::{Error, Event, Job, NewPost, Outbox, Progress, ReplyTo, Settings, TaskRef};
+use publish::{Error, Event, Job, NewPost, Progress, ReplyTo, Settings, TaskRef};
 
 use crate::cli::UserError;
 use crate::{config, exit};
@@ -48,6 +49,7 @@ pub(crate) fn user_error(e: &Error) -> UserError {
         Error::RateLimited { .. } | Error::Transient { .. } => exit::QUEUED,
         Error::Io { .. } => exit::IO,
         Error::BadReference(_) => exit::USAGE,
+        Error::UnplayableClip(_) => exit::CLIP,
         _ => exit::DESTINATION,
     };
     UserError::new(code, e.to_string())
@@ -129,6 +131,9 @@ pub(crate) fn send(
             ),
         )
     })?;
+    // Before anything is sent, even the question of the destination's limit.
+    crate::playable::check(&args.clip, crate::playable::FIX_CLI)
+        .map_err(|m| UserError::new(exit::CLIP, m))?;
     let summary = match (&args.summary, &args.summary_file) {
         (Some(s), _) => s.clone(),
         (None, Some(p)) if p.as_os_str() == "-" => std::io::read_to_string(std::io::stdin())
@@ -149,7 +154,7 @@ pub(crate) fn send(
         })?,
         (None, None) => String::new(),
     };
-    let outbox = Outbox::open(config::outbox_dir()?).map_err(|e| user_error(&e))?;
+    let outbox = crate::playable::outbox(config::outbox_dir()?).map_err(|e| user_error(&e))?;
     let rt = runtime()?;
     let dest = settings.open(&to).map_err(|e| user_error(&e))?;
 

@@ -222,7 +222,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
     }
 
     fn outbox(&self) -> Result<Outbox, String> {
-        Outbox::open(&self.setup.outbox_dir).map_err(|e| e.to_string())
+        crate::playable::outbox(&self.setup.outbox_dir).map_err(|e| e.to_string())
     }
 
     fn list(&self) -> Result<Vec<Job>, String> {
@@ -257,7 +257,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         publish::account::check(&settings, service).await
     }
 
-    /// Trim → fit → queue → post. Returns the final event.
+    /// Check → trim → fit → queue → post. Returns the final event.
     fn post(&self, rt: &tokio::runtime::Runtime, request: Request) -> Event {
         let failed = |message: String| Event::Failed {
             job_id: None,
@@ -268,6 +268,10 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             Ok(o) => o,
             Err(e) => return failed(e),
         };
+        self.working("Checking the clip…", None);
+        if let Err(e) = crate::playable::check(&request.clip, crate::playable::FIX_APP) {
+            return failed(e);
+        }
         let stamp = format!("{}-{}", std::process::id(), publish::now_unix());
         let mut clip = request.clip.clone();
         if let Some((start, end)) = request.trim {

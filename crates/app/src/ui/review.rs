@@ -212,16 +212,16 @@ impl App {
         }
     }
 
-    /// Opens a clip file for review (its facts are read on a worker thread).
+    /// Opens a clip file for review (its facts are read, and that it plays checked, on a worker
+    /// thread).
     pub(super) fn open_clip(&mut self, path: PathBuf) {
         let (tx, rx) = sync_channel(1);
         let wake = self.ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("ui-clip-info".into())
             .spawn(move || {
-                let result = capture::clip::info(&path)
-                    .map_err(|e| e.to_string())
-                    .map(|info| Clip {
+                let result =
+                    crate::playable::check(&path, crate::playable::FIX_APP).map(|info| Clip {
                         bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
                         path,
                         duration_secs: info.duration_secs,
@@ -253,6 +253,10 @@ impl App {
         ui.add_space(24.0);
         ui.heading("No clip to review yet");
         ui.add_space(6.0);
+        if let Some(e) = &self.review.open_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+            ui.add_space(6.0);
+        }
         let how = match self.hotkey_label() {
             Some(h) => format!("Record one on the Record screen, or press {h} from anywhere."),
             None => "Record one on the Record screen.".to_owned(),
@@ -294,9 +298,6 @@ impl App {
                     });
                 }
             });
-        if let Some(e) = &self.review.open_error {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
     }
 
     fn player_ui(&mut self, ui: &mut egui::Ui) {

@@ -408,23 +408,22 @@ fn bad_references_unshared_pages_and_the_cache_cap_get_clear_answers() {
     assert!(second.is_file());
     assert!(!first.exists(), "the least recently used clip was evicted");
 
-    // A teammate's broken file: an error that says so, never a crash.
-    let junk = root.path().join("junk.mp4");
-    std::fs::write(
+    // A teammate's broken file: an error that says so, never a crash. Clipnote refuses to
+    // post it; another client (publish alone, which reads no media) does not.
+    let junk = crate::bad_clip::noise(&root.path().join("junk.mp4"));
+    let o = bob.run(&["post", junk.to_str().unwrap(), "--to", PAGE]);
+    assert_eq!(code(&o), 12, "{}", text(&o.stderr));
+    let mut settings = publish::Settings::new(bob.dir.join("config"), bob.dir.join("library"));
+    settings.notion_base_url = notion.base_url();
+    settings.notion_token = Some(publish::Token::new(BOB_NOTION));
+    crate::inbox_ui::post_as(
+        &settings,
+        &bob.dir.join("other-client-outbox"),
+        publish::TaskRef::parse(PAGE).unwrap(),
         &junk,
-        (0..50_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-            .collect::<Vec<u8>>(),
-    )
-    .unwrap();
-    bob.ok(&[
-        "post",
-        junk.to_str().unwrap(),
-        "--to",
-        PAGE,
-        "--title",
         "Junk",
-    ]);
+        "Bob",
+    );
     let entries = ada.inbox(&[]);
     let junk_id = entries.iter().find(|e| e["title"] == "Junk").unwrap()["id"]
         .as_str()
@@ -483,6 +482,23 @@ fn reply_answers_a_clip_from_the_inbox_on_the_same_task_exactly_once() {
             .unwrap()
             .to_string()
     };
+
+    // A reply with a file that is not a playable clip is refused before anything is sent.
+    let uploads = notion.state().uploads.len();
+    let noise = crate::bad_clip::noise(&root.path().join("noise.mp4"));
+    let o = ada.run(&["reply", &id_of("Login bug"), noise.to_str().unwrap()]);
+    assert_eq!(code(&o), 12, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("is not a playable video: no video stream")
+            && text(&o.stderr).contains("Record it again, or pass the clip file itself"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        notion.state().uploads.len(),
+        uploads,
+        "nothing was uploaded"
+    );
 
     // Notion: the answer to "Login bug" lands before "Search is slow", once, although the
     // append's answer is lost.

@@ -30,8 +30,9 @@ const BOB_NOTION: &str = "ntn_BOB_inbox_ui_secret_77";
 const BOB_TITLE: &str = "Release 2.4 walkthrough";
 const CAROL_TITLE: &str = "Onboarding tour";
 
-/// Posts `clip` through a teammate's own outbox, as they would with Clipnote.
-fn post_as(
+/// Posts `clip` through a teammate's own outbox, as they would with Clipnote (or with another
+/// client: publish itself does not check that the clip plays).
+pub(crate) fn post_as(
     settings: &Settings,
     outbox: &Path,
     to: TaskRef,

@@ -1,5 +1,6 @@
 //! The `clipnote` binary as a user runs it, in the test world.
 
+mod bad_clip;
 mod inbox;
 mod inbox_ui;
 mod models;

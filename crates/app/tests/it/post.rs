@@ -6,20 +6,20 @@ use std::process::{Command, Output, Stdio};
 
 use fakes::{ClickUpFake, Fault, NotionFake};
 
-const NOTION_TOKEN: &str = "ntn_APP_IT_secret_9d2c";
-const CLICKUP_TOKEN: &str = "pk_77_APP_IT_SECRET_e51a";
-const PAGE: &str = "21ad8e4e98ab814e8d9600b2ded97d6c";
-const TEAM: &str = "9012";
-const TASK: &str = "86b0x2k7q";
+pub(crate) const NOTION_TOKEN: &str = "ntn_APP_IT_secret_9d2c";
+pub(crate) const CLICKUP_TOKEN: &str = "pk_77_APP_IT_SECRET_e51a";
+pub(crate) const PAGE: &str = "21ad8e4e98ab814e8d9600b2ded97d6c";
+pub(crate) const TEAM: &str = "9012";
+pub(crate) const TASK: &str = "86b0x2k7q";
 
 /// A home for one test: config, outbox and library folders, and the fakes' URLs.
-struct Home {
-    dir: tempfile::TempDir,
+pub(crate) struct Home {
+    pub(crate) dir: tempfile::TempDir,
     env: Vec<(String, String)>,
 }
 
 impl Home {
-    fn new() -> Home {
+    pub(crate) fn new() -> Home {
         let dir = tempfile::tempdir().unwrap();
         let p = |s: &str| dir.path().join(s).display().to_string();
         let env = vec![
@@ -35,20 +35,20 @@ impl Home {
         Home { dir, env }
     }
 
-    fn set(&mut self, k: &str, v: &str) {
+    pub(crate) fn set(&mut self, k: &str, v: &str) {
         self.env.retain(|(key, _)| key != k);
         self.env.push((k.into(), v.into()));
     }
 
-    fn unset(&mut self, k: &str) {
+    pub(crate) fn unset(&mut self, k: &str) {
         self.env.retain(|(key, _)| key != k);
     }
 
-    fn config(&self, text: &str) {
+    pub(crate) fn config(&self, text: &str) {
         std::fs::write(self.dir.path().join("config/config.toml"), text).unwrap();
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_clipnote"));
         c.args(args)
             .env_remove("CLIPNOTE_NOTION_BASE_URL")
@@ -59,24 +59,28 @@ impl Home {
         c
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd(args)
             .stdin(Stdio::null())
             .output()
             .expect("clipnote runs")
     }
 
-    fn clip(&self, len: usize) -> PathBuf {
+    /// A small real clip (2 s, 320x240, H.264 + AAC): only a playable clip is posted.
+    pub(crate) fn clip(&self) -> PathBuf {
         let path = self.dir.path().join("standup.mp4");
-        let bytes: Vec<u8> = (0..len as u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-            .collect();
-        std::fs::write(&path, bytes).unwrap();
+        testkit::clip::Synth {
+            width: 320,
+            height: 240,
+            secs: 2,
+            ..Default::default()
+        }
+        .make(&path);
         path
     }
 
     /// Fails if any token appears in a file under the home folder or in `texts`.
-    fn assert_no_token(&self, texts: &[&[u8]]) {
+    pub(crate) fn assert_no_token(&self, texts: &[&[u8]]) {
         for token in [NOTION_TOKEN, CLICKUP_TOKEN] {
             for t in texts {
                 assert!(!contains(t, token), "token in output");
@@ -106,7 +110,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
@@ -116,7 +120,7 @@ fn post_to_notion_prints_the_page_link_and_never_logs_the_token() {
     fake.inject("append_video", Fault::UnavailableAfterEffect, 1);
     let mut home = Home::new();
     home.set("CLIPNOTE_NOTION_BASE_URL", &fake.base_url());
-    let clip = home.clip(300_000);
+    let clip = home.clip();
     let url = format!("https://www.notion.so/acme/Standup-{PAGE}?pvs=4");
     let o = home.run(&[
         "post",
@@ -153,7 +157,7 @@ fn post_json_to_clickup_and_list_the_outbox() {
     let fake = ClickUpFake::start(CLICKUP_TOKEN, TEAM, TASK);
     let mut home = Home::new();
     home.set("CLIPNOTE_CLICKUP_BASE_URL", &fake.base_url());
-    let clip = home.clip(100_000);
+    let clip = home.clip();
     let summary = home.dir.path().join("summary.md");
     std::fs::write(&summary, "Context: *flaky* test\n\n1. rerun\n[ ] fix").unwrap();
     let o = home.run(&[
@@ -186,7 +190,7 @@ fn killed_between_steps_then_outbox_run_posts_exactly_once() {
         fake.inject(route, Fault::HangAfterEffect, 1);
         let mut home = Home::new();
         home.set("CLIPNOTE_CLICKUP_BASE_URL", &fake.base_url());
-        let clip = home.clip(200_000);
+        let clip = home.clip();
         let mut child = home
             .cmd(&[
                 "post",
@@ -228,7 +232,7 @@ fn offline_posts_stay_queued_then_go_out_with_outbox_run() {
     let mut home = Home::new();
     home.config("[outbox]\nretry_for_secs = 1\n");
     home.set("CLIPNOTE_CLICKUP_BASE_URL", "http://127.0.0.1:9/api");
-    let clip = home.clip(50_000);
+    let clip = home.clip();
     let o = home.run(&["post", clip.to_str().unwrap(), "--to", TASK]);
     assert_eq!(o.status.code(), Some(7), "QUEUED: {}", text(&o.stderr));
     let job_id = text(&o.stdout).trim().to_string();
@@ -254,7 +258,7 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
     let fake = NotionFake::start(NOTION_TOKEN, PAGE);
     let mut home = Home::new();
     home.set("CLIPNOTE_NOTION_BASE_URL", &fake.base_url());
-    let clip = home.clip(1000);
+    let clip = home.clip();
     let c = clip.to_str().unwrap();
 
     let o = home.run(&["post", c, "--to", "https://example.com/nope"]);
@@ -321,7 +325,7 @@ fn login_from_stdin_stores_a_private_token_that_post_uses() {
             0o600
         );
     }
-    let clip = home.clip(1000);
+    let clip = home.clip();
     let o = home.run(&["post", clip.to_str().unwrap(), "--to", TASK]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(fake.state().task(TASK).comments.len(), 1);
@@ -391,7 +395,7 @@ fn a_clip_over_the_notion_free_limit_is_re_encoded_to_fit() {
 #[test]
 fn post_to_the_library_prints_where_the_clip_is() {
     let home = Home::new();
-    let clip = home.clip(2000);
+    let clip = home.clip();
     let o = home.run(&[
         "post",
         clip.to_str().unwrap(),

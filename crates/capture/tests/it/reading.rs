@@ -113,3 +113,58 @@ fn untrusted_files_end_in_an_error_not_a_crash() {
         "{frames} frames from half a file"
     );
 }
+
+#[test]
+fn check_playable_passes_a_clip_and_names_what_is_wrong_with_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("c.mp4");
+    make_clip(&good);
+    let info = clip::check_playable(&good).expect("a real clip is playable");
+    assert!((info.duration_secs - 4.0).abs() < 0.1, "{info:?}");
+
+    let reason = |path: &Path| {
+        let err = clip::check_playable(path)
+            .err()
+            .unwrap_or_else(|| panic!("{} was let through", path.display()))
+            .to_string();
+        assert!(err.contains("is not a playable video"), "{err}");
+        err
+    };
+    let noise = dir.path().join("noise.mp4");
+    let bytes: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&noise, &bytes).unwrap();
+    let err = reason(&noise);
+    assert!(err.contains("no video stream"), "{err}");
+
+    let empty = dir.path().join("empty.mp4");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(reason(&empty).contains("it is empty"));
+
+    let folder = dir.path().join("folder.mp4");
+    std::fs::create_dir(&folder).unwrap();
+    assert!(reason(&folder).contains("it is a folder"));
+
+    // Index first, then the data cut in half: its header promises 4 s, its packets stop at 2.
+    let all = std::fs::read(&good).unwrap();
+    let half = dir.path().join("half.mp4");
+    std::fs::write(&half, &all[..all.len() / 2]).unwrap();
+    let err = reason(&half);
+    assert!(
+        err.contains("of its 4.0 s: the file is incomplete"),
+        "{err}"
+    );
+
+    // Sound only: no video stream.
+    let sound = dir.path().join("sound.m4a");
+    let o = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("sine=frequency=440:duration=2")
+        .args(["-c:a", "aac"])
+        .arg(&sound)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(reason(&sound).contains("no video stream"));
+}

@@ -160,3 +160,46 @@ async fn custom_id_without_a_workspace_says_how_to_give_one() {
         .unwrap();
     assert!(err.to_string().contains("team_id"), "{err}");
 }
+
+/// The app's clip check runs right before the upload: a clip it refuses is never sent, the job
+/// fails with its reason (kept, not dropped), and once the file is right again a retry posts it.
+#[tokio::test]
+async fn a_clip_the_check_refuses_is_not_uploaded_and_the_job_fails_with_the_reason() {
+    let fake = ClickUpFake::start(crate::CLICKUP_TOKEN, crate::TEAM, crate::TASK);
+    let world = World::with_clickup(&fake);
+    let check: publish::ClipCheck =
+        std::sync::Arc::new(|path: &std::path::Path| match std::fs::read(path) {
+            Ok(bytes) if bytes.starts_with(b"noise") => Err(format!(
+                "{} is not a playable video: no video stream",
+                path.display()
+            )),
+            _ => Ok(()),
+        });
+    let outbox = world.outbox().with_clip_check(check);
+    let clip = world.clip("clip.mp4", 5000);
+    let job = world.enqueue(crate::TASK, &clip, "Checked");
+    std::fs::write(&clip, b"noise, not the clip that was queued").unwrap();
+
+    let err = outbox
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UnplayableClip(_)), "{err:?}");
+    assert!(!err.is_retryable());
+    let failed = outbox.get(&job.id).unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(failed.last_error.as_deref(), Some(err.to_string().as_str()));
+    assert!(failed.upload.is_none() && failed.in_flight.is_none());
+    let t = fake.state().task(crate::TASK);
+    assert_eq!((t.attachments.len(), t.comments.len()), (0, 0));
+
+    std::fs::write(&clip, crate::clip_bytes(5000, 7)).unwrap();
+    outbox.requeue(&job.id).unwrap();
+    let done = outbox
+        .run_job(&job.id, &world.settings, &Progress::default())
+        .await
+        .unwrap();
+    assert_eq!(done.status, JobStatus::Done);
+    let t = fake.state().task(crate::TASK);
+    assert_eq!((t.attachments.len(), t.comments.len()), (1, 1));
+}

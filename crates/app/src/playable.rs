@@ -1,0 +1,34 @@
+//! Only a clip a person can play is posted: `post`, `reply`, Review's Post and every outbox run
+//! refuse a folder, an empty or cut-off file, or one with no decodable video
+//! (`capture::clip::check_playable`) before anything leaves the machine, with the cause and the
+//! fix. Publish reads no media, so the outbox gets the check from here ([`outbox`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use publish::Outbox;
+
+/// The fix, on the command line.
+pub(crate) const FIX_CLI: &str = "Record it again, or pass the clip file itself";
+/// The fix, in the app.
+pub(crate) const FIX_APP: &str = "Record it again, or open the clip file itself";
+
+/// Checks a clip that is about to be posted; the error names the cause and then `fix`.
+pub(crate) fn check(path: &Path, fix: &str) -> Result<capture::clip::ClipInfo, String> {
+    capture::clip::check_playable(path).map_err(|e| format!("{e}. {fix}"))
+}
+
+/// The check the outbox runs right before a job's upload: the file may have been replaced or
+/// damaged since the job was queued.
+fn check_queued(path: &Path) -> Result<(), String> {
+    capture::clip::check_playable(path).map(drop).map_err(|e| {
+        format!(
+            "{e}. The file changed after the post was queued: put the clip back and retry the job, or record it again"
+        )
+    })
+}
+
+/// The outbox at `dir`, checking each job's clip before it is uploaded.
+pub(crate) fn outbox(dir: impl Into<PathBuf>) -> Result<Outbox, publish::Error> {
+    Ok(Outbox::open(dir)?.with_clip_check(Arc::new(check_queued)))
+}
