@@ -221,9 +221,8 @@ fn start_wayland(world: &mut world::World, xdpw: &Path) -> Result<wayland::Wayla
     })
 }
 
-fn run(args: &[String]) -> Result<i32> {
-    deps::ensure(&[deps::BUILD, deps::RUN])?;
-    speech::install_for_user(&speech::TINY_EN, &speech_parts()?.model())?;
+/// `cargo run` of the `clipnote` binary: arguments added after this go to clipnote.
+pub fn clipnote_via_cargo() -> Command {
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -233,8 +232,15 @@ fn run(args: &[String]) -> Result<i32> {
         "--bin",
         "clipnote",
         "--",
-    ])
-    .args(args);
+    ]);
+    cmd
+}
+
+fn run(args: &[String]) -> Result<i32> {
+    deps::ensure(&[deps::BUILD, deps::RUN])?;
+    speech::install_for_user(&speech::TINY_EN, &speech_parts()?.model())?;
+    let mut cmd = clipnote_via_cargo();
+    cmd.args(args);
     let status = proc::run_foreground(&mut cmd, false)?;
     Ok(proc::exit_code(status))
 }

@@ -302,16 +302,7 @@ pub fn install_for_user(model: &Converted, path: &Path) -> Result<()> {
     }
     eprintln!("xtask: installing {} into your model folder", model.name);
     run_checked(
-        crate::cargo()
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "app",
-                "--bin",
-                "clipnote",
-                "--",
-            ])
+        crate::clipnote_via_cargo()
             .args(["models", "install", model.name, "--from"])
             .arg(path),
     )

@@ -65,12 +65,16 @@ pub fn decode_all(path: &Path) -> Result<(), String> {
 
 /// The audio of a file as mono f32 samples at 48 kHz.
 pub fn audio_samples(path: &Path) -> Vec<f32> {
+    audio_mono_at(path, 48_000)
+}
+
+/// The audio of a file as mono f32 samples at `rate` Hz, decoded by the `ffmpeg` CLI.
+pub fn audio_mono_at(path: &Path, rate: u32) -> Vec<f32> {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-i"])
         .arg(path)
-        .args([
-            "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-",
-        ])
+        .args(["-map", "0:a:0", "-ac", "1", "-ar", &rate.to_string()])
+        .args(["-f", "f32le", "-"])
         .output()
         .expect("ffmpeg runs");
     assert!(

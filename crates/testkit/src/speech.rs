@@ -31,23 +31,7 @@ pub fn speech() -> Speech {
 
 /// A sound file's audio as whisper hears it: mono f32 at 16 kHz, decoded by the `ffmpeg` CLI.
 pub fn samples_16k(path: &std::path::Path) -> Vec<f32> {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
-        .args([
-            "-map", "0:a:0", "-ac", "1", "-ar", "16000", "-f", "f32le", "-",
-        ])
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
+    crate::clip::audio_mono_at(path, 16_000)
 }
 
 /// Lowercase words without punctuation: "Americans," and "americans" are the same word.
