@@ -15,6 +15,7 @@
 //! This crate knows nothing of user interfaces, HTTP or destinations: it reads files and
 //! samples and gives back typed results and [`SpeechError`]s whose messages name the fix.
 
+pub mod beside;
 pub mod catalog;
 mod error;
 pub mod ggml;

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 /// What was said in a clip, in order.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Transcript {
     /// The language transcribed (ISO 639-1, e.g. "en"): as asked, or as detected; empty when
     /// it was to be detected and nothing was said.
@@ -12,7 +12,7 @@ pub struct Transcript {
 }
 
 /// A stretch of speech, as whisper splits it (a phrase or a sentence).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     pub start_secs: f64,
     pub end_secs: f64,
@@ -25,7 +25,7 @@ pub struct Segment {
 
 /// One word and when it is said (from whisper's token timestamps: good to about a tenth of a
 /// second, enough to cut around).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Word {
     pub start_secs: f64,
     pub end_secs: f64,

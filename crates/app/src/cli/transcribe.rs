@@ -37,10 +37,7 @@ pub enum Format {
     Json,
 }
 
-/// Where a clip's captions go: beside it, same stem, `.vtt`.
-pub fn captions_path(clip: &Path) -> PathBuf {
-    clip.with_extension("vtt")
-}
+pub use speech::beside::captions_path;
 
 fn clip_error(e: CaptureError) -> UserError {
     let code = match &e {
@@ -109,18 +106,13 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `<clip>.vtt` (a temporary file renamed over it). A folder that cannot be written
-/// costs only the file: the transcript is still printed.
+/// Writes `<clip>.vtt` and `<clip>.transcript.json` beside the clip. A folder that cannot be
+/// written costs only the files: the transcript is still printed.
 fn write_captions(clip: &Path, transcript: &Transcript) {
-    let path = captions_path(clip);
-    let tmp = path.with_extension("vtt.tmp");
-    let written =
-        std::fs::write(&tmp, transcript.to_vtt()).and_then(|()| std::fs::rename(&tmp, &path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
+    if let Err(e) = speech::beside::write_beside(clip, transcript) {
         eprintln!(
-            "clipnote: warning: cannot write the captions {}: {e}; the transcript is printed only",
-            path.display()
+            "clipnote: warning: cannot write the captions beside {}: {e}; the transcript is printed only",
+            clip.display()
         );
     }
 }
