@@ -93,9 +93,12 @@ fn after_dashes(args: &[String]) -> &[String] {
     }
 }
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (xtask lives one level below it). `cargo run` tells the running xtask
+/// where its manifest is; the path compiled in is only the fallback, because cargo reuses an
+/// xtask built in another checkout of the same sources (a worktree sharing a target dir).
 pub fn root() -> PathBuf {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     here.parent().map(PathBuf::from).unwrap_or(here)
 }
 
