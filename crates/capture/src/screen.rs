@@ -230,7 +230,11 @@ pub fn run_capture(
             was_paused = true;
             continue;
         };
-        let slot = (at.as_secs_f64() * f64::from(fps)).round() as i64;
+        // The slot the grab falls in, not the nearest one: a grab shows what changed since
+        // the one before, at some moment in the frame interval before it; showing it from the
+        // start of its slot centres that moment instead of always showing it late (which put
+        // sound about half a frame ahead of the picture).
+        let slot = (at.as_secs_f64() * f64::from(fps)).floor() as i64;
         if last_slot.is_none() {
             tracing::debug!(slot, at_ms = at.as_millis() as u64, "first frame");
         }

@@ -74,8 +74,15 @@ const RATE: i32 = 48_000;
 const PACKET: usize = 480; // 10 ms
 
 /// Plays silence into `sink`, then a loud 1 kHz beep starting `beep_after` from now, and
-/// calls `at_onset` when the beep's first sample is being played (by the sink's own clock).
-pub fn beep(sink: &str, beep_after: Duration, beep_len: Duration, at_onset: impl FnOnce()) {
+/// calls `at_onset` as soon as the beep's first sample is being played (by the sink's own
+/// clock). Returns how long after the onset that call came: the play position is polled
+/// between writes, so the call is a few ms late, by an amount the sink's clock tells exactly.
+pub fn beep(
+    sink: &str,
+    beep_after: Duration,
+    beep_len: Duration,
+    at_onset: impl FnOnce(),
+) -> Duration {
     ffmpeg::device::register_all();
     // SAFETY: plain FFmpeg muxer set-up for the `pulse` output device (it opens no file).
     unsafe {
@@ -116,6 +123,7 @@ pub fn beep(sink: &str, beep_after: Duration, beep_len: Duration, at_onset: impl
         let beep_end = beep_start + (beep_len.as_secs_f64() * f64::from(RATE)) as i64;
         let total = beep_end + i64::from(RATE) / 2;
         let mut at_onset = Some(at_onset);
+        let mut late = Duration::ZERO;
         let mut written = 0i64;
         let started = Instant::now();
         while written < total {
@@ -143,6 +151,11 @@ pub fn beep(sink: &str, beep_after: Duration, beep_len: Duration, at_onset: impl
                 ffi::av_get_output_timestamp(ctx, 0, &mut dts, &mut wall);
                 if dts >= beep_start {
                     (at_onset.take().unwrap())();
+                    // The flash came between the two readings of the play position.
+                    let before = dts;
+                    ffi::av_get_output_timestamp(ctx, 0, &mut dts, &mut wall);
+                    let at = (before + dts) as f64 / 2.0;
+                    late = Duration::from_secs_f64((at - beep_start as f64) / f64::from(RATE));
                 } else if written - dts > i64::from(RATE) / 50 {
                     std::thread::sleep(Duration::from_millis(1));
                 } else {
@@ -156,5 +169,6 @@ pub fn beep(sink: &str, beep_after: Duration, beep_len: Duration, at_onset: impl
         }
         ffi::av_write_trailer(ctx);
         ffi::avformat_free_context(ctx);
+        late
     }
 }
