@@ -9,6 +9,7 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::format::Pixel;
 use ffmpeg_next::software::scaling;
 
+use crate::cut::Keep;
 use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::mux;
@@ -363,7 +364,7 @@ pub fn trim(input: &Path, output: &Path, start_secs: f64, end_secs: f64) -> Resu
                     0
                 },
                 size: (clip.width & !1, clip.height & !1),
-                range: Some((start, end)),
+                keep: &Keep::range(start, end),
             };
             transcode(input, output, &job)?;
             true

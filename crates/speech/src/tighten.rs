@@ -129,7 +129,11 @@ pub fn plan(transcript: &Transcript, duration_secs: f64, options: &PlanOptions) 
             duration_secs
         };
         if to - from > threshold {
-            let start = if after.is_finite() { from + PAD_SECS } else { 0.0 };
+            let start = if after.is_finite() {
+                from + PAD_SECS
+            } else {
+                0.0
+            };
             let end = if before.is_finite() {
                 to - PAD_SECS
             } else {
@@ -319,7 +323,10 @@ mod tests {
             silence_secs: 1.5,
             keep_fillers: true,
         };
-        assert_eq!(spans(&plan(&update(), 10.0, &keep)), [(0.0, 1.8), (4.1, 6.7)]);
+        assert_eq!(
+            spans(&plan(&update(), 10.0, &keep)),
+            [(0.0, 1.8), (4.1, 6.7)]
+        );
         let long = PlanOptions {
             silence_secs: 3.5,
             keep_fillers: true,
@@ -355,7 +362,11 @@ mod tests {
         assert!(!is_filler("um", "xx"), "no list, no fillers");
         let german = transcript(
             "de",
-            vec![word(0.0, 0.3, "Er"), word(0.4, 0.6, "äh"), word(0.7, 1.0, "kommt.")],
+            vec![
+                word(0.0, 0.3, "Er"),
+                word(0.4, 0.6, "äh"),
+                word(0.7, 1.0, "kommt."),
+            ],
         );
         assert_eq!(
             spans(&plan(&german, 1.0, &PlanOptions::default())),
@@ -394,7 +405,10 @@ mod tests {
                 expect("docs.", 3.4, 3.8),
             ]
         );
-        assert_eq!(shifted.segments[0].text, "So, we shipped it. Next week: docs.");
+        assert_eq!(
+            shifted.segments[0].text,
+            "So, we shipped it. Next week: docs."
+        );
         let segment = &shifted.segments[0];
         assert!((segment.start_secs - 0.2).abs() < 1e-9 && (segment.end_secs - 3.8).abs() < 1e-9);
         let vtt = shifted.to_vtt();
