@@ -2,6 +2,7 @@
 //! transcript's word times) and the transcript of the clip once they are cut. Cutting the media
 //! itself is capture's job (`capture::cut`); this module only decides and follows.
 
+use crate::vad::Activity;
 use crate::{Segment, Transcript, Word};
 
 /// Silences longer than this are cut by default (seconds).
@@ -11,6 +12,8 @@ pub const DEFAULT_SILENCE_SECS: f64 = 1.5;
 pub const PAD_SECS: f64 = 0.2;
 /// The shortest threshold that still leaves a pause after the padding (seconds).
 pub const MIN_SILENCE_SECS: f64 = 0.5;
+/// A word whose start is this far before the voice that follows it is moved to the voice.
+const ALIGN_SECS: f64 = 0.1;
 /// Cuts closer than this are joined into one, and cuts shorter than it are not made (seconds).
 const MERGE_SECS: f64 = 0.05;
 
@@ -95,12 +98,47 @@ pub fn is_filler(word: &str, language: &str) -> bool {
     !bare.is_empty() && fillers(language).contains(&bare.as_str())
 }
 
-/// The spans to cut from a clip of `duration_secs` whose speech is `transcript`, in order and
-/// not overlapping: every silence between words (and before the first and after the last)
-/// longer than `options.silence_secs`, less [`PAD_SECS`] on each side of speech; and, unless
-/// kept, every filler word, with the silence around it when that is long. A transcript
+/// The transcript with its word times checked against the voice: after a long pause whisper
+/// often starts a word too early, even wholly inside the silence before it. Such a word (and
+/// any that would then start before it ends) is moved to where the voice resumes, and ended
+/// where that voice stops; words that start on voice are kept as they are. Plan and shift by
+/// the aligned transcript, or the pause is measured short and its first word cut with it.
+pub fn align(transcript: &Transcript, activity: &Activity) -> Transcript {
+    let mut out = transcript.clone();
+    let mut prev_end = 0.0f64;
+    for word in out.segments.iter_mut().flat_map(|s| s.words.iter_mut()) {
+        let from = word.start_secs.max(prev_end);
+        let on_voice = activity.voiced_secs_in(from, from + ALIGN_SECS) > 0.0;
+        if let Some(voice) = activity.voice_start(from).filter(|_| !on_voice) {
+            let len = (word.end_secs - word.start_secs).max(ALIGN_SECS);
+            word.start_secs = voice;
+            word.end_secs = activity
+                .voice_end(voice, voice + len)
+                .max(voice + ALIGN_SECS / 2.0);
+        } else if from > word.start_secs {
+            let len = word.end_secs - word.start_secs;
+            word.start_secs = from;
+            word.end_secs = activity.voice_end(from, from + len).max(from);
+        }
+        prev_end = prev_end.max(word.end_secs);
+    }
+    out
+}
+
+/// The spans to cut from a clip of `duration_secs` whose speech is `transcript` and whose voice
+/// is heard in `voiced` (`vad::Activity::voiced_spans`, `(start, end)` seconds), in order and
+/// not overlapping: every silence — no word and no voice — between words (and before the
+/// first and after the last) longer than `options.silence_secs`, less [`PAD_SECS`] on each
+/// side of speech; and, unless kept, every filler word, with the silence around it when that
+/// is long (the voice under a filler is no speech). Whisper's word times alone can miss the
+/// end of a word by half a second; the voice keeps such a tail from being cut. A transcript
 /// without words gives no cuts: there is no speech to cut around.
-pub fn plan(transcript: &Transcript, duration_secs: f64, options: &PlanOptions) -> Vec<Cut> {
+pub fn plan(
+    transcript: &Transcript,
+    voiced: &[(f64, f64)],
+    duration_secs: f64,
+    options: &PlanOptions,
+) -> Vec<Cut> {
     let language = transcript.language.as_str();
     let mut words: Vec<&Word> = transcript.segments.iter().flat_map(|s| &s.words).collect();
     words.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs));
@@ -112,13 +150,29 @@ pub fn plan(transcript: &Transcript, duration_secs: f64, options: &PlanOptions) 
         return cuts;
     }
     let threshold = options.silence_secs.max(MIN_SILENCE_SECS);
-    // Silence before, between and after the words that are kept: (end of speech, start of
-    // speech), with the clip's ends standing in for speech at its edges.
-    let mut edges = vec![(f64::NEG_INFINITY, speech[0].start_secs)];
-    let mut end = speech[0].end_secs;
-    for w in &speech[1..] {
-        edges.push((end, w.start_secs));
-        end = end.max(w.end_secs);
+    let mut sounds: Vec<(f64, f64)> = speech.iter().map(|w| (w.start_secs, w.end_secs)).collect();
+    for &(a, b) in voiced {
+        let mut from = a;
+        for f in filler.iter().filter(|f| f.end_secs > a && f.start_secs < b) {
+            if f.start_secs > from {
+                sounds.push((from, f.start_secs));
+            }
+            from = from.max(f.end_secs);
+        }
+        if b > from {
+            sounds.push((from, b));
+        }
+    }
+    sounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Silence before, between and after the words and voice that are kept: (end of speech,
+    // start of speech), with the clip's ends standing in for speech at its edges.
+    let mut edges = vec![(f64::NEG_INFINITY, sounds[0].0)];
+    let mut end = sounds[0].1;
+    for &(a, b) in &sounds[1..] {
+        if a > end {
+            edges.push((end, a));
+        }
+        end = end.max(b);
     }
     edges.push((end, f64::INFINITY));
     for (after, before) in edges {
@@ -303,7 +357,7 @@ mod tests {
 
     #[test]
     fn long_silences_are_cut_leaving_a_short_pause_and_fillers_go_too() {
-        let cuts = plan(&update(), 10.0, &PlanOptions::default());
+        let cuts = plan(&update(), &[], 10.0, &PlanOptions::default());
         assert_eq!(
             spans(&cuts),
             [
@@ -324,17 +378,17 @@ mod tests {
             keep_fillers: true,
         };
         assert_eq!(
-            spans(&plan(&update(), 10.0, &keep)),
+            spans(&plan(&update(), &[], 10.0, &keep)),
             [(0.0, 1.8), (4.1, 6.7)]
         );
         let long = PlanOptions {
             silence_secs: 3.5,
             keep_fillers: true,
         };
-        assert_eq!(spans(&plan(&update(), 10.0, &long)), []);
+        assert_eq!(spans(&plan(&update(), &[], 10.0, &long)), []);
         // A trailing silence over the threshold goes, to the clip's end.
         assert_eq!(
-            spans(&plan(&update(), 12.0, &keep)),
+            spans(&plan(&update(), &[], 12.0, &keep)),
             [(0.0, 1.8), (4.1, 6.7), (9.0, 12.0)]
         );
     }
@@ -349,7 +403,7 @@ mod tests {
                 word(4.0, 4.5, "Next."),
             ],
         );
-        let cuts = plan(&t, 4.5, &PlanOptions::default());
+        let cuts = plan(&t, &[], 4.5, &PlanOptions::default());
         assert_eq!(spans(&cuts), [(0.7, 3.8)]);
     }
 
@@ -369,20 +423,110 @@ mod tests {
             ],
         );
         assert_eq!(
-            spans(&plan(&german, 1.0, &PlanOptions::default())),
+            spans(&plan(&german, &[], 1.0, &PlanOptions::default())),
             [(0.4, 0.6)]
         );
     }
 
     #[test]
+    fn words_whisper_put_in_a_silence_move_to_the_voice() {
+        // 2 s of silence, 1 s of voice, 3 s of silence, 1 s of voice (16 kHz).
+        let rate = f64::from(crate::SAMPLE_RATE);
+        let mut samples = Vec::new();
+        for (secs, voiced) in [(2.0, false), (1.0, true), (3.0, false), (1.0, true)] {
+            let n = (secs * rate) as usize;
+            samples.extend((0..n).map(|i| {
+                let t = i as f64 / rate;
+                if voiced {
+                    (0.3 * (t * 1500.0).sin()) as f32
+                } else {
+                    0.0
+                }
+            }));
+        }
+        let activity = Activity::of(&samples);
+        let t = transcript(
+            "en",
+            vec![
+                word(0.0, 0.5, "And"), // whisper's start; the voice starts at 2.0
+                word(2.5, 3.0, "so"),  // on the voice: kept
+                word(4.0, 5.5, "ask"), // inside the silence; the voice resumes at 6.0
+            ],
+        );
+        let aligned = align(&t, &activity);
+        let times: Vec<(f64, f64)> = aligned.segments[0]
+            .words
+            .iter()
+            .map(|w| {
+                (
+                    (w.start_secs * 100.0).round() / 100.0,
+                    (w.end_secs * 100.0).round() / 100.0,
+                )
+            })
+            .collect();
+        // To the 30 ms frame the voice is judged by (and its tail, END_PAD_SECS).
+        let near = |a: f64, b: f64| (a - b).abs() <= 0.03;
+        assert!(near(times[0].0, 2.0), "{times:?}");
+        assert!(times[0].1 > 2.0 && times[0].1 <= 2.5, "{times:?}");
+        assert_eq!(times[1], (2.5, 3.0));
+        assert!(near(times[2].0, 6.0), "{times:?}");
+        assert!(times[2].1 > 6.0 && times[2].1 <= 7.1, "{times:?}");
+        // The 3 s pause is now seen whole, and cut.
+        let cuts = plan(
+            &aligned,
+            &activity.voiced_spans(),
+            7.0,
+            &PlanOptions::default(),
+        );
+        let got = spans(&cuts);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(
+            near(got[0].1, 1.8) && near(got[1].0, 3.2) && near(got[1].1, 5.8),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn the_voice_keeps_a_word_whisper_ended_early_and_a_fillers_voice_is_no_speech() {
+        let t = transcript(
+            "en",
+            vec![
+                word(0.0, 0.5, "Americans"), // whisper's end; the voice goes on to 1.2
+                word(1.4, 1.6, "um"),
+                word(3.0, 3.5, "ask"),
+            ],
+        );
+        let voiced = [(0.0, 1.2), (1.4, 1.6), (3.0, 3.5)];
+        let cuts = plan(&t, &voiced, 3.5, &PlanOptions::default());
+        assert_eq!(
+            spans(&cuts),
+            [(1.4, 2.8)],
+            "the cut starts after the voice, not the word"
+        );
+        let kept = PlanOptions {
+            keep_fillers: true,
+            ..PlanOptions::default()
+        };
+        assert_eq!(spans(&plan(&t, &voiced, 3.5, &kept)), []);
+    }
+
+    #[test]
     fn no_words_no_cuts() {
-        assert!(plan(&Transcript::default(), 30.0, &PlanOptions::default()).is_empty());
+        assert!(
+            plan(
+                &Transcript::default(),
+                &[(1.0, 2.0)],
+                30.0,
+                &PlanOptions::default()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn the_transcript_follows_the_cuts() {
         let t = update();
-        let cuts = plan(&t, 10.0, &PlanOptions::default());
+        let cuts = plan(&t, &[], 10.0, &PlanOptions::default());
         let shifted = shift(&t, &cuts);
         let words: Vec<(String, f64, f64)> = shifted.segments[0]
             .words
