@@ -331,9 +331,6 @@ fn review_tightens_previews_undoes_and_posts_what_it_shows() {
     step_until(&mut h, "the tightened clip's picture", |app| {
         app.review_player().1
     });
-    if let Ok(image) = h.render() {
-        let _ = image.save(std::env::temp_dir().join("clipnote-review-tightened.png"));
-    }
 
     // Undo: the original again, whole.
     h.get_by_label("Undo").click();
