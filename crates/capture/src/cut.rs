@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::clip::info;
 use crate::error::{CaptureError, Result};
-use crate::settings::EncoderProfile;
-use crate::transcode::{Transcode, transcode};
-use crate::video::Rate;
+use crate::transcode::reencode;
 
 /// How long the sound takes to fade out before a cut and in after it (seconds).
 pub const FADE_SECS: f64 = 0.015;
@@ -139,18 +137,7 @@ pub fn cut(input: &Path, output: &Path, cuts: &[(f64, f64)]) -> Result<Cutted> {
             reason: "cutting those spans leaves nothing; keep at least a tenth of a second".into(),
         });
     }
-    let profile = EncoderProfile::default();
-    let job = Transcode {
-        video: Rate::Quality(&profile),
-        audio_kbps: if clip.has_audio {
-            profile.audio_kbps
-        } else {
-            0
-        },
-        size: (clip.width & !1, clip.height & !1),
-        keep: &keep,
-    };
-    transcode(input, output, &job)?;
+    reencode(input, output, &clip, &keep)?;
     Ok(Cutted {
         path: output.to_owned(),
         before_secs: clip.duration_secs,

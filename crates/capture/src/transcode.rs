@@ -6,10 +6,12 @@ use std::path::Path;
 use ffmpeg_next as ffmpeg;
 
 use crate::audio::{AudioEncoder, Mixer};
+use crate::clip::ClipInfo;
 use crate::cut::Keep;
 use crate::error::{CaptureError, Result};
 use crate::mic::{AudioChunk, SAMPLE_RATE};
 use crate::mux::{self, Muxer};
+use crate::settings::EncoderProfile;
 use crate::video::{Rate, VideoEncoder};
 
 /// What a transcode produces.
@@ -174,4 +176,21 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
     mux::finalize(&partial, output)?;
     let _ = std::fs::remove_file(&partial);
     Ok(std::fs::metadata(output).map(|m| m.len()).unwrap_or(0))
+}
+
+/// Decodes `input` (whose facts are `clip`) and encodes what `keep` keeps into `output` at
+/// recording quality, at the same size and with its sound (if any).
+pub fn reencode(input: &Path, output: &Path, clip: &ClipInfo, keep: &Keep) -> Result<u64> {
+    let profile = EncoderProfile::default();
+    let job = Transcode {
+        video: Rate::Quality(&profile),
+        audio_kbps: if clip.has_audio {
+            profile.audio_kbps
+        } else {
+            0
+        },
+        size: (clip.width & !1, clip.height & !1),
+        keep,
+    };
+    transcode(input, output, &job)
 }

@@ -306,15 +306,7 @@ fn shift_segment(segment: &Segment, cuts: &[Cut]) -> Option<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn word(start_secs: f64, end_secs: f64, text: &str) -> Word {
-        Word {
-            start_secs,
-            end_secs,
-            text: text.into(),
-            probability: 0.9,
-        }
-    }
+    use crate::transcript::tests::word;
 
     fn transcript(language: &str, words: Vec<Word>) -> Transcript {
         let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();

@@ -47,14 +47,7 @@ fn paused_speech_clip(dir: &Path) -> PathBuf {
         .arg("-i")
         .arg(speech().jfk)
         .args(["-filter_complex", &graph, "-map", "0:v", "-map", "[a]"])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
+        .args(testkit::clip::H264_FAST)
         .args(["-c:a", "aac", "-ar", "48000", "-b:a", "64k", "-shortest"])
         .arg(&path)
         .output()

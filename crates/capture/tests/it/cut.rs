@@ -26,14 +26,7 @@ fn flash_and_beep(path: &Path) {
         .arg(format!(
             "aevalsrc='0.1*sin(2*PI*440*t)+0.8*sin(2*PI*1000*t)*{on}':s=48000:d={SECS}"
         ))
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
+        .args(testkit::clip::H264_FAST)
         .args(["-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart"])
         .arg(path)
         .output()
