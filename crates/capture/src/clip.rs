@@ -9,12 +9,12 @@ use ffmpeg_next as ffmpeg;
 use ffmpeg_next::format::Pixel;
 use ffmpeg_next::software::scaling;
 
+use crate::cut::Keep;
 use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::mux;
-use crate::settings::EncoderProfile;
-use crate::transcode::{Transcode, transcode};
-use crate::video::{self, Rate};
+use crate::transcode::reencode;
+use crate::video;
 
 /// Pictures larger than this on either side are refused as hostile or broken.
 pub const MAX_SIDE: u32 = 16_384;
@@ -354,18 +354,7 @@ pub fn trim(input: &Path, output: &Path, start_secs: f64, end_secs: f64) -> Resu
             false
         }
         (false, None) => {
-            let profile = EncoderProfile::default();
-            let job = Transcode {
-                video: Rate::Quality(&profile),
-                audio_kbps: if clip.has_audio {
-                    profile.audio_kbps
-                } else {
-                    0
-                },
-                size: (clip.width & !1, clip.height & !1),
-                range: Some((start, end)),
-            };
-            transcode(input, output, &job)?;
+            reencode(input, output, &clip, &Keep::range(start, end))?;
             true
         }
     };

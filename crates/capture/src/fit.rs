@@ -5,6 +5,7 @@ use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
 
+use crate::cut::Keep;
 use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::transcode::{Transcode, transcode};
@@ -128,7 +129,7 @@ pub fn fit_to_size(input: &Path, output: &Path, max_bytes: u64) -> Result<FitRep
             },
             audio_kbps: plan.audio_kbps,
             size: (plan.width, plan.height),
-            range: None,
+            keep: &Keep::all(),
         };
         let bytes = transcode(input, output, &job)?;
         tracing::info!(

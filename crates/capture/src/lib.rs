@@ -16,6 +16,7 @@
 mod audio;
 mod backend;
 pub mod clip;
+pub mod cut;
 pub mod devices;
 mod error;
 mod ff;

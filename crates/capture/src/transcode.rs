@@ -1,14 +1,17 @@
-//! Decoding a clip and encoding it again: for fitting it into a size, and for trims that cannot
-//! be cut at a keyframe.
+//! Decoding a clip and encoding it again: for fitting it into a size, for trims that cannot be
+//! cut at a keyframe, and for cutting spans out (`cut`).
 
 use std::path::Path;
 
 use ffmpeg_next as ffmpeg;
 
 use crate::audio::{AudioEncoder, Mixer};
+use crate::clip::ClipInfo;
+use crate::cut::Keep;
 use crate::error::{CaptureError, Result};
 use crate::mic::{AudioChunk, SAMPLE_RATE};
 use crate::mux::{self, Muxer};
+use crate::settings::EncoderProfile;
 use crate::video::{Rate, VideoEncoder};
 
 /// What a transcode produces.
@@ -19,8 +22,8 @@ pub struct Transcode<'a> {
     pub audio_kbps: u32,
     /// Output picture size.
     pub size: (u32, u32),
-    /// Keep only this span (seconds from the start); it becomes the new start.
-    pub range: Option<(f64, f64)>,
+    /// What to keep of the input; each kept span follows the one before it.
+    pub keep: &'a Keep,
 }
 
 /// Decodes `input` and encodes it into `output` as `job` says; returns the new file's size.
@@ -68,7 +71,6 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
         .as_ref()
         .map(|_| AudioEncoder::open(job.audio_kbps))
         .transpose()?;
-    let (start, end) = job.range.unwrap_or((0.0, f64::INFINITY));
     let partial = output.with_extension("transcoding.mp4");
     let mut muxer = Muxer::create(
         &partial,
@@ -88,12 +90,11 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
      -> Result<()> {
         while vdec.receive_frame(&mut vframe).is_ok() {
             let pts = vframe.timestamp().or(vframe.pts()).unwrap_or(0);
-            let secs = pts as f64 * f64::from(v_tb);
-            if secs < start - 1e-6 || secs >= end {
+            let Some(at_secs) = job.keep.map(pts as f64 * f64::from(v_tb)) else {
                 continue;
-            }
-            let shift = (start / f64::from(v_tb)).round() as i64;
-            venc.encode_frame(&vframe, pts - shift, muxer)?;
+            };
+            let at = (at_secs / f64::from(v_tb)).round() as i64;
+            venc.encode_frame(&vframe, at, muxer)?;
         }
         Ok(())
     };
@@ -128,16 +129,19 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
             let pts = aframe.timestamp().or(aframe.pts()).unwrap_or(0);
             let tb = a_tb.unwrap_or(ffmpeg::Rational::new(1, SAMPLE_RATE as i32));
             let secs = pts as f64 * f64::from(tb);
-            if secs + 0.05 < start || secs >= end {
-                continue;
+            let samples = &mono.plane::<f32>(0)[..mono.samples()];
+            for (first, len, at_secs) in job.keep.runs(secs, samples.len(), SAMPLE_RATE) {
+                let run = samples[first..first + len].iter().enumerate();
+                let faded = run.map(|(i, s)| {
+                    let t = secs + (first + i) as f64 / f64::from(SAMPLE_RATE);
+                    s * job.keep.gain(t)
+                });
+                mixer.push(&AudioChunk {
+                    input: 0,
+                    at: std::time::Duration::from_secs_f64(at_secs),
+                    samples: faded.collect(),
+                });
             }
-            let at_secs = (secs - start).max(0.0);
-            let samples = mono.plane::<f32>(0)[..mono.samples()].to_vec();
-            mixer.push(&AudioChunk {
-                input: 0,
-                at: std::time::Duration::from_secs_f64(at_secs),
-                samples,
-            });
             aenc.encode_mixed(mixer, false, muxer)?;
         }
         Ok(())
@@ -172,4 +176,21 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
     mux::finalize(&partial, output)?;
     let _ = std::fs::remove_file(&partial);
     Ok(std::fs::metadata(output).map(|m| m.len()).unwrap_or(0))
+}
+
+/// Decodes `input` (whose facts are `clip`) and encodes what `keep` keeps into `output` at
+/// recording quality, at the same size and with its sound (if any).
+pub fn reencode(input: &Path, output: &Path, clip: &ClipInfo, keep: &Keep) -> Result<u64> {
+    let profile = EncoderProfile::default();
+    let job = Transcode {
+        video: Rate::Quality(&profile),
+        audio_kbps: if clip.has_audio {
+            profile.audio_kbps
+        } else {
+            0
+        },
+        size: (clip.width & !1, clip.height & !1),
+        keep,
+    };
+    transcode(input, output, &job)
 }

@@ -21,6 +21,7 @@ mod error;
 pub mod ggml;
 mod model;
 pub mod store;
+pub mod tighten;
 mod transcript;
 pub mod vad;
 

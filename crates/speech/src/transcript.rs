@@ -177,10 +177,10 @@ fn split_by_length(segment: &Segment) -> Vec<Cue> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn word(start_secs: f64, end_secs: f64, text: &str) -> Word {
+    pub(crate) fn word(start_secs: f64, end_secs: f64, text: &str) -> Word {
         Word {
             start_secs,
             end_secs,

@@ -95,6 +95,28 @@ impl Activity {
         })
     }
 
+    /// The runs of voiced frames, `(start, end)` in seconds.
+    pub fn voiced_spans(&self) -> Vec<(f64, f64)> {
+        let frame = Self::frame_secs();
+        let mut spans: Vec<(f64, f64)> = Vec::new();
+        for (i, _) in self.voiced.iter().enumerate().filter(|(_, v)| **v) {
+            let (start, end) = (i as f64 * frame, (i + 1) as f64 * frame);
+            match spans.last_mut() {
+                Some(last) if (last.1 - start).abs() < frame / 2.0 => last.1 = end,
+                _ => spans.push((start, end)),
+            }
+        }
+        spans
+    }
+
+    /// Where the first voiced frame at or after `secs` starts; `None` when no voice follows.
+    pub fn voice_start(&self, secs: f64) -> Option<f64> {
+        let frame = Self::frame_secs();
+        let first = (secs.max(0.0) / frame).floor() as usize;
+        let i = first + self.voiced.get(first..)?.iter().position(|v| *v)?;
+        Some((i as f64 * frame).max(secs))
+    }
+
     /// Whether the clip holds enough voice to transcribe.
     pub fn has_speech(&self) -> bool {
         self.voiced_secs() >= MIN_SPEECH_SECS

@@ -296,3 +296,13 @@ impl Synth {
         );
     }
 }
+
+/// `ffmpeg` arguments for a test clip's pictures: H.264 yuv420p, quickly.
+pub const H264_FAST: [&str; 6] = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+];

@@ -9,6 +9,7 @@ mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
+mod tighten;
 mod toggle;
 pub(crate) mod transcribe;
 
@@ -56,6 +57,9 @@ pub enum Command {
     Toggle(toggle::ToggleArgs),
     /// Transcribe a clip on this machine: text, WebVTT, SRT or JSON, and `<clip>.vtt` beside it.
     Transcribe(transcribe::TranscribeArgs),
+    /// Cut a clip's long silences and filler words ("um", "uh") into a new clip, its captions
+    /// following the cuts: `clipnote tighten CLIP --out FILE`.
+    Tighten(tighten::TightenArgs),
     /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
     Models(models::ModelsArgs),
 }
@@ -122,6 +126,7 @@ pub fn run() -> ExitCode {
         Some(Command::PickRegion(args)) => pick_region::run(args),
         Some(Command::Toggle(args)) => toggle::run(args),
         Some(Command::Transcribe(args)) => transcribe::run(args),
+        Some(Command::Tighten(args)) => tighten::run(args),
         Some(Command::Models(args)) => models::run(args),
         None => crate::ui::run(),
     };

@@ -53,26 +53,42 @@ fn clip_error(e: CaptureError) -> UserError {
     UserError::new(code, format!("{e}{fix}"))
 }
 
-pub fn run(args: TranscribeArgs) -> anyhow::Result<()> {
-    if !args.clip.is_file() {
-        return Err(UserError::new(
-            exit::IO,
-            format!(
-                "there is no clip at {}: pass the path of a video or sound file",
-                args.clip.display()
-            ),
-        )
-        .into());
+/// Refuses a clip path where there is no file.
+pub(crate) fn check_clip_exists(clip: &Path) -> Result<(), UserError> {
+    if clip.is_file() {
+        return Ok(());
     }
-    // Model and language first: a mistake there is reported before any decoding.
-    let model_path = model_dir()?.resolve(&args.model).map_err(user_error)?;
+    Err(UserError::new(
+        exit::IO,
+        format!(
+            "there is no clip at {}: pass the path of a video or sound file",
+            clip.display()
+        ),
+    ))
+}
+
+/// Loads a model (a name or a path), checked for `language`: a mistake there is reported
+/// before any decoding.
+pub(crate) fn load_model(name: &str, language: &str) -> Result<Model, UserError> {
+    let model_path = model_dir()?.resolve(name).map_err(user_error)?;
     let model = Model::load(&model_path).map_err(user_error)?;
-    model.check_language(&args.language).map_err(user_error)?;
+    model.check_language(language).map_err(user_error)?;
+    Ok(model)
+}
+
+/// The clip's sound as whisper hears it (16 kHz mono).
+pub(crate) fn clip_sound(clip: &Path) -> Result<Vec<f32>, UserError> {
+    capture::clip::audio_mono(clip, speech::SAMPLE_RATE).map_err(clip_error)
+}
+
+pub fn run(args: TranscribeArgs) -> anyhow::Result<()> {
+    check_clip_exists(&args.clip)?;
+    let model = load_model(&args.model, &args.language)?;
 
     let bar = crate::cli::terminal_bar(100, "{msg} [{bar:30}] {percent}% {elapsed}");
     bar.set_message("Reading the sound");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let samples = capture::clip::audio_mono(&args.clip, speech::SAMPLE_RATE).map_err(clip_error)?;
+    let samples = clip_sound(&args.clip)?;
     bar.set_message(format!("Transcribing with {}", model.name()));
     let options = Options {
         language: args.language.clone(),

@@ -25,6 +25,7 @@ mod recorder;
 pub mod region;
 pub mod review;
 mod settings;
+mod tighten;
 pub mod watch;
 mod worker;
 

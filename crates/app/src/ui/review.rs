@@ -84,6 +84,8 @@ pub struct Review {
     /// Clips in the library, for the empty state (newest first).
     library: Option<Vec<(PathBuf, u64)>>,
     info_rx: Option<Receiver<Result<Clip, String>>>,
+    /// Tighten's state for this clip (`tighten.rs`).
+    pub(super) tighten: super::tighten::Tighten,
 }
 
 impl Review {
@@ -104,6 +106,7 @@ impl Review {
             reply: None,
             library: None,
             info_rx: None,
+            tighten: super::tighten::Tighten::Idle,
         }
     }
 
@@ -124,6 +127,7 @@ impl Review {
         self.reply = None;
         self.clip = Some(clip);
         self.library = None;
+        self.tighten = super::tighten::Tighten::Idle;
     }
 
     /// Keeps what should outlive the app in the preferences.
@@ -210,6 +214,7 @@ impl App {
         if let Some(p) = &mut r.playback {
             p.tick(ctx, trim_end);
         }
+        self.tighten_tick();
     }
 
     /// Opens a clip file for review (its facts are read, and that it plays checked, on a worker
@@ -405,6 +410,7 @@ impl App {
                 "no sound"
             }
         ));
+        self.tighten_ui(ui);
     }
 
     fn post_form_ui(&mut self, ui: &mut egui::Ui) {

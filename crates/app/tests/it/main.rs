@@ -8,6 +8,7 @@ mod post;
 mod real_app;
 mod record;
 mod region;
+mod tighten;
 mod toggle;
 mod transcribe;
 mod ui;

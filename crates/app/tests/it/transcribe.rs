@@ -49,14 +49,7 @@ fn make_clip(dir: &Path, name: &str, sound: Option<&str>, secs: u32) -> PathBuf 
         }
         None => {}
     }
-    cmd.args([
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-    ]);
+    cmd.args(testkit::clip::H264_FAST);
     if sound.is_some() {
         cmd.args(["-c:a", "aac", "-b:a", "64k", "-shortest"]);
     }

@@ -1,5 +1,6 @@
 //! Records for real in the test world and reads the result back.
 
+mod cut;
 mod fit;
 mod player;
 mod reading;
