@@ -182,7 +182,7 @@ fn run(
                 failed.end(why);
             }
         })
-        .param_changed(|stream, state, id, param| on_param(stream, state, id, param))
+        .param_changed(on_param)
         .process(|stream, state| {
             if let Some(buffer) = Dequeued::take(stream) {
                 on_buffer(state, buffer);
