@@ -280,6 +280,20 @@ fn devices_on_wayland_name_the_portal_backend() {
     );
 }
 
+/// `clipnote record` on the session bus at `bus`, which must fail: its exit code and error
+/// output, once it is seen that it left no clip, not even half a one.
+fn failed_record_on_bus(w: &WaylandWorld, home: &Path, bus: &str) -> (Option<i32>, String) {
+    let out = clipnote(w, home)
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .args(["record", "--seconds", "1", "--mic", "none", "--out"])
+        .arg(home.join("never.mp4"))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(clips_in(home), Vec::<PathBuf>::new(), "{err}");
+    (out.status.code(), err)
+}
+
 #[test]
 fn wayland_errors_name_the_fix() {
     let w = wayland_world();
@@ -288,37 +302,21 @@ fn wayland_errors_name_the_fix() {
 
     // No portal: a session bus where nothing answers.
     let empty = home.path().join("no-bus");
-    let out = clipnote(&w, home.path())
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            format!("unix:path={}", empty.display()),
-        )
-        .args(["record", "--seconds", "1", "--mic", "none", "--out"])
-        .arg(&out_path)
-        .output()
-        .unwrap();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let (code, err) =
+        failed_record_on_bus(&w, home.path(), &format!("unix:path={}", empty.display()));
+    assert_eq!(code, Some(3), "{err}");
     assert!(
         err.contains("xdg-desktop-portal") && err.contains("xdg-desktop-portal-gnome"),
         "{err}"
     );
-    assert!(!out_path.exists() && !home.path().join("never.recording.mp4").exists());
 
     // PipeWire not running: the portal answers, but cannot connect to PipeWire for us.
-    let out = clipnote(&w, home.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", &w.no_pipewire_dbus)
-        .args(["record", "--seconds", "1", "--mic", "none", "--out"])
-        .arg(&out_path)
-        .output()
-        .unwrap();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let (code, err) = failed_record_on_bus(&w, home.path(), &w.no_pipewire_dbus);
+    assert_eq!(code, Some(3), "{err}");
     assert!(
         err.contains("PipeWire") && err.contains("systemctl --user start pipewire"),
         "{err}"
     );
-    assert!(!out_path.exists() && !home.path().join("never.recording.mp4").exists());
 
     // A backend that does not exist.
     let out = clipnote(&w, home.path())
