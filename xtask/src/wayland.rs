@@ -9,6 +9,8 @@
 //! sway (headless, pixman, HEADLESS-1 1920×1080) ── foot: a clock, every 50 ms
 //!                                                └─ ffplay testsrc2 full screen (full motion)
 //! xdg-permission-store, xdg-desktop-portal-wlr (patched, see xdpw.rs), xdg-desktop-portal
+//!   (its source chooser: `cat portal-chooser-answer`, the output's name or nothing = cancelled)
+//! a second bus with the same three, the portal unable to reach PipeWire (see faults.rs)
 //! ```
 //!
 //! Everything lives in the run directory of the X11 world (`<target>/testworld/<pid>`): logs as
