@@ -106,6 +106,33 @@ fn best_ssim(ssim: &[(f64, f64)]) -> (f64, f64) {
         .fold((0.0, 0.0), |b, s| if s.0 > b.0 { s } else { b })
 }
 
+/// `clipnote record` for `seconds`, without sound, logging what capture does (`RUST_LOG`) to
+/// its piped stderr.
+fn record_logging_capture(w: &WaylandWorld, home: &Path, out: &Path, seconds: &str) -> Child {
+    clipnote(w, home)
+        .args(["record", "--seconds", seconds, "--mic", "none", "--out"])
+        .arg(out)
+        .env("RUST_LOG", "capture=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Tells sway to do something (`swaymsg ARGS`), which must succeed.
+fn swaymsg(w: &WaylandWorld, args: &[&str]) {
+    let done = w
+        .command("swaymsg")
+        .args(args)
+        .output()
+        .expect("swaymsg runs");
+    assert!(
+        done.status.success(),
+        "swaymsg {args:?}: {}",
+        text(&done.stderr)
+    );
+}
+
 fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
 }
@@ -493,22 +520,8 @@ fn a_wayland_recording_survives_the_monitor_changing_its_mode() {
     let w = wayland_world();
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("resized.mp4");
-    let output_mode = |mode: &str| {
-        let done = w
-            .command("swaymsg")
-            .args(["output", "HEADLESS-1", "mode", mode])
-            .output()
-            .expect("swaymsg runs");
-        assert!(done.status.success(), "swaymsg: {}", text(&done.stderr));
-    };
-    let child = clipnote(&w, home.path())
-        .args(["record", "--seconds", "5", "--mic", "none", "--out"])
-        .arg(&out)
-        .env("RUST_LOG", "capture=info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let output_mode = |mode: &str| swaymsg(&w, &["output", "HEADLESS-1", "mode", mode]);
+    let child = record_logging_capture(&w, home.path(), &out, "5");
     std::thread::sleep(Duration::from_millis(1500));
     output_mode("1280x720");
     std::thread::sleep(Duration::from_millis(1500));
@@ -653,24 +666,12 @@ fn on_a_still_screen_only_what_changed_is_copied_and_the_clip_matches_the_screen
     wait_until("the still terminal shows in sway", || {
         !sway_windows(&w, "clipnote-still").is_empty()
     });
-    let full = w
-        .command("swaymsg")
-        .args(["[app_id=clipnote-still]", "fullscreen", "enable"])
-        .output()
-        .expect("swaymsg runs");
-    assert!(full.status.success(), "swaymsg: {}", text(&full.stderr));
+    swaymsg(&w, &["[app_id=clipnote-still]", "fullscreen", "enable"]);
     std::thread::sleep(Duration::from_millis(700));
 
     let out = home.path().join("still.mp4");
     let grim = home.path().join("still.png");
-    let child = clipnote(&w, home.path())
-        .args(["record", "--seconds", "4", "--mic", "none", "--out"])
-        .arg(&out)
-        .env("RUST_LOG", "capture=info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = record_logging_capture(&w, home.path(), &out, "4");
     std::thread::sleep(Duration::from_millis(2000));
     w.grim_png(&grim);
     let done = child.wait_with_output().unwrap();

@@ -199,6 +199,24 @@ pub fn copy_damage(
 mod tests {
     use super::{ChannelOrder, Crop, Damage, Rect, copy_damage, copy_picture};
 
+    fn crop(x: u32, y: u32, width: u32, height: u32) -> Crop {
+        Crop {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    fn rect(x: i32, y: i32, width: u32, height: u32) -> Rect {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
     /// A 4×2 picture whose pixel (x, y) is R = x, G = y, B = 9, in the given byte order.
     fn picture(order: ChannelOrder, stride: usize) -> Vec<u8> {
         let mut v = vec![0xEE; stride * 2];
@@ -219,12 +237,7 @@ mod tests {
 
     #[test]
     fn every_channel_order_becomes_bgrx_and_padding_is_skipped() {
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 4,
-            height: 2,
-        };
+        let whole = crop(0, 0, 4, 2);
         for order in [
             ChannelOrder::Bgrx,
             ChannelOrder::Rgbx,
@@ -243,21 +256,11 @@ mod tests {
     fn a_region_is_cut_out_and_a_resized_stream_is_scaled_back() {
         let src = picture(ChannelOrder::Bgrx, 16);
         let mut out = Vec::new();
-        let right_half = Crop {
-            x: 2,
-            y: 0,
-            width: 2,
-            height: 2,
-        };
+        let right_half = crop(2, 0, 2, 2);
         copy_picture(&src, 16, right_half, ChannelOrder::Bgrx, (2, 2), &mut out);
         assert_eq!(out[2], 2, "first pixel is x = 2");
         // The stream grew to 4×2 while the recording is 2×1: every other pixel is kept.
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 4,
-            height: 2,
-        };
+        let whole = crop(0, 0, 4, 2);
         copy_picture(&src, 16, whole, ChannelOrder::Bgrx, (2, 1), &mut out);
         assert_eq!(out.len(), 2 * 4);
         assert_eq!((out[2], out[6]), (0, 2));
@@ -265,12 +268,7 @@ mod tests {
 
     #[test]
     fn a_short_buffer_leaves_black_instead_of_reading_past_it() {
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 4,
-            height: 2,
-        };
+        let whole = crop(0, 0, 4, 2);
         let mut out = Vec::new();
         copy_picture(&[1; 20], 16, whole, ChannelOrder::Bgrx, (4, 2), &mut out);
         assert_eq!(out.len(), 32);
@@ -316,40 +314,15 @@ mod tests {
 
     #[test]
     fn only_the_damaged_rectangles_are_copied_even_when_they_stick_out() {
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 8,
-            height: 6,
-        };
+        let whole = crop(0, 0, 8, 6);
         let damage = [
-            Rect {
-                x: 1,
-                y: 1,
-                width: 2,
-                height: 2,
-            },
+            rect(1, 1, 2, 2),
             // Past the right and bottom edges.
-            Rect {
-                x: 6,
-                y: 4,
-                width: 10,
-                height: 10,
-            },
+            rect(6, 4, 10, 10),
             // Starting before the top left corner: only pixel 0,0 is in the picture.
-            Rect {
-                x: -3,
-                y: -3,
-                width: 4,
-                height: 4,
-            },
+            rect(-3, -3, 4, 4),
             // Wholly outside.
-            Rect {
-                x: 50,
-                y: 50,
-                width: 3,
-                height: 3,
-            },
+            rect(50, 50, 3, 3),
         ];
         for order in [ChannelOrder::Bgrx, ChannelOrder::Rgbx, ChannelOrder::Xbgr] {
             check_damage(whole, order, &damage, |x, y| {
@@ -362,61 +335,26 @@ mod tests {
 
     #[test]
     fn damage_in_a_region_lands_where_the_region_shows_it() {
-        let region = Crop {
-            x: 2,
-            y: 1,
-            width: 4,
-            height: 4,
-        };
+        let region = crop(2, 1, 4, 4);
         let damage = [
             // Overlaps the region only at its top left pixel (2, 1).
-            Rect {
-                x: 0,
-                y: 0,
-                width: 3,
-                height: 2,
-            },
+            rect(0, 0, 3, 2),
             // Overlaps it only at its bottom right pixel (5, 4).
-            Rect {
-                x: 5,
-                y: 4,
-                width: 9,
-                height: 9,
-            },
+            rect(5, 4, 9, 9),
         ];
         check_damage(region, ChannelOrder::Bgrx, &damage, |x, y| {
             (x, y) == (0, 0) || (x, y) == (3, 3)
         });
         // Damage beside the region changes nothing in it.
-        let beside = [Rect {
-            x: 6,
-            y: 0,
-            width: 2,
-            height: 6,
-        }];
+        let beside = [rect(6, 0, 2, 6)];
         check_damage(region, ChannelOrder::Rgbx, &beside, |_, _| false);
     }
 
     #[test]
     fn the_whole_picture_is_copied_when_the_damage_says_everything_or_nothing() {
-        let screen = Crop {
-            x: 0,
-            y: 0,
-            width: 1920,
-            height: 1080,
-        };
-        let all = Rect {
-            x: 0,
-            y: 0,
-            width: 1920,
-            height: 1080,
-        };
-        let clock = Rect {
-            x: 24,
-            y: 24,
-            width: 300,
-            height: 60,
-        };
+        let screen = crop(0, 0, 1920, 1080);
+        let all = rect(0, 0, 1920, 1080);
+        let clock = rect(24, 24, 300, 60);
         assert_eq!(Damage::of(None, screen), Damage::Whole);
         assert_eq!(Damage::of(Some(vec![]), screen), Damage::Whole);
         assert_eq!(Damage::of(Some(vec![clock, all]), screen), Damage::Whole);
@@ -425,12 +363,7 @@ mod tests {
             Damage::Rects(vec![clock])
         );
         // A region inside the clock: all of it changed.
-        let in_clock = Crop {
-            x: 30,
-            y: 30,
-            width: 10,
-            height: 10,
-        };
+        let in_clock = crop(30, 30, 10, 10);
         assert_eq!(Damage::of(Some(vec![clock]), in_clock), Damage::Whole);
     }
 }
