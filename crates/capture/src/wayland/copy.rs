@@ -129,8 +129,11 @@ pub fn copy_picture(
     dst: &mut Vec<u8>,
 ) {
     let (ow, oh) = (out.0 as usize, out.1 as usize);
-    dst.clear();
-    dst.resize(ow * oh * 4, 0);
+    // A reused buffer of the right size is overwritten, not cleared first (8 MB a frame).
+    if dst.len() != ow * oh * 4 {
+        dst.clear();
+        dst.resize(ow * oh * 4, 0);
+    }
     let same_size = same_size(area, out);
     for y in 0..oh {
         let sy = if same_size {
@@ -138,23 +141,27 @@ pub fn copy_picture(
         } else {
             y * area.height as usize / oh
         };
+        let start = y * ow * 4;
         let row_start = (area.y as usize + sy) * stride + area.x as usize * 4;
-        let Some(row) = src.get(row_start..) else {
-            return; // a short buffer: leave the rest black rather than read past it
-        };
-        let line = &mut dst[y * ow * 4..(y + 1) * ow * 4];
+        let row = src.get(row_start..).unwrap_or_default();
+        let line = &mut dst[start..start + ow * 4];
         if same_size {
-            if let Some(s) = row.get(..ow * 4) {
-                convert_row(s, order, line);
+            match row.get(..ow * 4) {
+                Some(s) => convert_row(s, order, line),
+                // A short buffer: the rest is black rather than read past it.
+                None => {
+                    dst[start..].fill(0);
+                    return;
+                }
             }
             continue;
         }
         for (x, px) in line.chunks_exact_mut(4).enumerate() {
             let sx = x * area.width as usize / ow;
-            let Some(p) = row.get(sx * 4..sx * 4 + 4) else {
-                break;
-            };
-            px.copy_from_slice(&order.bgrx(p));
+            match row.get(sx * 4..sx * 4 + 4) {
+                Some(p) => px.copy_from_slice(&order.bgrx(p)),
+                None => px.fill(0),
+            }
         }
     }
 }
@@ -273,6 +280,13 @@ mod tests {
         copy_picture(&[1; 20], 16, whole, ChannelOrder::Bgrx, (4, 2), &mut out);
         assert_eq!(out.len(), 32);
         assert!(out[16..].iter().all(|b| *b == 0));
+        // Also in a reused buffer that held another picture, scaled or not.
+        let mut reused = vec![7; 32];
+        copy_picture(&[1; 20], 16, whole, ChannelOrder::Bgrx, (4, 2), &mut reused);
+        assert_eq!(reused, out);
+        let mut reused = vec![7; 8];
+        copy_picture(&[1; 4], 16, whole, ChannelOrder::Rgbx, (2, 1), &mut reused);
+        assert_eq!(reused[4..], [0, 0, 0, 0]);
     }
 
     /// A picture of `h` rows of `stride` bytes whose every byte differs from its neighbours and
