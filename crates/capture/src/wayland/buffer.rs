@@ -43,21 +43,38 @@ impl<'s> Dequeued<'s> {
         Some(unsafe { &mut *buffer.datas.cast::<spa::buffer::Data>() })
     }
 
-    /// The rectangles the desktop says changed since its previous picture: `None` when the
-    /// buffer carries no damage metadata.
-    pub fn damage(&self) -> Option<Vec<Rect>> {
+    /// The metadata of `kind` the buffer carries, if any.
+    fn meta(&self, kind: u32) -> Option<&spa::sys::spa_meta> {
         let buffer = self.spa()?;
         if buffer.metas.is_null() {
             return None;
         }
         // SAFETY: `metas` points to `n_metas` spa_meta entries.
         let metas = unsafe { std::slice::from_raw_parts(buffer.metas, buffer.n_metas as usize) };
-        let meta = metas
-            .iter()
-            .find(|m| m.type_ == spa::sys::SPA_META_VideoDamage)?;
-        if meta.data.is_null() {
+        metas.iter().find(|m| m.type_ == kind && !m.data.is_null())
+    }
+
+    /// The producer's number for this picture (`SPA_META_Header`), when it gives one.
+    pub fn seq(&self) -> Option<u64> {
+        let meta = self.meta(spa::sys::SPA_META_Header)?;
+        if (meta.size as usize) < std::mem::size_of::<spa::sys::spa_meta_header>() {
             return None;
         }
+        // SAFETY: the header meta's data is a spa_meta_header of `size` bytes (checked above).
+        Some(
+            unsafe {
+                meta.data
+                    .cast::<spa::sys::spa_meta_header>()
+                    .read_unaligned()
+            }
+            .seq,
+        )
+    }
+
+    /// The rectangles the desktop says changed since its previous picture: `None` when the
+    /// buffer carries no damage metadata.
+    pub fn damage(&self) -> Option<Vec<Rect>> {
+        let meta = self.meta(spa::sys::SPA_META_VideoDamage)?;
         let count = meta.size as usize / std::mem::size_of::<spa::sys::spa_meta_region>();
         // SAFETY: the damage meta's data is an array of spa_meta_region filling `size` bytes.
         let regions = unsafe {
@@ -88,37 +105,42 @@ impl Drop for Dequeued<'_> {
     }
 }
 
-/// The buffer metadata we ask for: the damage (up to 16 rectangles), so only what changed is
-/// copied; the producer may give fewer, or none.
-pub fn damage_meta_pod() -> Option<Vec<u8>> {
+/// The buffer metadata we ask for: each picture's number (to see that none was missed) and its
+/// damage (up to 16 rectangles), so only what changed is copied; the producer may give fewer,
+/// or none.
+pub fn meta_pods() -> Vec<Vec<u8>> {
     use spa::pod::{ChoiceValue, Object, Property, Value};
     use spa::utils::{Choice, ChoiceEnum, ChoiceFlags, Id};
     let region = std::mem::size_of::<spa::sys::spa_meta_region>() as i32;
-    let object = Object {
-        type_: spa::sys::SPA_TYPE_OBJECT_ParamMeta,
-        id: spa::sys::SPA_PARAM_Meta,
-        properties: vec![
-            Property::new(
-                spa::sys::SPA_PARAM_META_type,
-                Value::Id(Id(spa::sys::SPA_META_VideoDamage)),
-            ),
-            Property::new(
-                spa::sys::SPA_PARAM_META_size,
-                Value::Choice(ChoiceValue::Int(Choice(
-                    ChoiceFlags::empty(),
-                    ChoiceEnum::Range {
-                        default: region * 16,
-                        min: region,
-                        max: region * 16,
-                    },
-                ))),
-            ),
-        ],
-    };
-    spa::pod::serialize::PodSerializer::serialize(
-        std::io::Cursor::new(Vec::new()),
-        &Value::Object(object),
-    )
-    .ok()
-    .map(|(bytes, _)| bytes.into_inner())
+    let header = std::mem::size_of::<spa::sys::spa_meta_header>() as i32;
+    let damage_size = Value::Choice(ChoiceValue::Int(Choice(
+        ChoiceFlags::empty(),
+        ChoiceEnum::Range {
+            default: region * 16,
+            min: region,
+            max: region * 16,
+        },
+    )));
+    [
+        (spa::sys::SPA_META_Header, Value::Int(header)),
+        (spa::sys::SPA_META_VideoDamage, damage_size),
+    ]
+    .into_iter()
+    .filter_map(|(kind, size)| {
+        let object = Object {
+            type_: spa::sys::SPA_TYPE_OBJECT_ParamMeta,
+            id: spa::sys::SPA_PARAM_Meta,
+            properties: vec![
+                Property::new(spa::sys::SPA_PARAM_META_type, Value::Id(Id(kind))),
+                Property::new(spa::sys::SPA_PARAM_META_size, size),
+            ],
+        };
+        spa::pod::serialize::PodSerializer::serialize(
+            std::io::Cursor::new(Vec::new()),
+            &Value::Object(object),
+        )
+        .ok()
+        .map(|(bytes, _)| bytes.into_inner())
+    })
+    .collect()
 }

@@ -14,10 +14,12 @@
 //! (a monitor mode change) is scaled back to the size the recording opened with.
 //!
 //! With each picture the desktop may list what changed (`SPA_META_VideoDamage`, which we ask
-//! for): when the previous picture is free again (the recorder let go of it) and was made the
-//! same way, only those rectangles are copied into it. Otherwise — no damage listed, a list that
-//! says everything or ran out of room, a resize, a skipped buffer — the whole picture is copied,
-//! into a buffer from a small pool ([`super::picture`]).
+//! for with the picture's number, `SPA_META_Header`): when the picture follows ours with no
+//! number missed, and the previous picture is free again (the recorder let go of it) and was
+//! made the same way, only those rectangles are copied into it. Otherwise — no damage listed,
+//! a list that says everything or ran out of room, a missed number, a resize, a skipped
+//! buffer — the whole picture is copied, into a buffer from a small pool
+//! ([`super::picture`]).
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use pw::spa;
 use spa::param::video::{VideoFormat, VideoInfoRaw};
 use spa::pod::Pod;
 
-use super::buffer::{Dequeued, damage_meta_pod};
+use super::buffer::{Dequeued, meta_pods};
 use super::copy::{ChannelOrder, Crop, Damage, clamp, copy_damage, copy_picture, same_size};
 use super::picture::{Latest, Reused};
 use crate::error::{CaptureError, Result};
@@ -59,6 +61,8 @@ struct State {
     out: Option<(u32, u32)>,
     /// How the previous picture was made: damage applies to it only when nothing else changed.
     layout: Option<Layout>,
+    /// The producer's number of the previous buffer.
+    last_seq: Option<u64>,
     counts: Counts,
     latest: Arc<Latest>,
 }
@@ -171,6 +175,7 @@ fn run(
         crop,
         out: None,
         layout: None,
+        last_seq: None,
         counts: Counts::default(),
         latest: latest.clone(),
     };
@@ -280,12 +285,10 @@ fn on_param(stream: &pw::stream::StreamRef, state: &mut State, id: u32, param: O
     }
     state.negotiated = true;
     state.layout = None;
-    // Ask for the damage with each picture, so only what changed is copied.
-    let meta = damage_meta_pod();
-    let asked = meta
-        .as_deref()
-        .and_then(Pod::from_bytes)
-        .is_some_and(|pod| stream.update_params(&mut [pod]).is_ok());
+    // Ask for each picture's number and damage, so only what changed is copied.
+    let metas = meta_pods();
+    let mut pods: Vec<&Pod> = metas.iter().filter_map(|m| Pod::from_bytes(m)).collect();
+    let asked = pods.len() == 2 && stream.update_params(&mut pods).is_ok();
     if !asked {
         tracing::debug!("wayland: could not ask for damage metadata; whole pictures are copied");
     }
@@ -304,7 +307,12 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
     }
     let size = state.format.size();
     let format = state.format.format();
-    let damage = buffer.damage();
+    // The damage is what changed since the producer's previous picture: of use only when that
+    // one was ours too (numbered one less).
+    let seq = buffer.seq();
+    let follows = matches!((state.last_seq, seq), (Some(a), Some(b)) if b == a.wrapping_add(1));
+    state.last_seq = seq;
+    let damage = if follows { buffer.damage() } else { None };
     let Some(data) = buffer.plane() else {
         return;
     };
