@@ -9,6 +9,8 @@
 //! sway (headless, pixman, HEADLESS-1 1920×1080) ── foot: a clock, every 50 ms
 //!                                                └─ ffplay testsrc2 full screen (full motion)
 //! xdg-permission-store, xdg-desktop-portal-wlr (patched, see xdpw.rs), xdg-desktop-portal
+//!   (its source chooser: `cat portal-chooser-answer`, the output's name or nothing = cancelled)
+//! a second bus with the same three, the portal unable to reach PipeWire (see faults.rs)
 //! ```
 //!
 //! Everything lives in the run directory of the X11 world (`<target>/testworld/<pid>`): logs as
@@ -25,6 +27,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+mod faults;
 
 use crate::proc::Bg;
 use crate::world::{self, MIC, SINK, WorldEnv, set_mode_700, wait_for};
@@ -69,6 +73,10 @@ pub struct WaylandWorld {
     pub swaysock: PathBuf,
     /// xdg-desktop-portal-wlr's log (`-l DEBUG`).
     pub portal_log: PathBuf,
+    /// What the portal's source chooser answers (see [`WaylandWorld::start`]).
+    pub chooser_answer: PathBuf,
+    /// A second portal, on its own bus, that cannot reach PipeWire.
+    no_pipewire: Option<faults::NoPipeWirePortal>,
     /// The run dir's `wl-home`: HOME and XDG_*_HOME of the world's helpers.
     home: PathBuf,
     log_dir: PathBuf,
@@ -104,6 +112,8 @@ impl WaylandWorld {
             ),
             swaysock: runtime_dir.join("sway-ipc.sock"),
             portal_log: run_dir.join("wl-xdpw.log"),
+            chooser_answer: runtime_dir.join("portal-chooser-answer"),
+            no_pipewire: None,
             display: String::new(),
             runtime_dir,
             home,
@@ -188,10 +198,17 @@ impl WaylandWorld {
             &portals.join("no-access-dialog.portal"),
             &portal_file(NO_ACCESS_DIALOG, &["org.freedesktop.impl.portal.Access"]),
         )?;
+        // The source chooser is a person scripted by a file: it answers the output's name, or
+        // nothing (the person closed the dialog) when a test empties the file.
+        write(&wl.chooser_answer, &format!("{OUTPUT}\n"))?;
         let xdpw_conf = run_dir.join("wl-xdpw.conf");
         write(
             &xdpw_conf,
-            &format!("[screencast]\noutput_name={OUTPUT}\nchooser_type=none\nmax_fps=30\n"),
+            &format!(
+                "[screencast]\noutput_name={OUTPUT}\nchooser_type=simple\n\
+                 chooser_cmd=cat '{}'\nmax_fps=30\n",
+                wl.chooser_answer.display()
+            ),
         )?;
         let mut permissions =
             wl.spawn("permission-store", "/usr/libexec/xdg-permission-store", &[])?;
@@ -284,6 +301,14 @@ impl WaylandWorld {
             }
         }
 
+        wl.no_pipewire = Some(faults::NoPipeWirePortal::start(
+            &wl,
+            run_dir,
+            xdpw_binary,
+            &xdpw_conf,
+            &portals,
+        )?);
+
         // The content is up, and key bindings run commands that can write into the runtime dir.
         wl.wait(&mut clock, "the clock's window", || {
             wl.has_app(CLOCK_APP_ID)
@@ -335,6 +360,17 @@ impl WaylandWorld {
             (
                 "CLIPNOTE_TEST_WAYLAND_PORTAL_LOG".into(),
                 path(&self.portal_log),
+            ),
+            (
+                "CLIPNOTE_TEST_WAYLAND_CHOOSER_ANSWER".into(),
+                path(&self.chooser_answer),
+            ),
+            (
+                "CLIPNOTE_TEST_WAYLAND_NO_PIPEWIRE_DBUS".into(),
+                self.no_pipewire
+                    .as_ref()
+                    .map(|p| p.bus.clone())
+                    .unwrap_or_default(),
             ),
         ]
     }
@@ -493,6 +529,7 @@ impl Drop for WaylandWorld {
             display => eprintln!("xtask: stopping the Wayland world on {display}"),
         }
         self.content = None;
+        self.no_pipewire = None;
         while let Some(helper) = self.helpers.pop() {
             drop(helper);
         }

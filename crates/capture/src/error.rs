@@ -79,7 +79,7 @@ pub enum CaptureError {
 
     /// PipeWire, which carries the screen's pictures on Wayland, cannot be reached.
     #[error(
-        "cannot read the screen from PipeWire: {reason}. Check that PipeWire is running (`systemctl --user status pipewire`), then try again"
+        "cannot read the screen from PipeWire: {reason}. PipeWire carries the screen on Wayland: start it (`systemctl --user start pipewire wireplumber`; `systemctl --user status pipewire` shows why it stopped), then try again"
     )]
     NoPipeWire { reason: String },
 

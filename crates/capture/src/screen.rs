@@ -36,7 +36,7 @@ enum FrameData {
     #[cfg_attr(not(feature = "scap"), allow(dead_code))]
     Owned(Vec<u8>),
     /// A picture the source may hand out again (Wayland: the newest one, until a newer comes).
-    Shared(Arc<crate::wayland::stream::Picture>),
+    Shared(Arc<crate::wayland::picture::Picture>),
 }
 
 impl RawFrame {
@@ -53,7 +53,7 @@ impl RawFrame {
 
     /// A frame from a picture the source keeps sharing.
     pub(crate) fn shared(
-        picture: Arc<crate::wayland::stream::Picture>,
+        picture: Arc<crate::wayland::picture::Picture>,
         stride: usize,
         height: u32,
         captured: Instant,

@@ -53,6 +53,11 @@ pub struct WaylandWorld {
     pub swaysock: PathBuf,
     /// The log of xdg-desktop-portal-wlr (`-l DEBUG`): what the portal backend did.
     pub portal_log: PathBuf,
+    /// What the portal's source chooser answers: the output's name (or nothing: cancelled).
+    pub chooser_answer: PathBuf,
+    /// `DBUS_SESSION_BUS_ADDRESS` of a second portal that cannot reach PipeWire (as when
+    /// PipeWire is not running), beside the world's.
+    pub no_pipewire_dbus: String,
 }
 
 /// The Wayland test world, or a panic that says how to get one.
@@ -72,6 +77,8 @@ pub fn wayland_world() -> WaylandWorld {
         pulse: var("CLIPNOTE_TEST_WAYLAND_PULSE"),
         swaysock: var("CLIPNOTE_TEST_WAYLAND_SWAYSOCK").into(),
         portal_log: var("CLIPNOTE_TEST_WAYLAND_PORTAL_LOG").into(),
+        chooser_answer: var("CLIPNOTE_TEST_WAYLAND_CHOOSER_ANSWER").into(),
+        no_pipewire_dbus: var("CLIPNOTE_TEST_WAYLAND_NO_PIPEWIRE_DBUS"),
     }
 }
 
@@ -124,6 +131,33 @@ impl WaylandWorld {
     pub fn portal_log(&self) -> String {
         std::fs::read_to_string(&self.portal_log)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", self.portal_log.display()))
+    }
+}
+
+impl WaylandWorld {
+    /// Until the guard drops, the portal's source chooser answers as a person who closes the
+    /// dialog does: with nothing chosen. Hold [`screen_lock`] meanwhile: every recording in the
+    /// world asks the same chooser.
+    pub fn cancel_the_portal_dialog(&self) -> ChooserCancelled {
+        let answer = std::fs::read_to_string(&self.chooser_answer)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", self.chooser_answer.display()));
+        std::fs::write(&self.chooser_answer, "").unwrap();
+        ChooserCancelled {
+            path: self.chooser_answer.clone(),
+            answer,
+        }
+    }
+}
+
+/// See [`WaylandWorld::cancel_the_portal_dialog`]: puts the chooser's answer back when dropped.
+pub struct ChooserCancelled {
+    path: PathBuf,
+    answer: String,
+}
+
+impl Drop for ChooserCancelled {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.path, &self.answer);
     }
 }
 

@@ -43,8 +43,9 @@ fn start_recording(w: &WaylandWorld, home: &Path, out: &Path) -> Child {
 }
 
 /// Luma SSIM of each of the clip's frames against `png` (both scaled to the clip's size and
-/// made 4:2:0, so a colour mix-up shows in the "All" figure too): (Y, All) per frame.
-fn ssim_against(clip: &Path, png: &Path) -> Vec<(f64, f64)> {
+/// made 4:2:0, so a colour mix-up shows in the "All" figure too), of the part `crop` keeps
+/// (an FFmpeg filter, e.g. `crop=600:120:0:0,`; `""` for all): (Y, All) per frame.
+fn ssim_against(clip: &Path, png: &Path, crop: &str) -> Vec<(f64, f64)> {
     let dir = tempfile::tempdir().unwrap();
     let stats = dir.path().join("ssim.log");
     let out = Command::new("ffmpeg")
@@ -55,7 +56,7 @@ fn ssim_against(clip: &Path, png: &Path) -> Vec<(f64, f64)> {
         .args([
             "-lavfi",
             &format!(
-                "[0:v]format=yuv420p[a];[1:v]scale=1920:1080,format=yuv420p[b];[a][b]ssim=stats_file={}:shortest=1",
+                "[0:v]{crop}format=yuv420p[a];[1:v]scale=1920:1080,{crop}format=yuv420p[b];[a][b]ssim=stats_file={}:shortest=1",
                 stats.display()
             ),
             "-f",
@@ -96,6 +97,40 @@ fn clock_strip(clip: &Path, secs: f64) -> Vec<u8> {
         .expect("ffmpeg runs");
     assert!(out.status.success(), "{}", text(&out.stderr));
     out.stdout
+}
+
+/// The frame that matches best: (Y, All).
+fn best_ssim(ssim: &[(f64, f64)]) -> (f64, f64) {
+    ssim.iter()
+        .copied()
+        .fold((0.0, 0.0), |b, s| if s.0 > b.0 { s } else { b })
+}
+
+/// `clipnote record` for `seconds`, without sound, logging what capture does (`RUST_LOG`) to
+/// its piped stderr.
+fn record_logging_capture(w: &WaylandWorld, home: &Path, out: &Path, seconds: &str) -> Child {
+    clipnote(w, home)
+        .args(["record", "--seconds", seconds, "--mic", "none", "--out"])
+        .arg(out)
+        .env("RUST_LOG", "capture=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Tells sway to do something (`swaymsg ARGS`), which must succeed.
+fn swaymsg(w: &WaylandWorld, args: &[&str]) {
+    let done = w
+        .command("swaymsg")
+        .args(args)
+        .output()
+        .expect("swaymsg runs");
+    assert!(
+        done.status.success(),
+        "swaymsg {args:?}: {}",
+        text(&done.stderr)
+    );
 }
 
 fn count(haystack: &str, needle: &str) -> usize {
@@ -158,11 +193,8 @@ fn a_wayland_recording_through_the_portal_holds_the_live_screen_and_the_tone() {
     // The screen moved while it was recorded: the clock differs from one second to the next.
     assert_ne!(clock_strip(&out, 1.0), clock_strip(&out, 2.5));
     // And it is the screen the desktop showed: one frame matches grim's picture closely.
-    let ssim = ssim_against(&out, &grim);
-    let best = ssim
-        .iter()
-        .copied()
-        .fold((0.0, 0.0), |b, s| if s.0 > b.0 { s } else { b });
+    let ssim = ssim_against(&out, &grim, "");
+    let best = best_ssim(&ssim);
     let mut sorted: Vec<f64> = ssim.iter().map(|s| s.0).collect();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
@@ -193,8 +225,11 @@ fn the_second_wayland_recording_reuses_the_choice_without_asking_again() {
     let w = wayland_world();
     let home = tempfile::tempdir().unwrap();
 
+    let start = w.portal_log();
     let first = record(&w, home.path(), &home.path().join("one.mp4"), "1");
     assert!(first.status.success(), "{}", text(&first.stderr));
+    let asked = &w.portal_log()[start.len()..];
+    assert_eq!(count(asked, "output chooser called"), 1, "{asked}");
     let token = std::fs::read_to_string(token_file(home.path()))
         .expect("the portal's restore token is kept after the first recording");
     assert!(token.starts_with("monitor "), "{token}");
@@ -272,6 +307,20 @@ fn devices_on_wayland_name_the_portal_backend() {
     );
 }
 
+/// `clipnote record` on the session bus at `bus`, which must fail: its exit code and error
+/// output, once it is seen that it left no clip, not even half a one.
+fn failed_record_on_bus(w: &WaylandWorld, home: &Path, bus: &str) -> (Option<i32>, String) {
+    let out = clipnote(w, home)
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .args(["record", "--seconds", "1", "--mic", "none", "--out"])
+        .arg(home.join("never.mp4"))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(clips_in(home), Vec::<PathBuf>::new(), "{err}");
+    (out.status.code(), err)
+}
+
 #[test]
 fn wayland_errors_name_the_fix() {
     let w = wayland_world();
@@ -280,22 +329,21 @@ fn wayland_errors_name_the_fix() {
 
     // No portal: a session bus where nothing answers.
     let empty = home.path().join("no-bus");
-    let out = clipnote(&w, home.path())
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            format!("unix:path={}", empty.display()),
-        )
-        .args(["record", "--seconds", "1", "--mic", "none", "--out"])
-        .arg(&out_path)
-        .output()
-        .unwrap();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let (code, err) =
+        failed_record_on_bus(&w, home.path(), &format!("unix:path={}", empty.display()));
+    assert_eq!(code, Some(3), "{err}");
     assert!(
         err.contains("xdg-desktop-portal") && err.contains("xdg-desktop-portal-gnome"),
         "{err}"
     );
-    assert!(!out_path.exists() && !home.path().join("never.recording.mp4").exists());
+
+    // PipeWire not running: the portal answers, but cannot connect to PipeWire for us.
+    let (code, err) = failed_record_on_bus(&w, home.path(), &w.no_pipewire_dbus);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("PipeWire") && err.contains("systemctl --user start pipewire"),
+        "{err}"
+    );
 
     // A backend that does not exist.
     let out = clipnote(&w, home.path())
@@ -472,22 +520,8 @@ fn a_wayland_recording_survives_the_monitor_changing_its_mode() {
     let w = wayland_world();
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("resized.mp4");
-    let output_mode = |mode: &str| {
-        let done = w
-            .command("swaymsg")
-            .args(["output", "HEADLESS-1", "mode", mode])
-            .output()
-            .expect("swaymsg runs");
-        assert!(done.status.success(), "swaymsg: {}", text(&done.stderr));
-    };
-    let child = clipnote(&w, home.path())
-        .args(["record", "--seconds", "5", "--mic", "none", "--out"])
-        .arg(&out)
-        .env("RUST_LOG", "capture=info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let output_mode = |mode: &str| swaymsg(&w, &["output", "HEADLESS-1", "mode", mode]);
+    let child = record_logging_capture(&w, home.path(), &out, "5");
     std::thread::sleep(Duration::from_millis(1500));
     output_mode("1280x720");
     std::thread::sleep(Duration::from_millis(1500));
@@ -516,4 +550,155 @@ fn a_wayland_recording_survives_the_monitor_changing_its_mode() {
     clip::decode_all(&out).expect("every frame decodes");
     // The picture goes on after the change: the clock still moves near the end.
     assert_ne!(clock_strip(&out, 3.5), clock_strip(&out, 4.5));
+}
+
+/// The files a recording may have left in `dir`.
+fn clips_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mp4"))
+        .collect()
+}
+
+#[test]
+fn cancelling_the_portal_dialog_records_nothing_and_exits_130() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let out = home.path().join("cancelled.mp4");
+    let before = w.portal_log();
+    let done = {
+        let _cancel = w.cancel_the_portal_dialog();
+        clipnote(&w, home.path())
+            .args(["record", "--seconds", "2", "--mic", &world().mic, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let err = text(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("cancelled") && err.contains("nothing was recorded"),
+        "{err}"
+    );
+    assert_eq!(
+        clips_in(home.path()),
+        Vec::<PathBuf>::new(),
+        "no clip, not even half a one"
+    );
+    assert!(
+        !token_file(home.path()).exists(),
+        "nothing was chosen, so nothing is remembered"
+    );
+    // The desktop did ask, and the person said no.
+    let new = &w.portal_log()[before.len()..];
+    assert_eq!(count(new, "output chooser canceled"), 1, "{new}");
+}
+
+#[test]
+fn a_revoked_restore_token_makes_the_desktop_ask_once_more_and_is_replaced() {
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    let tokens = token_file(home.path());
+    std::fs::create_dir_all(tokens.parent().unwrap()).unwrap();
+    // A choice the desktop no longer knows (revoked in its settings, or its store was reset),
+    // and a token file damaged on the way (which the portal refuses outright).
+    for stale in [
+        "5e1f0c1e-2b6d-4c1a-9f3e-0123456789ab",
+        "not-a-token-any-more",
+    ] {
+        std::fs::write(&tokens, format!("monitor {stale}\n")).unwrap();
+        let before = w.portal_log();
+        let out = home.path().join(format!("asked-again-{}.mp4", &stale[..3]));
+        let done = record(&w, home.path(), &out, "1");
+        assert!(done.status.success(), "{stale}: {}", text(&done.stderr));
+        assert!(Probe::of(&out).unwrap().duration_secs() > 0.5);
+        let new = &w.portal_log()[before.len()..];
+        assert_eq!(count(new, "restore data available"), 0, "{stale}: {new}");
+        assert_eq!(
+            count(new, "output chooser called"),
+            1,
+            "{stale}: asked once: {new}"
+        );
+        let kept = std::fs::read_to_string(&tokens).unwrap();
+        assert!(
+            kept.starts_with("monitor ") && !kept.contains(stale) && kept.lines().count() == 1,
+            "the new token replaces {stale}: {kept}"
+        );
+    }
+
+    // And the new one is remembered: the next recording is not asked about.
+    let before = w.portal_log();
+    let again = record(&w, home.path(), &home.path().join("remembered.mp4"), "1");
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let new = &w.portal_log()[before.len()..];
+    assert_eq!(count(new, "output chooser called"), 0, "{new}");
+}
+
+/// foot showing a clock that changes every 50 ms, as the world's clock does.
+const CLOCK_LOOP: &str =
+    r#"printf '\033[?25l'; while :; do printf '\r%s' "$(date +%H:%M:%S.%2N)"; sleep 0.05; done"#;
+
+#[test]
+fn on_a_still_screen_only_what_changed_is_copied_and_the_clip_matches_the_screen() {
+    use crate::real_app::AppProcess;
+    let _screen = screen_lock();
+    let w = wayland_world();
+    let home = tempfile::tempdir().unwrap();
+    // A still screen but for a clock: a terminal filling the output over the world's motion.
+    let _still = AppProcess(
+        w.command("foot")
+            .args([
+                "--app-id",
+                "clipnote-still",
+                "--override",
+                "font=monospace:size=40",
+            ])
+            .args(["sh", "-c", CLOCK_LOOP])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("foot runs"),
+    );
+    wait_until("the still terminal shows in sway", || {
+        !sway_windows(&w, "clipnote-still").is_empty()
+    });
+    swaymsg(&w, &["[app_id=clipnote-still]", "fullscreen", "enable"]);
+    std::thread::sleep(Duration::from_millis(700));
+
+    let out = home.path().join("still.mp4");
+    let grim = home.path().join("still.png");
+    let child = record_logging_capture(&w, home.path(), &out, "4");
+    std::thread::sleep(Duration::from_millis(2000));
+    w.grim_png(&grim);
+    let done = child.wait_with_output().unwrap();
+    let log = text(&done.stderr);
+    assert!(done.status.success(), "{log}");
+
+    // The desktop listed what changed, and only that was copied for most pictures.
+    let copied = log
+        .lines()
+        .find(|l| l.contains("pictures copied from the stream"))
+        .unwrap_or_else(|| panic!("no count of copied pictures in the log:\n{log}"));
+    let field = |name: &str| {
+        copied
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix(name))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or_else(|| panic!("no {name} in {copied}"))
+    };
+    let (whole, damaged) = (field("whole="), field("damaged="));
+    eprintln!("pictures copied whole: {whole}, only their damage: {damaged}");
+    assert!(damaged > 0, "no picture was copied by its damage: {copied}");
+
+    // The clock moved in the clip (its damage was copied), and the clip is the screen grim saw.
+    assert_ne!(clock_strip(&out, 1.0), clock_strip(&out, 3.0));
+    let screen = best_ssim(&ssim_against(&out, &grim, ""));
+    let clock = best_ssim(&ssim_against(&out, &grim, "crop=600:120:0:0,"));
+    eprintln!("SSIM against grim: screen {screen:?}, clock {clock:?}");
+    assert!(screen.0 >= 0.95 && screen.1 >= 0.95, "screen {screen:?}");
+    assert!(clock.0 >= 0.9 && clock.1 >= 0.9, "clock {clock:?}");
 }

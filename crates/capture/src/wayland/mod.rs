@@ -9,6 +9,9 @@
 //! A region is a crop of the monitor's stream. The pointer is drawn by the desktop (cursor mode
 //! "embedded") where it offers that.
 
+pub mod buffer;
+pub mod copy;
+pub mod picture;
 pub mod portal;
 pub mod stream;
 
@@ -19,8 +22,9 @@ use std::time::{Duration, Instant};
 use crate::error::{CaptureError, Result};
 use crate::screen::{RawFrame, ScreenSource};
 use crate::settings::Source;
+use copy::Crop;
 use portal::{Kind, PortalSession};
-use stream::{Crop, PipeWireStream};
+use stream::PipeWireStream;
 
 /// How long the first picture may take after the portal started the stream.
 const FIRST_PICTURE: Duration = Duration::from_secs(5);

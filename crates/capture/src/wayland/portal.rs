@@ -70,7 +70,17 @@ impl PortalSession {
     /// Opens a session for `kind`, reusing the remembered choice kept in `tokens` if any.
     pub fn open(kind: Kind, tokens: Option<&Path>) -> Result<Self> {
         let remembered = tokens.and_then(|path| TokenFile::read(path, kind));
-        let opened = async_io::block_on(open_session(kind, remembered.as_deref()))?;
+        let opened = match async_io::block_on(open_session(kind, remembered.as_deref())) {
+            // The desktop refused the remembered choice (x-d-p checks a token's form before
+            // its store; an unknown one makes it ask by itself): ask afresh, once.
+            Err(CaptureError::Portal(why)) if remembered.is_some() => {
+                tracing::warn!(
+                    "wayland: the desktop refused the remembered choice ({why}); asking again"
+                );
+                async_io::block_on(open_session(kind, None))?
+            }
+            opened => opened?,
+        };
         if let (Some(path), Some(token)) = (tokens, &opened.1)
             && let Err(e) = TokenFile::write(path, kind, token)
         {
@@ -185,10 +195,15 @@ async fn open_session(
         size: first.size(),
     };
     let new_token = started.restore_token().map(str::to_owned);
-    let remote = proxy
-        .open_pipe_wire_remote(&session)
-        .await
-        .map_err(portal_error)?;
+    // The portal connects to PipeWire for us: when it cannot, PipeWire is not running (or
+    // refuses the portal), whatever the D-Bus error says.
+    let remote =
+        proxy
+            .open_pipe_wire_remote(&session)
+            .await
+            .map_err(|e| CaptureError::NoPipeWire {
+                reason: format!("the desktop portal could not open a PipeWire connection ({e})"),
+            })?;
     Ok((
         PortalSession {
             proxy,

@@ -1,8 +1,9 @@
 //! The PipeWire video stream the portal opened, read on its own thread (`pipewire-capture`).
 //!
 //! ```text
-//! compositor ── shared-memory buffer ──▶ process(): copy (crop, BGRx) ──▶ Latest (newest only)
-//!                                                                          ▲
+//! compositor ── shared-memory buffer + damage ──▶ process(): into the previous picture, only
+//!                                                  the damaged rectangles (else the whole one;
+//!                                                  crop, BGRx) ──▶ Latest (newest only)
 //!                              PortalSource::next_frame at fps ticks ──────┘
 //! ```
 //!
@@ -11,107 +12,29 @@
 //! map. The stream asks for at most `fps` pictures a second, and a picture whose chunk is empty
 //! or flagged corrupted (the compositor had nothing new) is skipped. A stream resized on the way
 //! (a monitor mode change) is scaled back to the size the recording opened with.
+//!
+//! With each picture the desktop may list what changed (`SPA_META_VideoDamage`, which we ask
+//! for with the picture's number, `SPA_META_Header`): when the picture follows ours with no
+//! number missed, and the previous picture is free again (the recorder let go of it) and was
+//! made the same way, only those rectangles are copied into it. Otherwise — no damage listed,
+//! a list that says everything or ran out of room, a missed number, a resize, a skipped
+//! buffer — the whole picture is copied, into a buffer from a small pool
+//! ([`super::picture`]).
 
 use std::os::fd::OwnedFd;
+use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
-use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use pipewire as pw;
 use pw::spa;
 use spa::param::video::{VideoFormat, VideoInfoRaw};
 use spa::pod::Pod;
 
+use super::buffer::{Dequeued, meta_pods};
+use super::copy::{ChannelOrder, Crop, Damage, clamp, copy_damage, copy_picture, same_size};
+use super::picture::{Latest, Reused};
 use crate::error::{CaptureError, Result};
-
-/// One picture: packed B, G, R, X bytes, `width * 4` bytes a row.
-pub struct Picture {
-    pub data: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// The newest picture, shared between the PipeWire thread and the recorder's capture thread.
-#[derive(Default)]
-pub struct Latest {
-    slot: Mutex<Slot>,
-    ready: Condvar,
-}
-
-#[derive(Default)]
-struct Slot {
-    picture: Option<Arc<Picture>>,
-    /// Pictures the stream delivered so far.
-    count: u64,
-    /// Why the stream ended, if it did.
-    ended: Option<String>,
-}
-
-impl Latest {
-    fn publish(&self, picture: Picture) {
-        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        slot.picture = Some(Arc::new(picture));
-        slot.count += 1;
-        self.ready.notify_all();
-    }
-
-    fn end(&self, why: String) {
-        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        slot.ended.get_or_insert(why);
-        self.ready.notify_all();
-    }
-
-    /// A buffer to fill again: the previous picture's, when nobody else holds it.
-    fn recycle(&self) -> Vec<u8> {
-        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.picture.take().map(Arc::try_unwrap) {
-            Some(Ok(p)) => p.data,
-            Some(Err(shared)) => {
-                slot.picture = Some(shared);
-                Vec::new()
-            }
-            None => Vec::new(),
-        }
-    }
-
-    /// The newest picture; waits up to `wait` for the first one.
-    pub fn get(&self, wait: Duration) -> Result<Arc<Picture>> {
-        let deadline = Instant::now() + wait;
-        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(why) = &slot.ended {
-                return Err(CaptureError::Portal(format!(
-                    "the desktop's screen stream ended: {why}"
-                )));
-            }
-            if let Some(p) = &slot.picture {
-                return Ok(p.clone());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(CaptureError::Portal(format!(
-                    "the desktop's screen stream sent no picture in {:.0} s",
-                    wait.as_secs_f64()
-                )));
-            }
-            slot = self
-                .ready
-                .wait_timeout(slot, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-}
-
-/// Where in the stream's picture to cut the recorded area from (region recordings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Crop {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
 
 /// The running stream; dropping it stops the thread.
 pub struct PipeWireStream {
@@ -136,7 +59,41 @@ struct State {
     crop: Option<Crop>,
     /// The size pictures are delivered at: fixed by the first picture.
     out: Option<(u32, u32)>,
+    /// How the previous picture was made: damage applies to it only when nothing else changed.
+    layout: Option<Layout>,
+    /// The producer's number of the previous buffer.
+    last_seq: Option<u64>,
+    counts: Counts,
     latest: Arc<Latest>,
+}
+
+/// What a picture was copied from and into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Layout {
+    area: Crop,
+    order: ChannelOrder,
+    stride: usize,
+    out: (u32, u32),
+}
+
+/// Pictures copied whole, copied in part (damage), and buffers skipped.
+#[derive(Debug, Default)]
+struct Counts {
+    whole: u64,
+    damaged: u64,
+    skipped: u64,
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        let c = &self.counts;
+        tracing::info!(
+            whole = c.whole,
+            damaged = c.damaged,
+            skipped = c.skipped,
+            "wayland: pictures copied from the stream (whole, only the damaged rectangles)"
+        );
+    }
 }
 
 impl PipeWireStream {
@@ -217,6 +174,9 @@ fn run(
         negotiated: false,
         crop,
         out: None,
+        layout: None,
+        last_seq: None,
+        counts: Counts::default(),
         latest: latest.clone(),
     };
     let failed = latest.clone();
@@ -227,10 +187,10 @@ fn run(
                 failed.end(why);
             }
         })
-        .param_changed(|_, state, id, param| on_param(state, id, param))
+        .param_changed(on_param)
         .process(|stream, state| {
-            if let Some(mut buffer) = stream.dequeue_buffer() {
-                on_buffer(state, &mut buffer);
+            if let Some(buffer) = Dequeued::take(stream) {
+                on_buffer(state, buffer);
             }
         })
         .register()
@@ -315,7 +275,7 @@ fn format_pod(fps: u32) -> Result<Vec<u8>> {
     .into_inner())
 }
 
-fn on_param(state: &mut State, id: u32, param: Option<&Pod>) {
+fn on_param(stream: &pw::stream::StreamRef, state: &mut State, id: u32, param: Option<&Pod>) {
     let Some(param) = param else { return };
     if id != spa::param::ParamType::Format.as_raw() {
         return;
@@ -324,6 +284,14 @@ fn on_param(state: &mut State, id: u32, param: Option<&Pod>) {
         return;
     }
     state.negotiated = true;
+    state.layout = None;
+    // Ask for each picture's number and damage, so only what changed is copied.
+    let metas = meta_pods();
+    let mut pods: Vec<&Pod> = metas.iter().filter_map(|m| Pod::from_bytes(m)).collect();
+    let asked = pods.len() == 2 && stream.update_params(&mut pods).is_ok();
+    if !asked {
+        tracing::debug!("wayland: could not ask for damage metadata; whole pictures are copied");
+    }
     let size = state.format.size();
     tracing::info!(
         format = ?state.format.format(),
@@ -333,14 +301,19 @@ fn on_param(state: &mut State, id: u32, param: Option<&Pod>) {
     );
 }
 
-fn on_buffer(state: &mut State, buffer: &mut pw::buffer::Buffer<'_>) {
+fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
     if !state.negotiated {
         return;
     }
     let size = state.format.size();
     let format = state.format.format();
-    let datas = buffer.datas_mut();
-    let Some(data) = datas.first_mut() else {
+    // The damage is what changed since the producer's previous picture: of use only when that
+    // one was ours too (numbered one less).
+    let seq = buffer.seq();
+    let follows = matches!((state.last_seq, seq), (Some(a), Some(b)) if b == a.wrapping_add(1));
+    state.last_seq = seq;
+    let damage = if follows { buffer.damage() } else { None };
+    let Some(data) = buffer.plane() else {
         return;
     };
     let chunk = data.chunk();
@@ -351,7 +324,11 @@ fn on_buffer(state: &mut State, buffer: &mut pw::buffer::Buffer<'_>) {
     );
     let corrupted = chunk.flags().contains(spa::buffer::ChunkFlags::CORRUPTED);
     if len == 0 || corrupted {
-        return; // nothing new this time (e.g. only the pointer moved, with no cursor drawn)
+        // Nothing new this time (e.g. only the pointer moved, with no cursor drawn); what this
+        // buffer's damage covered may be missing from the next one's, so copy that one whole.
+        state.counts.skipped += 1;
+        state.layout = None;
+        return;
     }
     let stride = if stride > 0 {
         stride as usize
@@ -375,183 +352,40 @@ fn on_buffer(state: &mut State, buffer: &mut pw::buffer::Buffer<'_>) {
     });
     let area = clamp(area, size.width, size.height);
     let out = *state.out.get_or_insert((area.width & !1, area.height & !1));
-    let mut pixels = state.latest.recycle();
-    let order = ChannelOrder::of(format);
-    copy_picture(bytes, stride, area, order, out, &mut pixels);
-    state.latest.publish(Picture {
-        data: pixels,
-        width: out.0,
-        height: out.1,
-    });
-}
-
-/// Keeps a crop inside the picture (after a resize it may not fit any more).
-fn clamp(c: Crop, width: u32, height: u32) -> Crop {
-    let x = c.x.min(width.saturating_sub(2));
-    let y = c.y.min(height.saturating_sub(2));
-    Crop {
-        x,
-        y,
-        width: c.width.min(width - x).max(2),
-        height: c.height.min(height - y).max(2),
-    }
-}
-
-/// Where blue, green and red sit in a 4-byte pixel of the stream's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelOrder {
-    /// B, G, R, X: what the encoder takes; copied as it is.
-    Bgrx,
-    /// R, G, B, X.
-    Rgbx,
-    /// X, R, G, B.
-    Xrgb,
-    /// X, B, G, R.
-    Xbgr,
-}
-
-impl ChannelOrder {
-    fn of(format: VideoFormat) -> Self {
-        match format {
-            VideoFormat::RGBx | VideoFormat::RGBA => ChannelOrder::Rgbx,
-            VideoFormat::xRGB => ChannelOrder::Xrgb,
-            VideoFormat::xBGR => ChannelOrder::Xbgr,
-            _ => ChannelOrder::Bgrx,
+    let layout = Layout {
+        area,
+        order: ChannelOrder::of(format),
+        stride,
+        out,
+    };
+    let unchanged_layout = state.layout.replace(layout) == Some(layout);
+    let damage = Damage::of(damage, area);
+    match (state.latest.take(), damage) {
+        // The previous picture, from the same layout: only the damaged rectangles change.
+        (Reused::Previous(mut previous), Damage::Rects(rects))
+            if unchanged_layout && same_size(area, out) =>
+        {
+            copy_damage(
+                bytes,
+                stride,
+                area,
+                layout.order,
+                &rects,
+                out,
+                &mut previous.data,
+            );
+            state.counts.damaged += 1;
+            state.latest.publish(previous);
         }
-    }
-}
-
-/// Copies `area` of a picture into `out` (width, height) as B, G, R, X, scaling (nearest
-/// pixel) only when the area is not the output's size — after the stream was resized.
-pub fn copy_picture(
-    src: &[u8],
-    stride: usize,
-    area: Crop,
-    order: ChannelOrder,
-    out: (u32, u32),
-    dst: &mut Vec<u8>,
-) {
-    let (ow, oh) = (out.0 as usize, out.1 as usize);
-    dst.clear();
-    dst.resize(ow * oh * 4, 0);
-    // The area's size but for an odd last row or column, which the encoder drops anyway.
-    let same_size = (area.width & !1) as usize == ow && (area.height & !1) as usize == oh;
-    for y in 0..oh {
-        let sy = if same_size {
-            y
-        } else {
-            y * area.height as usize / oh
-        };
-        let row_start = (area.y as usize + sy) * stride + area.x as usize * 4;
-        let Some(row) = src.get(row_start..) else {
-            return; // a short buffer: leave the rest black rather than read past it
-        };
-        let line = &mut dst[y * ow * 4..(y + 1) * ow * 4];
-        if same_size && order == ChannelOrder::Bgrx {
-            if let Some(s) = row.get(..ow * 4) {
-                line.copy_from_slice(s);
-            }
-            continue;
-        }
-        for (x, px) in line.chunks_exact_mut(4).enumerate() {
-            let sx = if same_size {
-                x
-            } else {
-                x * area.width as usize / ow
+        (reused, _) => {
+            let mut pixels = match reused {
+                Reused::Previous(mut previous) => std::mem::take(&mut previous.data),
+                Reused::Blank(pixels) => pixels,
             };
-            let Some(p) = row.get(sx * 4..sx * 4 + 4) else {
-                break;
-            };
-            let [b, g, r] = match order {
-                ChannelOrder::Bgrx => [p[0], p[1], p[2]],
-                ChannelOrder::Rgbx => [p[2], p[1], p[0]],
-                ChannelOrder::Xrgb => [p[3], p[2], p[1]],
-                ChannelOrder::Xbgr => [p[1], p[2], p[3]],
-            };
-            px.copy_from_slice(&[b, g, r, 255]);
+            copy_picture(bytes, stride, area, layout.order, out, &mut pixels);
+            state.counts.whole += 1;
+            let picture = state.latest.picture(pixels, out.0, out.1);
+            state.latest.publish(picture);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{ChannelOrder, Crop, copy_picture};
-
-    /// A 4×2 picture whose pixel (x, y) is R = x, G = y, B = 9, in the given byte order.
-    fn picture(order: ChannelOrder, stride: usize) -> Vec<u8> {
-        let mut v = vec![0xEE; stride * 2];
-        for y in 0..2u8 {
-            for x in 0..4u8 {
-                let p = match order {
-                    ChannelOrder::Bgrx => [9, y, x, 0],
-                    ChannelOrder::Rgbx => [x, y, 9, 0],
-                    ChannelOrder::Xrgb => [0, x, y, 9],
-                    ChannelOrder::Xbgr => [0, 9, y, x],
-                };
-                let at = usize::from(y) * stride + usize::from(x) * 4;
-                v[at..at + 4].copy_from_slice(&p);
-            }
-        }
-        v
-    }
-
-    #[test]
-    fn every_channel_order_becomes_bgrx_and_padding_is_skipped() {
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 4,
-            height: 2,
-        };
-        for order in [
-            ChannelOrder::Bgrx,
-            ChannelOrder::Rgbx,
-            ChannelOrder::Xrgb,
-            ChannelOrder::Xbgr,
-        ] {
-            let mut out = Vec::new();
-            copy_picture(&picture(order, 20), 20, whole, order, (4, 2), &mut out);
-            assert_eq!(out.len(), 4 * 2 * 4, "{order:?}");
-            // pixel (3, 1): B 9, G 1, R 3
-            assert_eq!(&out[(4 + 3) * 4..(4 + 3) * 4 + 3], &[9, 1, 3], "{order:?}");
-        }
-    }
-
-    #[test]
-    fn a_region_is_cut_out_and_a_resized_stream_is_scaled_back() {
-        let src = picture(ChannelOrder::Bgrx, 16);
-        let mut out = Vec::new();
-        let right_half = Crop {
-            x: 2,
-            y: 0,
-            width: 2,
-            height: 2,
-        };
-        copy_picture(&src, 16, right_half, ChannelOrder::Bgrx, (2, 2), &mut out);
-        assert_eq!(out[2], 2, "first pixel is x = 2");
-        // The stream grew to 4×2 while the recording is 2×1: every other pixel is kept.
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 4,
-            height: 2,
-        };
-        copy_picture(&src, 16, whole, ChannelOrder::Bgrx, (2, 1), &mut out);
-        assert_eq!(out.len(), 2 * 4);
-        assert_eq!((out[2], out[6]), (0, 2));
-    }
-
-    #[test]
-    fn a_short_buffer_leaves_black_instead_of_reading_past_it() {
-        let whole = Crop {
-            x: 0,
-            y: 0,
-            width: 4,
-            height: 2,
-        };
-        let mut out = Vec::new();
-        copy_picture(&[1; 20], 16, whole, ChannelOrder::Bgrx, (4, 2), &mut out);
-        assert_eq!(out.len(), 32);
-        assert!(out[16..].iter().all(|b| *b == 0));
     }
 }

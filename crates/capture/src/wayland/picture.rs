@@ -1,0 +1,209 @@
+//! The pictures the stream hands to the recorder: the newest one ([`Latest`]) and a few pixel
+//! buffers kept for reuse ([`Pool`]), so neither a still screen nor full motion allocates a new
+//! 8 MB buffer (1080p) for every frame.
+//!
+//! ```text
+//! pipewire-capture: take() ─ the previous picture, when nobody else holds it (damage is
+//!                   │        copied into it) ─ else a spare buffer ─ else a new one
+//!                   └─ publish() ──▶ Latest ──▶ recorder (Arc) ── dropped: buffer back to Pool
+//! ```
+
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use crate::error::{CaptureError, Result};
+
+/// How many spare buffers are kept: the recorder holds at most a frame in its queue and one
+/// in the encoder, beside the newest.
+const SPARES: usize = 2;
+
+/// One picture: packed B, G, R, X bytes, `width * 4` bytes a row.
+pub struct Picture {
+    pub data: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    /// Where the buffer goes when the last holder lets go of the picture.
+    pool: Weak<Pool>,
+}
+
+impl Drop for Picture {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.upgrade() {
+            pool.put(std::mem::take(&mut self.data));
+        }
+    }
+}
+
+/// Pixel buffers whose pictures were dropped, ready to be filled again.
+#[derive(Default)]
+pub struct Pool {
+    spare: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Pool {
+    fn put(&self, data: Vec<u8>) {
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        if spare.len() < SPARES && data.capacity() > 0 {
+            spare.push(data);
+        }
+    }
+
+    fn get(&self) -> Vec<u8> {
+        let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
+        spare.pop().unwrap_or_default()
+    }
+
+    /// How many spare buffers wait to be reused.
+    #[cfg(test)]
+    pub fn spares(&self) -> usize {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// A buffer to fill, from [`Latest::take`].
+pub enum Reused {
+    /// The previous picture itself: nobody else held it, so only what changed needs copying.
+    Previous(Picture),
+    /// A buffer with no useful content: the whole picture must be copied into it.
+    Blank(Vec<u8>),
+}
+
+/// The newest picture, shared between the PipeWire thread and the recorder's capture thread.
+#[derive(Default)]
+pub struct Latest {
+    slot: Mutex<Slot>,
+    ready: Condvar,
+    pool: Arc<Pool>,
+}
+
+#[derive(Default)]
+struct Slot {
+    picture: Option<Arc<Picture>>,
+    /// Why the stream ended, if it did.
+    ended: Option<String>,
+}
+
+impl Latest {
+    /// A picture of `data`, whose buffer returns to this pool when it is dropped.
+    pub fn picture(&self, data: Vec<u8>, width: u32, height: u32) -> Picture {
+        Picture {
+            data,
+            width,
+            height,
+            pool: Arc::downgrade(&self.pool),
+        }
+    }
+
+    /// Makes `picture` the newest.
+    pub fn publish(&self, picture: Picture) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.picture = Some(Arc::new(picture));
+        self.ready.notify_all();
+    }
+
+    /// Ends the stream: every later [`Latest::get`] says `why`.
+    pub fn end(&self, why: String) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.ended.get_or_insert(why);
+        self.ready.notify_all();
+    }
+
+    /// A buffer to fill next: the previous picture when nobody else holds it (it is taken out
+    /// until [`Latest::publish`]; `get` waits meanwhile), else a spare one.
+    pub fn take(&self) -> Reused {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.picture.take().map(Arc::try_unwrap) {
+            Some(Ok(previous)) => Reused::Previous(previous),
+            Some(Err(shared)) => {
+                slot.picture = Some(shared);
+                drop(slot);
+                Reused::Blank(self.pool.get())
+            }
+            None => Reused::Blank(self.pool.get()),
+        }
+    }
+
+    /// The spare buffers (to see that they are reused).
+    #[cfg(test)]
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The newest picture; waits up to `wait` for the first one.
+    pub fn get(&self, wait: Duration) -> Result<Arc<Picture>> {
+        let deadline = Instant::now() + wait;
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(why) = &slot.ended {
+                return Err(CaptureError::Portal(format!(
+                    "the desktop's screen stream ended: {why}"
+                )));
+            }
+            if let Some(p) = &slot.picture {
+                return Ok(p.clone());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(CaptureError::Portal(format!(
+                    "the desktop's screen stream sent no picture in {:.0} s",
+                    wait.as_secs_f64()
+                )));
+            }
+            slot = self
+                .ready
+                .wait_timeout(slot, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Latest, Reused};
+    use std::time::Duration;
+
+    /// Fills the next buffer with `byte` and publishes it; true when it was the previous picture.
+    fn fill(latest: &Latest, byte: u8) -> bool {
+        match latest.take() {
+            Reused::Previous(mut p) => {
+                p.data.fill(byte);
+                latest.publish(p);
+                true
+            }
+            Reused::Blank(mut v) => {
+                v.clear();
+                v.resize(16, byte);
+                latest.publish(latest.picture(v, 2, 2));
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn buffers_are_reused_whether_the_recorder_holds_pictures_or_not() {
+        let latest = Latest::default();
+        assert!(!fill(&latest, 1), "nothing to reuse at first");
+        // The recorder let go of it: the previous picture itself is filled again.
+        assert!(fill(&latest, 2));
+        assert_eq!(latest.get(Duration::ZERO).unwrap().data[0], 2);
+
+        // The recorder holds two pictures (its queue and its encoder): other buffers are used,
+        // and theirs come back to the pool when it lets go.
+        let held_a = latest.get(Duration::ZERO).unwrap();
+        assert!(!fill(&latest, 3));
+        let held_b = latest.get(Duration::ZERO).unwrap();
+        assert!(!fill(&latest, 4));
+        assert_eq!((held_a.data[0], held_b.data[0]), (2, 3));
+        drop((held_a, held_b));
+        assert_eq!(latest.pool().spares(), 2);
+
+        // The next buffer while the newest is held is a spare one, not a new allocation.
+        let _held = latest.get(Duration::ZERO).unwrap();
+        let Reused::Blank(spare) = latest.take() else {
+            panic!("the newest picture is held")
+        };
+        assert!(spare.capacity() >= 16, "a used buffer, not a new one");
+        assert_eq!(latest.pool().spares(), 1);
+    }
+}
