@@ -9,6 +9,7 @@ mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
+mod search;
 mod toggle;
 pub(crate) mod transcribe;
 

@@ -13,7 +13,9 @@ mod frame_times;
 pub mod hotkey;
 mod hud;
 pub mod inbox;
+pub mod inbox_search;
 mod inbox_worker;
+mod markdown;
 mod notify;
 mod outbox;
 mod player;
@@ -25,6 +27,7 @@ mod recorder;
 pub mod region;
 pub mod review;
 mod settings;
+pub mod transcript_pane;
 pub mod watch;
 mod worker;
 

@@ -8,6 +8,8 @@ mod post;
 mod real_app;
 mod record;
 mod region;
+mod search;
+mod text_ui;
 mod toggle;
 mod transcribe;
 mod ui;
