@@ -107,33 +107,33 @@ impl ClipText {
             return;
         };
         let size = (picture.height() / 18.0).clamp(13.0, 26.0);
-        let width = (picture.width() * 0.9).max(60.0);
-        let area = egui::Rect::from_min_max(
-            egui::pos2(picture.center().x - width / 2.0, picture.top()),
-            egui::pos2(
-                picture.center().x + width / 2.0,
-                picture.bottom() - size * 0.6,
-            ),
+        let margin = egui::vec2(10.0, 4.0);
+        let wrap_width = (picture.width() * 0.9 - 2.0 * margin.x).max(40.0);
+        let galley = ui.painter().layout(
+            text.to_owned(),
+            egui::FontId::proportional(size),
+            egui::Color32::WHITE,
+            wrap_width,
         );
-        let mut child = ui.new_child(
+        // A pixel to spare, so the label wraps where the galley did.
+        let boxed = galley.size() + 2.0 * margin + egui::vec2(1.0, 0.0);
+        let bottom = picture.bottom() - size * 0.6;
+        let rect = egui::Rect::from_min_size(
+            egui::pos2(picture.center().x - boxed.x / 2.0, bottom - boxed.y),
+            boxed,
+        );
+        ui.painter()
+            .rect_filled(rect, 4.0, egui::Color32::from_black_alpha(180));
+        let caption = egui::RichText::new(text)
+            .size(size)
+            .color(egui::Color32::WHITE);
+        // A child that takes no room: the controls stay under the picture.
+        ui.new_child(
             egui::UiBuilder::new()
-                .max_rect(area)
-                .layout(egui::Layout::bottom_up(egui::Align::Center)),
-        );
-        egui::Frame::new()
-            .fill(egui::Color32::from_black_alpha(180))
-            .corner_radius(4.0)
-            .inner_margin(egui::Margin::symmetric(8, 4))
-            .show(&mut child, |ui| {
-                ui.add(
-                    egui::Label::new(
-                        egui::RichText::new(text)
-                            .size(size)
-                            .color(egui::Color32::WHITE),
-                    )
-                    .wrap(),
-                );
-            });
+                .max_rect(rect.shrink2(margin))
+                .layout(egui::Layout::top_down(egui::Align::Center)),
+        )
+        .add(egui::Label::new(caption).wrap());
     }
 
     /// The summary, then the transcript's lines. Returns where to seek when a line is clicked.
