@@ -43,6 +43,10 @@ pub struct WatchArgs {
     /// Download the clip and print its local path, without opening a player.
     #[arg(long)]
     pub print_path: bool,
+    /// Start playing at this second (as `clipnote inbox --search` prints a line's time, in
+    /// seconds) instead of where you left off.
+    #[arg(long, value_name = "SECS")]
+    pub at: Option<f64>,
 }
 
 fn load() -> Result<(config::File, Settings, FollowList), UserError> {
@@ -295,7 +299,7 @@ pub fn run_watch(args: WatchArgs) -> anyhow::Result<()> {
         clip: path,
         title: entry.title.clone(),
         summary: entry.summary.clone(),
-        resume_secs: entry.position_secs,
+        resume_secs: args.at.unwrap_or(entry.position_secs),
         on_progress: Box::new(move |w| {
             let saved = match w {
                 crate::ui::watch::Watching::Position(secs) => state.set_position(&id, secs),

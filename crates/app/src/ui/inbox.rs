@@ -223,6 +223,7 @@ impl App {
                 v.entries = entries;
                 v.follows = follows;
                 v.loaded = true;
+                v.search.entries_changed();
                 // A filter whose clips are gone (unfollowed) would hide everything.
                 if let Some(t) = &v.task_filter
                     && !v.entries.iter().any(|e| e.task_id == *t)

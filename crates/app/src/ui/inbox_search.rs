@@ -21,6 +21,15 @@ pub struct SearchView {
     asked: Option<String>,
     /// The last answer: the query it was for, and the clips found.
     pub found: Option<(String, Vec<Found>)>,
+    /// The inbox changed since: the answer is shown until a new search replaces it.
+    stale: bool,
+}
+
+impl SearchView {
+    /// The entries were read again (a refresh, a follow, a download): search again.
+    pub fn entries_changed(&mut self) {
+        self.stale = true;
+    }
 }
 
 impl App {
@@ -42,9 +51,10 @@ impl App {
             search.found = None;
             return;
         }
-        let answered = search.found.as_ref().is_some_and(|(q, _)| *q == query);
+        let answered = !search.stale && search.found.as_ref().is_some_and(|(q, _)| *q == query);
         if search.asked.is_none() && !answered && self.inbox_send(Command::Search(query.clone())) {
             self.inbox.search.asked = Some(query);
+            self.inbox.search.stale = false;
         }
     }
 
