@@ -35,7 +35,13 @@ fn line(i: usize) -> String {
 
 /// An 8-second clip Carol posted to the library, with its transcript beside it.
 fn carol_posts_a_clip_with_a_transcript(home: &Home) {
-    let source = home.path("update.mp4");
+    posts_with_transcript(home, TITLE);
+}
+
+/// An 8-second clip posted to the library as `title`, with [`SAID`] beside it.
+fn posts_with_transcript(home: &Home, title: &str) {
+    let before = files_ending(&home.path("library"), ".mp4");
+    let source = home.path(&format!("{title}.mp4"));
     Synth {
         width: 640,
         height: 360,
@@ -49,14 +55,15 @@ fn carol_posts_a_clip_with_a_transcript(home: &Home) {
         NewPost {
             to: TaskRef::Library,
             clip: source.clone(),
-            title: TITLE.into(),
+            title: title.into(),
             summary: SUMMARY.into(),
             author: "Carol Chen".into(),
             duration_secs: publish::mp4::duration_secs(&source),
             reply_to: None,
         },
     );
-    let clips = files_ending(&home.path("library"), ".mp4");
+    let mut clips = files_ending(&home.path("library"), ".mp4");
+    clips.retain(|c| !before.contains(c));
     assert_eq!(clips.len(), 1, "{clips:?}");
     let transcript = Transcript {
         language: "en".into(),
@@ -282,12 +289,18 @@ fn inbox_search_finds_a_clip_by_a_line_said_in_it_and_opens_it_there() {
     h.run_steps(1);
     step_until_shown(&mut h, "No clip's title, summary or transcript holds");
 
-    // The line opens the clip at that moment.
+    // A clip posted since is found once the inbox is read again.
     h.get_by_label("Search")
         .set_text_value_accesskit("questions");
     h.run_steps(1);
     step_until_shown(&mut h, "1 clip with");
-    h.get_by_label(&line(2)).click();
+    posts_with_transcript(&home, "Q&A follow-up");
+    h.get_by_label("Refresh").click();
+    step_until_shown(&mut h, "2 clips with");
+    assert!(h.query_by_label("Q&A follow-up").is_some());
+
+    // The line opens the clip at that moment.
+    h.get_all_by_label(&line(2)).next().unwrap().click();
     step_until(&mut h, "the clip playing from the line", |app| {
         app.screen() == Screen::Watch
             && watcher(app).is_some_and(|w| w.playback.has_picture() && w.playback.is_playing())
