@@ -176,12 +176,12 @@ fn transcript_shot(world: &World, clipnote: &Path, out: &Path) -> Result<()> {
             .args([
                 "-c:v",
                 "libx264",
-                "-preset",
-                "ultrafast",
                 "-pix_fmt",
                 "yuv420p",
+                "-c:a",
+                "aac",
+                "-shortest",
             ])
-            .args(["-c:a", "aac", "-b:a", "64k", "-shortest"])
             .arg(&clip),
     )?;
     let summary = "**Context**\n- the inaugural address, 1961\n\n**What changed**\n- a call to *serve*, not to ask\n\n**Next**\n- read the **whole** speech";

@@ -81,8 +81,14 @@ fn posts_with_transcript(home: &Home, title: &str) {
     speech::beside::write_beside(&clips[0], &transcript).unwrap();
 }
 
-/// The app on the Inbox, once Carol's clip is listed.
+/// The Notion fake (unused, but the app's settings point at it).
+fn notion() -> NotionFake {
+    NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c")
+}
+
+/// The app on the Inbox, once the clip Carol posted with its transcript is listed.
 fn inbox_with_carols_clip(home: &Home, notion: &NotionFake) -> Harness<'static, App> {
+    carol_posts_a_clip_with_a_transcript(home);
     let mut options = home.options(notion, NOTION_TOKEN);
     options.screen = Some(Screen::Inbox);
     let mut h = harness(options);
@@ -129,9 +135,7 @@ fn is_selected(h: &Harness<'_, App>, label: &str) -> bool {
 
 #[test]
 fn watch_shows_the_summary_formatted_captions_in_time_and_a_transcript_that_seeks() {
-    let home = Home::new();
-    carol_posts_a_clip_with_a_transcript(&home);
-    let notion = NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let (home, notion) = (Home::new(), notion());
     let mut h = inbox_with_carols_clip(&home, &notion);
     watch_carols_clip(&mut h);
     pause(&mut h);
@@ -232,8 +236,8 @@ fn watch_shows_the_summary_formatted_captions_in_time_and_a_transcript_that_seek
 fn review_previews_the_summary_as_it_will_read() {
     let home = Home::new();
     let clip = home.library_clip("review.mp4");
-    let notion = NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
-    let mut options = home.options(&notion, NOTION_TOKEN);
+    let fake = notion();
+    let mut options = home.options(&fake, NOTION_TOKEN);
     options.review_clip = Some(clip);
     let mut h = harness(options);
     step_until(&mut h, "the clip opened for review", |app| {
@@ -263,9 +267,7 @@ fn review_previews_the_summary_as_it_will_read() {
 
 #[test]
 fn inbox_search_finds_a_clip_by_a_line_said_in_it_and_opens_it_there() {
-    let home = Home::new();
-    carol_posts_a_clip_with_a_transcript(&home);
-    let notion = NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let (home, notion) = (Home::new(), notion());
     let mut h = inbox_with_carols_clip(&home, &notion);
 
     // Any case, any accents; the last word may be cut short.
