@@ -102,7 +102,7 @@ pub fn hits(entry: &Entry, transcript: Option<&Transcript>, query: &Query) -> Ve
         if !line.is_empty() && query.matches(line) {
             out.push(Hit {
                 place: Place::Summary,
-                line: line.replace("**", ""),
+                line: line.replace('*', ""),
                 at_secs: None,
             });
         }
@@ -195,7 +195,7 @@ mod tests {
         let entry: Entry = serde_json::from_value(serde_json::json!({
             "id": "l1", "title": "Release notes", "author": "Ada", "task_id": "lib",
             "task_name": "Library", "task_url": "", "date": "2026-11-25", "date_unix": 0,
-            "duration_secs": null, "summary": "**Context**\n- the **release** is late\n",
+            "duration_secs": null, "summary": "**Context**\n- the **release** is *late*\n",
             "source": "library", "by_clipnote": true, "file_name": null,
             "handle": { "kind": "file", "path": "/nowhere.mp4" }
         }))

@@ -101,10 +101,16 @@ impl Watcher {
         if !self.resumed && playback.has_picture() {
             self.resumed = true;
             let resume = self.resume_secs;
-            if resume > 1.0 && resume < duration - 1.0 {
+            let from = if resume > 1.0 && resume < duration - 1.0 {
                 playback.seek(resume);
-            }
-            playback.toggle([0.0, duration]);
+                resume
+            } else {
+                0.0
+            };
+            // From `from`, not 0: right after a seek the player may still say it reached the
+            // end of the pass before (its decoder had not taken the seek yet), which makes
+            // `toggle` start over from the start of the range it is given.
+            playback.toggle([from, duration]);
         }
         let mut out = Vec::new();
         let position = playback.position;

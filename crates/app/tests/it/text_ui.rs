@@ -303,13 +303,15 @@ fn inbox_search_finds_a_clip_by_a_line_said_in_it_and_opens_it_there() {
 
     // The line opens the clip at that moment.
     h.get_all_by_label(&line(2)).next().unwrap().click();
-    step_until(&mut h, "the clip playing from the line", |app| {
-        app.screen() == Screen::Watch
-            && watcher(app).is_some_and(|w| w.playback.has_picture() && w.playback.is_playing())
+    step_until(&mut h, "the clip's first picture", |app| {
+        app.screen() == Screen::Watch && watcher(app).is_some_and(|w| w.playback.has_picture())
     });
     let at = position(h.state());
     assert!(
         (SAID[2].0 - 0.1..SAID[2].1).contains(&at),
-        "playing from {at:.2} s"
+        "starts from {at:.2} s"
     );
+    step_until(&mut h, "the clip playing on from the line", |app| {
+        watcher(app).is_some_and(|w| w.playback.is_playing() && w.position() > at)
+    });
 }
