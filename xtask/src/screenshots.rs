@@ -6,7 +6,9 @@
 //! 3-second clip with `clipnote record` and opens it with `CLIPNOTE_REVIEW_CLIP`; the HUD shot
 //! presses the real hotkey with `xdotool`. The inbox shots post a recorded clip to the library
 //! as two people (`clipnote post`), play one with `CLIPNOTE_WATCH=<id>` (which makes its
-//! poster frame), then list both.
+//! poster frame), then list both. The transcript shot posts a clip of real speech (jfk.wav),
+//! transcribes it with `clipnote transcribe` and plays it: captions over the picture, the
+//! transcript pane and the summary beside it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,6 +65,7 @@ pub fn main() -> Result<i32> {
     )?;
 
     inbox_shots(&world, &clipnote, &out)?;
+    transcript_shot(&world, &clipnote, &out)?;
 
     // The HUD while recording: the real hotkey starts it.
     let home = Home::new(&out, "hud")?;
@@ -156,6 +159,76 @@ fn inbox_shots(world: &World, clipnote: &Path, out: &Path) -> Result<()> {
         "Clipnote",
         &out.join("inbox.png"),
     )
+}
+
+/// The Watch screen of a clip of real speech with its transcript: captions, the pane, the
+/// summary rendered.
+fn transcript_shot(world: &World, clipnote: &Path, out: &Path) -> Result<()> {
+    let speech = crate::speech_parts()?;
+    let home = Home::new(out, "transcript")?;
+    let clip = home.config.with_file_name("inaugural.mp4");
+    run_checked(
+        std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=1280x720:rate=30:duration=11")
+            .arg("-i")
+            .arg(&speech.jfk)
+            .args([
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-shortest",
+            ])
+            .arg(&clip),
+    )?;
+    let summary = "**Context**\n- the inaugural address, 1961\n\n**What changed**\n- a call to *serve*, not to ask\n\n**Next**\n- read the **whole** speech";
+    let clip_arg = clip.display().to_string();
+    std::fs::write(
+        home.config.join("config.toml"),
+        "author = \"Ada Lovelace\"\n",
+    )
+    .map_err(|e| fail(format!("cannot write the config file: {e}")))?;
+    cli(
+        world,
+        clipnote,
+        &home,
+        &[
+            "post",
+            &clip_arg,
+            "--to",
+            "library",
+            "--title",
+            "Ask not",
+            "--summary",
+            summary,
+        ],
+    )?;
+    let posted = std::fs::read_dir(&home.library)
+        .map_err(|e| fail(e.to_string()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "mp4"))
+        .ok_or_else(|| fail("the post left no clip in the library"))?;
+    let mut transcribe = world.command(&clipnote.display().to_string());
+    home.env(&mut transcribe)
+        .env("CLIPNOTE_MODELS_DIR", &speech.models_dir)
+        .arg("transcribe")
+        .arg(&posted);
+    run_checked(&mut transcribe)?;
+    let listing = cli(world, clipnote, &home, &["inbox"])?;
+    let id = listing
+        .split_whitespace()
+        .next()
+        .ok_or_else(|| fail(format!("clipnote inbox listed no clip:\n{listing}")))?
+        .to_owned();
+    // Seconds into the clip, where a caption is on screen (also on a busy machine).
+    let mut app = launch(world, clipnote, &home, &[("CLIPNOTE_WATCH", &id)])?;
+    world.wait_window("Clipnote", &mut app)?;
+    std::thread::sleep(Duration::from_secs(6));
+    capture(world, "^Clipnote$", &out.join("watch-transcript.png"))
 }
 
 /// Review in reply mode: the Watch screen's "Reply with a clip" (clicked where it sits at

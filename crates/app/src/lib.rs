@@ -9,6 +9,7 @@ pub mod exit;
 pub mod inbox;
 pub mod library;
 mod playable;
+pub mod search;
 pub mod tighten;
 pub mod ui;
 

@@ -23,6 +23,11 @@ pub struct InboxArgs {
     /// List what was read last time, without reading Notion or ClickUp.
     #[arg(long)]
     pub offline: bool,
+    /// Only clips whose title, summary or transcript holds all these words (any case, any
+    /// accents; the last word may be the start of a word), each with the matching lines and
+    /// when they are said.
+    #[arg(long, value_name = "WORDS")]
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +43,10 @@ pub struct WatchArgs {
     /// Download the clip and print its local path, without opening a player.
     #[arg(long)]
     pub print_path: bool,
+    /// Start playing at this second (as `clipnote inbox --search` prints a line's time, in
+    /// seconds) instead of where you left off.
+    #[arg(long, value_name = "SECS")]
+    pub at: Option<f64>,
 }
 
 fn load() -> Result<(config::File, Settings, FollowList), UserError> {
@@ -90,7 +99,9 @@ pub fn run_inbox(args: InboxArgs) -> anyhow::Result<()> {
                 .is_none_or(|a| e.author.to_lowercase().contains(a))
         })
         .collect();
-    if args.json {
+    if let Some(words) = &args.search {
+        crate::cli::search::print(&inbox, &entries, words, args.json)?;
+    } else if args.json {
         let list: Vec<serde_json::Value> = entries
             .iter()
             .map(|e| {
@@ -124,6 +135,14 @@ pub fn run_inbox(args: InboxArgs) -> anyhow::Result<()> {
 }
 
 fn print_entry(e: &Entry) {
+    println!("{}", entry_line(e));
+    for line in e.summary.lines().filter(|l| !l.trim().is_empty()) {
+        println!("      {line}");
+    }
+}
+
+/// "ID  new DATE  LENGTH  TITLE — AUTHOR · TASK", as `clipnote inbox` lists a clip.
+pub(crate) fn entry_line(e: &Entry) -> String {
     let date = e.date.get(..16).unwrap_or(&e.date).replace('T', " ");
     let length = e.duration_secs.map_or_else(
         || "    ".into(),
@@ -138,13 +157,10 @@ fn print_entry(e: &Entry) {
     } else {
         format!(" — {}", e.author)
     };
-    println!(
+    format!(
         "{}  {new}{date}  {length:>5}  {}{by} · {}",
         e.id, e.title, e.task_name
-    );
-    for line in e.summary.lines().filter(|l| !l.trim().is_empty()) {
-        println!("      {line}");
-    }
+    )
 }
 
 /// What following a reference came to.
@@ -282,7 +298,8 @@ pub fn run_watch(args: WatchArgs) -> anyhow::Result<()> {
     let request = crate::ui::watch::WatchRequest {
         clip: path,
         title: entry.title.clone(),
-        resume_secs: entry.position_secs,
+        summary: entry.summary.clone(),
+        resume_secs: args.at.unwrap_or(entry.position_secs),
         on_progress: Box::new(move |w| {
             let saved = match w {
                 crate::ui::watch::Watching::Position(secs) => state.set_position(&id, secs),

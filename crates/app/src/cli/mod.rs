@@ -9,6 +9,7 @@ mod pick_region;
 pub(crate) mod post;
 mod record;
 mod reply;
+mod search;
 mod tighten;
 mod toggle;
 pub(crate) mod transcribe;
@@ -106,11 +107,13 @@ pub(crate) const BYTES_TEMPLATE: &str =
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    // The app logs its state changes (recording, review, posts) at info level.
+    // The app logs its state changes (recording, review, posts) at info level. egui_commonmark
+    // installs egui_extras' image loaders, of which we build none on purpose (no image in a
+    // summary is fetched): its warning about that is not for users.
     init_tracing(if cli.command.is_none() {
-        "warn,app=info"
+        "warn,app=info,egui_extras::loaders=error"
     } else {
-        "warn"
+        "warn,egui_extras::loaders=error"
     });
     let result = match cli.command {
         Some(Command::Record(args)) => record::run(args),

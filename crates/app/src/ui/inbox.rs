@@ -15,6 +15,7 @@ use super::hud::{clock, date};
 use super::inbox_worker::{self, Command, Event};
 use super::player::Playback;
 use super::record::truncate;
+use super::transcript_pane::ClipText;
 use super::watch::Watcher;
 
 /// The poster in the list.
@@ -54,6 +55,7 @@ pub struct InboxView {
     pub(super) open_id: Option<String>,
     /// What the recording being made answers (set by Reply, taken by Review).
     pub(super) reply: Option<(TaskRef, ReplyTo)>,
+    pub search: super::inbox_search::SearchView,
 }
 
 /// The clip on the Watch screen.
@@ -121,7 +123,7 @@ impl App {
     }
 
     /// Sends a command to the inbox worker, starting it first if need be.
-    fn inbox_send(&mut self, command: Command) -> bool {
+    pub(super) fn inbox_send(&mut self, command: Command) -> bool {
         if self.inbox.worker.is_none() {
             let Some(settings) = self.inbox.settings.clone() else {
                 self.inbox.problem.get_or_insert_with(|| {
@@ -221,6 +223,7 @@ impl App {
                 v.entries = entries;
                 v.follows = follows;
                 v.loaded = true;
+                v.search.entries_changed();
                 // A filter whose clips are gone (unfollowed) would hide everything.
                 if let Some(t) = &v.task_filter
                     && !v.entries.iter().any(|e| e.task_id == *t)
@@ -266,17 +269,20 @@ impl App {
                     && view.entry.id == id
                     && matches!(view.stage, Stage::Fetching(_))
                 {
-                    let playback = match result {
-                        Ok(path) => Playback::open(path, ctx),
-                        Err(e) => Playback::failed(e),
+                    let (playback, clip) = match result {
+                        Ok(path) => (Playback::open(path.clone(), ctx), Some(path)),
+                        Err(e) => (Playback::failed(e), None),
                     };
+                    let text = ClipText::open(clip, view.entry.summary.clone(), ctx);
                     view.stage = Stage::Playing(Box::new(Watcher::new(
                         playback,
+                        text,
                         view.entry.position_secs,
                         view.entry.watched,
                     )));
                 }
             }
+            Event::Found { query, found } => self.search_found(query, found),
             Event::Broken(message) => {
                 v.working = None;
                 v.problem = Some(message);
@@ -285,7 +291,7 @@ impl App {
     }
 
     /// Opens a clip on the Watch screen and has the worker bring it into the cache.
-    fn open_entry(&mut self, entry: Entry) {
+    pub(super) fn open_entry(&mut self, entry: Entry) {
         self.leave_watch();
         let id = entry.id.clone();
         tracing::info!(id = %id, "inbox: watch");
@@ -300,8 +306,9 @@ impl App {
                 .clone()
                 .unwrap_or_else(|| "the inbox worker is not running; restart Clipnote".into());
             if let Some(view) = &mut self.inbox.watch {
-                view.stage =
-                    Stage::Playing(Box::new(Watcher::new(Playback::failed(message), 0.0, true)));
+                let text = ClipText::open(None, view.entry.summary.clone(), &self.ctx);
+                let failed = Watcher::new(Playback::failed(message), text, 0.0, true);
+                view.stage = Stage::Playing(Box::new(failed));
             }
         }
         self.go(Screen::Watch);
@@ -429,6 +436,10 @@ impl App {
             return;
         }
         self.filters_ui(ui);
+        self.search_field_ui(ui);
+        if self.search_results_ui(ui) {
+            return;
+        }
         ui.add_space(4.0);
         let shown: Vec<Entry> = self.inbox.shown().cloned().collect();
         if shown.is_empty() {
@@ -653,10 +664,6 @@ impl App {
                 ui.hyperlink_to("Open the task", url);
             }
         });
-        let summary = excerpt(&view.entry.summary, 400);
-        if !summary.is_empty() {
-            ui.weak(summary);
-        }
         if let Some(notice) = &self.notice {
             ui.colored_label(ui.visuals().error_fg_color, notice);
         }
@@ -705,7 +712,7 @@ fn person(name: &str) -> &str {
 }
 
 /// "Bob Builder · Release notes · 2026-11-26 14:02 · 00:03".
-fn meta_line(e: &Entry) -> String {
+pub(super) fn meta_line(e: &Entry) -> String {
     // A library clip's sidecar holds only the day: no made-up "00:00".
     let when = match u64::try_from(e.date_unix) {
         Ok(unix) if e.date.len() > 10 => date(unix),

@@ -1,8 +1,8 @@
 //! The inbox worker: one named thread (`ui-inbox`) with the network runtime. It reads the
 //! entries and the follow list, refreshes the followed sources, follows and unfollows,
 //! downloads a clip (checking it and making its poster frame with `capture::clip`), decodes
-//! poster PNGs into pictures and saves watched state and resume positions — all off the UI
-//! thread. Commands come in on a bounded channel; events go back on another, each followed by
+//! poster PNGs into pictures, saves watched state and resume positions, and searches clips by
+//! what is written or said in them — all off the UI thread. Commands come in on a bounded channel; events go back on another, each followed by
 //! a repaint.
 
 use std::collections::HashSet;
@@ -36,6 +36,8 @@ pub enum Command {
     Download(String),
     /// Save what the viewer did with a clip.
     Watching(String, Watching),
+    /// Find clips by words in their title, summary or transcript.
+    Search(String),
 }
 
 #[derive(Debug)]
@@ -62,6 +64,11 @@ pub enum Event {
     Downloaded {
         id: String,
         result: Result<PathBuf, String>,
+    },
+    /// What a search found, and for which words.
+    Found {
+        query: String,
+        found: Vec<crate::search::Found>,
     },
     /// The inbox cannot be opened at all (a malformed follow list, an unwritable folder).
     Broken(String),
@@ -194,6 +201,14 @@ impl Worker {
                     tracing::warn!(error = %e, "could not save the watch state");
                 }
                 true
+            }
+            Command::Search(query) => {
+                let found = match (crate::search::Query::new(&query), self.inbox.entries()) {
+                    (Some(q), Ok(entries)) => crate::search::search(&self.inbox, &entries, &q),
+                    (_, Err(e)) => return emit(Event::Broken(user_error(&e).message)),
+                    (None, _) => Vec::new(),
+                };
+                emit(Event::Found { query, found })
             }
         }
     }

@@ -13,7 +13,9 @@ mod frame_times;
 pub mod hotkey;
 mod hud;
 pub mod inbox;
+pub mod inbox_search;
 mod inbox_worker;
+mod markdown;
 mod notify;
 mod outbox;
 mod player;
@@ -26,6 +28,7 @@ pub mod region;
 pub mod review;
 mod settings;
 mod tighten;
+pub mod transcript_pane;
 pub mod watch;
 mod worker;
 

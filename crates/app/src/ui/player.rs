@@ -161,15 +161,17 @@ impl Playback {
     }
 
     /// The picture (with `hover` as its tooltip, if any), or a dark box saying why there is
-    /// none yet.
-    pub fn show(&self, ui: &mut egui::Ui, size: egui::Vec2, hover: &str) {
+    /// none yet. Returns where it was drawn.
+    pub fn show(&self, ui: &mut egui::Ui, size: egui::Vec2, hover: &str) -> egui::Rect {
         match &self.texture {
             Some(texture) => {
                 let picture =
                     ui.add(egui::Image::new((texture.id(), size)).fit_to_exact_size(size));
+                let rect = picture.rect;
                 if !hover.is_empty() {
                     picture.on_hover_text(hover);
                 }
+                rect
             }
             None => {
                 let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
@@ -183,6 +185,7 @@ impl Playback {
                     egui::FontId::proportional(14.0),
                     egui::Color32::from_gray(200),
                 );
+                rect
             }
         }
     }

@@ -424,13 +424,7 @@ impl App {
             )
             .labelled_by(label.id);
             ui.add_space(4.0);
-            let label = ui.label(egui::RichText::new("Summary").strong());
-            ui.add(
-                egui::TextEdit::multiline(&mut self.review.summary)
-                    .desired_rows(11)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
+            super::markdown::summary_field(ui, &mut self.review.summary, 11);
             ui.add_space(4.0);
             let replying = self.review.reply.as_ref().map(|(_, r)| r.line());
             if let Some(line) = &replying {

@@ -1,7 +1,9 @@
 //! Watching a teammate's clip: [`Watcher`] — play/pause (Space), seek on the timeline and with
 //! ←/→ (5 s), speeds 1×–2× with the pitch kept, resume where you left off, marked watched at
-//! 90% — drawn in its own window by `clipnote watch` ([`run`]) and on the app's Watch screen.
-//! Pictures and sound come from [`super::player::Playback`], which Review shares.
+//! 90%, captions (C) and, beside the picture, the summary and the transcript
+//! ([`super::transcript_pane`]) — drawn in its own window by `clipnote watch` ([`run`]) and on
+//! the app's Watch screen. Pictures and sound come from [`super::player::Playback`], which
+//! Review shares.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -10,6 +12,7 @@ use eframe::egui;
 
 use super::hud::clock;
 use super::player::{Playback, SPEEDS};
+use super::transcript_pane::{ClipText, SIDE_WIDTH};
 use crate::cli::UserError;
 use crate::exit;
 
@@ -31,6 +34,8 @@ pub enum Watching {
 pub struct WatchRequest {
     pub clip: PathBuf,
     pub title: String,
+    /// The written summary (Markdown), shown beside the picture.
+    pub summary: String,
     pub resume_secs: f64,
     /// Called on the UI thread; keep it quick (it saves a small state file).
     pub on_progress: Box<dyn FnMut(Watching)>,
@@ -41,6 +46,8 @@ pub struct WatchRequest {
 /// Watch screen both draw one.
 pub struct Watcher {
     pub playback: Playback,
+    /// The summary, the transcript and the captions.
+    pub text: ClipText,
     resume_secs: f64,
     resumed: bool,
     watched: bool,
@@ -50,9 +57,10 @@ pub struct Watcher {
 impl Watcher {
     /// Plays `playback` from `resume_secs` once its first picture is there; `watched` says
     /// whether it already counts as watched (it is then not reported again).
-    pub fn new(playback: Playback, resume_secs: f64, watched: bool) -> Self {
+    pub fn new(playback: Playback, text: ClipText, resume_secs: f64, watched: bool) -> Self {
         Self {
             playback,
+            text,
             resume_secs,
             resumed: false,
             watched,
@@ -79,6 +87,7 @@ impl Watcher {
     /// Runs from `logic`: advances the player, starts it at the resume point once it shows a
     /// picture, and returns what to save.
     pub fn tick(&mut self, ctx: &egui::Context) -> Vec<Watching> {
+        self.text.tick();
         let playback = &mut self.playback;
         let duration = playback.duration().unwrap_or(0.0);
         playback.tick(
@@ -92,10 +101,16 @@ impl Watcher {
         if !self.resumed && playback.has_picture() {
             self.resumed = true;
             let resume = self.resume_secs;
-            if resume > 1.0 && resume < duration - 1.0 {
+            let from = if resume > 1.0 && resume < duration - 1.0 {
                 playback.seek(resume);
-            }
-            playback.toggle([0.0, duration]);
+                resume
+            } else {
+                0.0
+            };
+            // From `from`, not 0: right after a seek the player may still say it reached the
+            // end of the pass before (its decoder had not taken the seek yet), which makes
+            // `toggle` start over from the start of the range it is given.
+            playback.toggle([from, duration]);
         }
         let mut out = Vec::new();
         let position = playback.position;
@@ -110,9 +125,45 @@ impl Watcher {
         out
     }
 
-    /// The picture (as large as fits above the controls, in the clip's shape), the player's
-    /// error in words, and the controls.
+    /// The picture with its controls and, beside them (under them in a narrow window), the
+    /// summary and the transcript; a click on a transcript line seeks there.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let width = ui.available_width();
+        let height = ui.available_height();
+        let position = self.playback.position;
+        let seek = if width >= 2.2 * SIDE_WIDTH {
+            let side = SIDE_WIDTH.min(width * 0.38);
+            ui.horizontal_top(|ui| {
+                ui.allocate_ui_with_layout(
+                    egui::vec2(width - side - 16.0, height),
+                    egui::Layout::top_down(egui::Align::LEFT),
+                    |ui| self.player_ui(ui),
+                );
+                ui.separator();
+                ui.allocate_ui_with_layout(
+                    egui::vec2(side, height),
+                    egui::Layout::top_down(egui::Align::LEFT),
+                    |ui| self.text.ui(ui, position),
+                )
+                .inner
+            })
+            .inner
+        } else {
+            ui.allocate_ui_with_layout(
+                egui::vec2(width, height * 0.6),
+                egui::Layout::top_down(egui::Align::LEFT),
+                |ui| self.player_ui(ui),
+            );
+            self.text.ui(ui, position)
+        };
+        if let Some(at) = seek {
+            self.playback.seek(at);
+        }
+    }
+
+    /// The picture (as large as fits above the controls, in the clip's shape) with its
+    /// captions, the player's error in words, and the controls.
+    fn player_ui(&mut self, ui: &mut egui::Ui) {
         let duration = self.playback.duration().unwrap_or(0.0);
         let avail = ui.available_size() - egui::vec2(0.0, 80.0);
         let aspect = self.playback.aspect().unwrap_or(9.0 / 16.0);
@@ -120,10 +171,13 @@ impl Watcher {
         if size.y > avail.y.max(90.0) {
             size = egui::vec2(avail.y.max(90.0) / aspect, avail.y.max(90.0));
         }
-        ui.horizontal(|ui| {
-            ui.add_space(((avail.x - size.x) / 2.0).max(0.0));
-            self.playback.show(ui, size, "");
-        });
+        let picture = ui
+            .horizontal(|ui| {
+                ui.add_space(((avail.x - size.x) / 2.0).max(0.0));
+                self.playback.show(ui, size, "")
+            })
+            .inner;
+        self.text.captions_ui(ui, picture, self.playback.position);
         if let Some(e) = &self.playback.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
@@ -132,16 +186,18 @@ impl Watcher {
 
     fn controls(&mut self, ui: &mut egui::Ui, duration: f64) {
         let playback = &mut self.playback;
+        let captions = &mut self.text.captions;
         // Taken before the buttons see them: Space on a focused button plays or pauses rather
         // than pressing it twice. Not while a text field is being typed into.
         let keys = if ui.ctx().text_edit_focused() {
-            (false, false, false)
+            (false, false, false, false)
         } else {
             ui.input_mut(|i| {
                 (
                     i.consume_key(egui::Modifiers::NONE, egui::Key::Space),
                     i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowLeft),
                     i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowRight),
+                    i.consume_key(egui::Modifiers::NONE, egui::Key::C),
                 )
             })
         };
@@ -168,13 +224,22 @@ impl Watcher {
                 }
             }
             ui.separator();
+            if ui
+                .selectable_label(*captions, "Captions")
+                .on_hover_text("C")
+                .clicked()
+                || keys.3
+            {
+                *captions = !*captions;
+            }
+            ui.separator();
             ui.monospace(format!(
                 "{} / {}",
                 clock(playback.position),
                 clock(duration)
             ));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                ui.weak("Space play/pause · ←/→ 5 s");
+                ui.weak("Space play/pause · ←/→ 5 s · C captions");
             });
         });
         let mut at = playback.position;
@@ -232,8 +297,9 @@ pub fn run(request: WatchRequest) -> anyhow::Result<()> {
         Box::new(move |cc| {
             super::fonts::install(&cc.egui_ctx);
             let playback = Playback::open(request.clip.clone(), &cc.egui_ctx);
+            let text = ClipText::open(Some(request.clip), request.summary, &cc.egui_ctx);
             Ok(Box::new(WatchApp {
-                watcher: Watcher::new(playback, request.resume_secs, false),
+                watcher: Watcher::new(playback, text, request.resume_secs, false),
                 title: request.title,
                 on_progress: request.on_progress,
             }))

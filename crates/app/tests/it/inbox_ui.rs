@@ -40,9 +40,10 @@ pub(crate) fn post_as(
     title: &str,
     author: &str,
 ) {
-    let outbox = publish::Outbox::open(outbox).unwrap();
-    let job = outbox
-        .enqueue(NewPost {
+    post(
+        settings,
+        outbox,
+        NewPost {
             to,
             clip: clip.to_path_buf(),
             title: title.into(),
@@ -50,8 +51,14 @@ pub(crate) fn post_as(
             author: author.into(),
             duration_secs: publish::mp4::duration_secs(clip),
             reply_to: None,
-        })
-        .unwrap();
+        },
+    );
+}
+
+/// Posts `post` through the outbox at `outbox` with `settings`, to the end.
+pub(crate) fn post(settings: &Settings, outbox: &Path, post: NewPost) {
+    let outbox = publish::Outbox::open(outbox).unwrap();
+    let job = outbox.enqueue(post).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -8,6 +8,8 @@ mod post;
 mod real_app;
 mod record;
 mod region;
+mod search;
+mod text_ui;
 mod tighten;
 mod toggle;
 mod transcribe;

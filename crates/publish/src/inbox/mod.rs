@@ -470,6 +470,28 @@ impl Inbox {
         self.cfg.cache_dir.join(format!("{id}.poster.png"))
     }
 
+    /// Where a downloaded clip of `entry` is kept in the cache (`<id>.<its extension>`).
+    fn cached_path(&self, entry: &Entry) -> PathBuf {
+        let ext = entry
+            .file_name
+            .as_deref()
+            .and_then(|n| n.rsplit_once('.'))
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "mp4".into());
+        self.cache().clip_path(&entry.id, &ext)
+    }
+
+    /// The clip's file on this machine without downloading anything: a library or folder
+    /// clip where it is, a teammate's clip once it is in the cache; `None` otherwise.
+    pub fn local_clip(&self, entry: &Entry) -> Option<PathBuf> {
+        let path = match &entry.handle {
+            Handle::File { path } => path.clone(),
+            _ => self.cached_path(entry),
+        };
+        path.is_file().then_some(path)
+    }
+
     /// Brings the clip's bytes into the cache (a local clip is used where it is) and returns
     /// the file. An expired signed link is replaced by reading the block or task again.
     pub async fn download(&self, settings: &Settings, id: &str) -> Result<PathBuf> {
@@ -485,14 +507,7 @@ impl Inbox {
             };
         }
         let cache = self.cache();
-        let ext = entry
-            .file_name
-            .as_deref()
-            .and_then(|n| n.rsplit_once('.'))
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .filter(|e| e.len() <= 5 && e.chars().all(|c| c.is_ascii_alphanumeric()))
-            .unwrap_or_else(|| "mp4".into());
-        let dest = cache.clip_path(&entry.id, &ext);
+        let dest = self.cached_path(&entry);
         if dest.is_file() {
             cache.touch(&dest);
             return Ok(dest);
