@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, all dispatched from [`run`].
 
 mod devices;
+mod generate;
 pub(crate) mod inbox;
 mod login;
 pub(crate) mod models;
@@ -58,6 +59,11 @@ pub enum Command {
     Transcribe(transcribe::TranscribeArgs),
     /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
     Models(models::ModelsArgs),
+    /// Print the completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(generate::CompletionsArgs),
+    /// Write the man pages (roff) into a folder (for packaging).
+    #[command(hide = true)]
+    Manpage(generate::ManpageArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -123,6 +129,8 @@ pub fn run() -> ExitCode {
         Some(Command::Toggle(args)) => toggle::run(args),
         Some(Command::Transcribe(args)) => transcribe::run(args),
         Some(Command::Models(args)) => models::run(args),
+        Some(Command::Completions(args)) => generate::completions(args),
+        Some(Command::Manpage(args)) => generate::manpages(args),
         None => crate::ui::run(),
     };
     match result {
