@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod doctor;
 pub mod exit;
 pub mod inbox;
 pub mod library;

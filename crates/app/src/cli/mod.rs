@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, all dispatched from [`run`].
 
 mod devices;
+mod doctor;
 mod generate;
 pub(crate) mod inbox;
 mod login;
@@ -59,6 +60,8 @@ pub enum Command {
     Transcribe(transcribe::TranscribeArgs),
     /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
     Models(models::ModelsArgs),
+    /// Check that recording and posting will work here, and name the fix for what will not.
+    Doctor(doctor::DoctorArgs),
     /// Print the completion script for bash, zsh, fish, elvish or PowerShell.
     Completions(generate::CompletionsArgs),
     /// Write the man pages (roff) into a folder (for packaging).
@@ -129,6 +132,7 @@ pub fn run() -> ExitCode {
         Some(Command::Toggle(args)) => toggle::run(args),
         Some(Command::Transcribe(args)) => transcribe::run(args),
         Some(Command::Models(args)) => models::run(args),
+        Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::Completions(args)) => generate::completions(args),
         Some(Command::Manpage(args)) => generate::manpages(args),
         None => crate::ui::run(),
