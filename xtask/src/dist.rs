@@ -3,7 +3,7 @@
 //!
 //! - `/usr/bin/clipnote`, stripped;
 //! - `Depends`: what `dpkg-shlibdeps` finds for the binary's shared libraries, plus what it
-//!   loads or talks to at run time ([`RUN_DEPENDS`]);
+//!   loads or talks to at run time ([`run_depends`]);
 //! - `clipnote.desktop` (checked with `desktop-file-validate`), the icon in the hicolor theme
 //!   (the SVG and PNGs made from it with `rsvg-convert`), AppStream metainfo (checked with
 //!   `appstreamcli validate`), man pages and bash/zsh/fish completions that the binary itself
@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{Result, cargo, deps, fail, root, run_checked, target_dir};
+use crate::{Result, cargo, deps, fail, output_checked, root, run_checked, target_dir};
 
 /// What packaging needs: dpkg-shlibdeps, the validators, an SVG renderer, strip.
 const PACKAGING: &[&str] = &[
@@ -29,28 +29,19 @@ const PACKAGING: &[&str] = &[
 ];
 
 /// What the binary needs at run time beyond the libraries it links (which `dpkg-shlibdeps`
-/// finds): the window's GL and keyboard libraries and the Wayland client libraries, which
-/// winit and glutin load with dlopen; Mesa's software drivers for machines without a GPU
-/// driver; the desktop portal (screen capture and the hotkey on Wayland); a sound server's
-/// pulse interface (the microphone); `pactl`; a CJK font for titles in those scripts.
-const RUN_DEPENDS: &[&str] = &[
-    "libgl1",
-    "libglx-mesa0",
-    "libgl1-mesa-dri",
-    "libegl1",
-    "libegl-mesa0",
-    "libxkbcommon-x11-0",
-    "libxkbcommon0",
-    "libxcursor1",
-    "libxi6",
-    "libx11-xcb1",
-    "libwayland-client0",
-    "libwayland-cursor0",
-    "libwayland-egl1",
-    "xdg-desktop-portal",
-    "pipewire-pulse | pulseaudio",
-    "pulseaudio-utils",
-];
+/// finds): what `cargo xtask run` installs for it ([`deps::RUN`]: the GL, EGL, X11 and Wayland
+/// libraries winit and glutin load with dlopen, Mesa's software drivers, `pactl`) less the
+/// font (recommended here), plus the desktop portal (screen capture and the hotkey on Wayland)
+/// and a sound server's pulse interface (the microphone).
+const RUN_EXTRA: &[&str] = &["xdg-desktop-portal", "pipewire-pulse | pulseaudio"];
+
+fn run_depends() -> impl Iterator<Item = &'static str> {
+    deps::RUN
+        .iter()
+        .copied()
+        .filter(|p| !p.starts_with("fonts-"))
+        .chain(RUN_EXTRA.iter().copied())
+}
 
 const RECOMMENDS: &[&str] = &[
     "xdg-desktop-portal-gtk | xdg-desktop-portal-backend",
@@ -159,22 +150,6 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
     fs::write(path, bytes).map_err(|e| fail(format!("cannot write {}: {e}", path.display())))
 }
 
-/// The output of `clipnote ARGS`, which must succeed.
-fn clipnote_output(binary: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let out = Command::new(binary)
-        .args(args)
-        .output()
-        .map_err(|e| fail(format!("cannot run {}: {e}", binary.display())))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "`clipnote {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    Ok(out.stdout)
-}
-
 /// Lays out the package's files under `stage` (the root of the installed system).
 fn stage_tree(binary: &Path, stage: &Path, version: &str) -> Result<()> {
     let usr = stage.join("usr");
@@ -237,7 +212,7 @@ fn stage_tree(binary: &Path, stage: &Path, version: &str) -> Result<()> {
     ] {
         write(
             &share.join(path),
-            clipnote_output(&bin, &["completions", shell])?,
+            output_checked(Command::new(&bin).args(["completions", shell]))?,
         )?;
     }
 
@@ -280,26 +255,20 @@ fn copyright() -> String {
 }
 
 /// `Depends`: `dpkg-shlibdeps` on the binary (it needs a `debian/control` in its working
-/// folder), then [`RUN_DEPENDS`].
+/// folder), then [`run_depends`] not already named.
 fn depends(binary: &Path) -> Result<String> {
     let work = target_dir().join("dist").join("shlibdeps");
     write(
         &work.join("debian/control"),
         "Source: clipnote\n\nPackage: clipnote\nArchitecture: amd64\n",
     )?;
-    let out = Command::new("dpkg-shlibdeps")
-        .arg("-O")
-        .arg(format!("-e{}", binary.display()))
-        .current_dir(&work)
-        .output()
-        .map_err(|e| fail(format!("cannot run dpkg-shlibdeps: {e}")))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "dpkg-shlibdeps failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let out = output_checked(
+        Command::new("dpkg-shlibdeps")
+            .arg("-O")
+            .arg(format!("-e{}", binary.display()))
+            .current_dir(&work),
+    )?;
+    let stdout = String::from_utf8_lossy(&out);
     let shlibs = stdout
         .lines()
         .find_map(|l| l.strip_prefix("shlibs:Depends="))
@@ -309,7 +278,15 @@ fn depends(binary: &Path) -> Result<String> {
             ))
         })?;
     let mut all: Vec<String> = shlibs.split(", ").map(str::to_owned).collect();
-    all.extend(RUN_DEPENDS.iter().map(|d| d.to_string()));
+    let named = |p: &str| {
+        all.iter()
+            .any(|d| d == p || d.starts_with(&format!("{p} ")))
+    };
+    let extra: Vec<String> = run_depends()
+        .filter(|p| !named(p))
+        .map(str::to_owned)
+        .collect();
+    all.extend(extra);
     Ok(all.join(", "))
 }
 

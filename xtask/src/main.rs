@@ -140,6 +140,22 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
     }
 }
 
+/// Runs `cmd` to completion and returns its standard output; a non-zero exit is an error
+/// naming the command, with what it printed on standard error.
+pub fn output_checked(cmd: &mut Command) -> Result<Vec<u8>> {
+    let out = cmd
+        .output()
+        .map_err(|e| fail(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "{cmd:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(out.stdout)
+}
+
 /// The speech model and test speech (made once, then reused from `<target>/speech/`).
 fn speech_parts() -> Result<speech::Speech> {
     deps::ensure(&[deps::SPEECH])?;

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use fakes::NotionFake;
 use serde_json::Value;
-use testkit::world::{screen_lock, wayland_world, world};
+use testkit::world::{NullSink, screen_lock, wayland_world, world};
 
 use crate::post::{Home, NOTION_TOKEN, PAGE};
 use crate::record::SmallDisk;
@@ -187,42 +187,11 @@ fn no_sound_server_is_named_with_its_fix() {
     );
 }
 
-/// A null sink of its own in the world's sound server, with nothing playing into it: its
-/// monitor is a microphone that delivers digital silence. Unloaded when dropped.
-struct SilentSink(String);
-
-impl SilentSink {
-    fn load(name: &str) -> Self {
-        let o = Command::new("pactl")
-            .args([
-                "load-module",
-                "module-null-sink",
-                &format!("sink_name={name}"),
-            ])
-            .output()
-            .expect("pactl runs");
-        assert!(o.status.success(), "{}", text(&o.stderr));
-        Self(text(&o.stdout).trim().to_owned())
-    }
-}
-
-impl Drop for SilentSink {
-    fn drop(&mut self) {
-        let _ = Command::new("pactl")
-            .args(["unload-module", &self.0])
-            .status();
-    }
-}
-
 #[test]
 fn a_silent_microphone_fails_before_a_recording_is_wasted() {
-    let _sink = SilentSink::load("clipnote_doctor_silent");
+    let silent = NullSink::load("clipnote_doctor_silent");
     let home = Home::new();
-    let (o, report) = doctor_json(
-        &home,
-        home.cmd(&[]),
-        &["--mic", "clipnote_doctor_silent.monitor"],
-    );
+    let (o, report) = doctor_json(&home, home.cmd(&[]), &["--mic", &silent.monitor()]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
     let mic = check(&report, "microphone");
     assert_eq!(mic["status"], "fail", "{mic}");
