@@ -2,6 +2,7 @@
 //!
 //! `main.rs` only calls [`main`], so tests can drive every command in-process.
 
+pub mod autostart;
 pub mod cli;
 pub mod config;
 pub mod control;

@@ -1,5 +1,6 @@
 //! The `clipnote` binary as a user runs it, in the test world.
 
+mod autostart;
 mod bad_clip;
 mod doctor;
 mod inbox;
