@@ -11,6 +11,7 @@ pub mod exit;
 pub mod inbox;
 pub mod library;
 mod playable;
+pub mod recover;
 pub mod ui;
 
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ mod outbox;
 mod pick_region;
 pub(crate) mod post;
 mod record;
+mod recover;
 mod reply;
 mod toggle;
 pub(crate) mod transcribe;
@@ -60,6 +61,8 @@ pub enum Command {
     Transcribe(transcribe::TranscribeArgs),
     /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
     Models(models::ModelsArgs),
+    /// Make the recordings a crash cut off in the library into clips that play.
+    Recover(recover::RecoverArgs),
     /// Check that recording and posting will work here, and name the fix for what will not.
     Doctor(doctor::DoctorArgs),
     /// Print the completion script for bash, zsh, fish, elvish or PowerShell.
@@ -133,6 +136,7 @@ pub fn run() -> ExitCode {
         Some(Command::Transcribe(args)) => transcribe::run(args),
         Some(Command::Models(args)) => models::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),
+        Some(Command::Recover(args)) => recover::run(args),
         Some(Command::Completions(args)) => generate::completions(args),
         Some(Command::Manpage(args)) => generate::manpages(args),
         None => crate::ui::run(),

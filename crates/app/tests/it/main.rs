@@ -9,6 +9,7 @@ mod models;
 mod post;
 mod real_app;
 mod record;
+mod recover;
 mod region;
 mod toggle;
 mod transcribe;
