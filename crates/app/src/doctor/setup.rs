@@ -194,7 +194,7 @@ pub fn accounts(file: Option<&crate::config::File>, online: bool, checks: &mut V
 pub fn models() -> Check {
     let listed = crate::cli::models::model_dir().and_then(|d| {
         d.list()
-            .map_err(|e| crate::cli::models::user_error(e))
+            .map_err(crate::cli::models::user_error)
             .map(|l| (d, l))
     });
     match listed {
