@@ -46,6 +46,8 @@ pub const WORLD: &[&str] = &[
     // A private session bus and its monitor: the desktop-notification test watches for Notify.
     "dbus-daemon",
     "dbus-bin",
+    // desktop-file-validate: the autostart entry Settings writes is checked with it.
+    "desktop-file-utils",
 ];
 
 /// What the Wayland test world runs (xtask/src/wayland.rs): sway headless, PipeWire with its

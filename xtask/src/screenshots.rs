@@ -257,16 +257,8 @@ fn reply_shot(world: &World, clipnote: &Path, home: &Home, id: &str, png: &Path)
 fn cli(world: &World, clipnote: &Path, home: &Home, args: &[&str]) -> Result<String> {
     let mut cmd = world.command(&clipnote.display().to_string());
     home.env(&mut cmd).args(args);
-    let o = cmd
-        .output()
-        .map_err(|e| fail(format!("cannot run clipnote {args:?}: {e}")))?;
-    if !o.status.success() {
-        return Err(fail(format!(
-            "clipnote {args:?} failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )));
-    }
-    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    let out = crate::output_checked(&mut cmd)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Empty folders for one run of the app.

@@ -181,6 +181,23 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `clipnote` when `clipnote` on PATH is this program; otherwise its full path (what a
+/// desktop shortcut or an autostart entry runs).
+pub fn program() -> String {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "clipnote".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .any(|dir| std::fs::canonicalize(dir.join("clipnote")).is_ok_and(|p| p == me))
+    });
+    if on_path {
+        "clipnote".into()
+    } else {
+        me.display().to_string()
+    }
+}
+
 /// `$XDG_RUNTIME_DIR/clipnote/control.sock` (the folder is not made or checked here).
 pub fn socket_path() -> Result<PathBuf, Error> {
     let runtime = std::env::var_os("XDG_RUNTIME_DIR")

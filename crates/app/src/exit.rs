@@ -1,4 +1,6 @@
-//! Exit codes: scripts rely on these, so they never change meaning.
+//! Exit codes: scripts rely on these, so they never change meaning. `clipnote doctor` exits with
+//! the code of its first failing check (3 a device, 4 the disk, 5 a token, 8 the config, 1 the
+//! encoder), 0 when nothing blocks recording or posting.
 
 /// Success.
 pub const OK: u8 = 0;

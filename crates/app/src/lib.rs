@@ -2,13 +2,16 @@
 //!
 //! `main.rs` only calls [`main`], so tests can drive every command in-process.
 
+pub mod autostart;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod doctor;
 pub mod exit;
 pub mod inbox;
 pub mod library;
 mod playable;
+pub mod recover;
 pub mod search;
 pub mod tighten;
 pub mod ui;

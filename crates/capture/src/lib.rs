@@ -28,6 +28,7 @@ mod recorder;
 #[cfg(all(feature = "scap", not(target_os = "linux")))]
 mod scap_source;
 mod screen;
+pub mod selftest;
 mod settings;
 mod stats;
 mod timeline;

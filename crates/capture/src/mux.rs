@@ -205,11 +205,23 @@ pub fn remux(from: &Path, to: &Path, range: Option<(f64, f64)>) -> Result<()> {
         .write_header_with(opts)
         .map_err(|e| not_writable(&tmp, e))?;
     let out_tbs: Vec<ffmpeg::Rational> = output.streams().map(|s| s.time_base()).collect();
-    for (stream, mut packet) in input.packets() {
-        let Some(Some(out_index)) = map.get(stream.index()).copied() else {
+    let in_tbs: Vec<ffmpeg::Rational> = input.streams().map(|s| s.time_base()).collect();
+    // Up to the end, or to the first read error: a file cut off by a crash keeps everything
+    // before the damage (ffmpeg's packet iterator would retry a failing read for ever).
+    loop {
+        let mut packet = ffmpeg::Packet::empty();
+        match packet.read(&mut input) {
+            Ok(()) => {}
+            Err(ffmpeg::Error::Eof) => break,
+            Err(e) => {
+                tracing::debug!(path = %from.display(), error = %e, "remux: reading stopped");
+                break;
+            }
+        }
+        let Some(Some(out_index)) = map.get(packet.stream()).copied() else {
             continue;
         };
-        let tb = stream.time_base();
+        let tb = in_tbs[packet.stream()];
         if let Some((start, end)) = range {
             let secs = packet.pts().or(packet.dts()).unwrap_or(0) as f64 * f64::from(tb);
             if secs < start - 1e-3 || secs >= end {

@@ -177,3 +177,45 @@ pub fn screen_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// A null sink of a test's own in the X11 world's sound server (`pactl load-module
+/// module-null-sink`), unloaded when dropped. With nothing playing into it, its monitor is a
+/// microphone that delivers digital silence.
+#[derive(Debug)]
+pub struct NullSink {
+    module: String,
+    /// The sink's name; its monitor is `<name>.monitor`.
+    pub name: String,
+}
+
+impl NullSink {
+    pub fn load(name: &str) -> NullSink {
+        let out = Command::new("pactl")
+            .args(["load-module", "module-null-sink"])
+            .arg(format!("sink_name={name}"))
+            .output();
+        let out = out.unwrap_or_else(|e| panic!("cannot run pactl: {e} (xtask installs it)"));
+        assert!(
+            out.status.success(),
+            "pactl load-module failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        NullSink {
+            module: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The microphone that hears what plays into the sink.
+    pub fn monitor(&self) -> String {
+        format!("{}.monitor", self.name)
+    }
+}
+
+impl Drop for NullSink {
+    fn drop(&mut self) {
+        let _ = Command::new("pactl")
+            .args(["unload-module", &self.module])
+            .status();
+    }
+}

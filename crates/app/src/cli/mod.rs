@@ -1,6 +1,8 @@
 //! The command line: one module per subcommand, all dispatched from [`run`].
 
 mod devices;
+mod doctor;
+mod generate;
 pub(crate) mod inbox;
 mod login;
 pub(crate) mod models;
@@ -8,6 +10,7 @@ mod outbox;
 mod pick_region;
 pub(crate) mod post;
 mod record;
+mod recover;
 mod reply;
 mod search;
 mod tighten;
@@ -63,6 +66,15 @@ pub enum Command {
     Tighten(tighten::TightenArgs),
     /// List, install or remove speech models (whisper.cpp): list, install NAME, remove NAME.
     Models(models::ModelsArgs),
+    /// Make the recordings a crash cut off in the library into clips that play.
+    Recover(recover::RecoverArgs),
+    /// Check that recording and posting will work here, and name the fix for what will not.
+    Doctor(doctor::DoctorArgs),
+    /// Print the completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(generate::CompletionsArgs),
+    /// Write the man pages (roff) into a folder (for packaging).
+    #[command(hide = true)]
+    Manpage(generate::ManpageArgs),
 }
 
 /// An error a user can act on: the message names the cause and the fix; the code tells scripts.
@@ -131,6 +143,10 @@ pub fn run() -> ExitCode {
         Some(Command::Transcribe(args)) => transcribe::run(args),
         Some(Command::Tighten(args)) => tighten::run(args),
         Some(Command::Models(args)) => models::run(args),
+        Some(Command::Doctor(args)) => doctor::run(args),
+        Some(Command::Recover(args)) => recover::run(args),
+        Some(Command::Completions(args)) => generate::completions(args),
+        Some(Command::Manpage(args)) => generate::manpages(args),
         None => crate::ui::run(),
     };
     match result {

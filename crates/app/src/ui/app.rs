@@ -117,6 +117,8 @@ pub struct Options {
     pub control: bool,
     /// Begin recording as soon as the app is up (countdown as set).
     pub start_recording: bool,
+    /// The folder of the autostart entry (default: `~/.config/autostart`).
+    pub autostart_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -133,6 +135,7 @@ impl Default for Options {
             watch: None,
             control: true,
             start_recording: false,
+            autostart_dir: None,
         }
     }
 }
@@ -251,7 +254,10 @@ impl App {
             poster: None,
             publish_problem,
             outbox: OutboxView::default(),
-            settings: SettingsView::default(),
+            settings: SettingsView {
+                autostart: crate::autostart::Autostart::new(options.autostart_dir.clone()),
+                ..SettingsView::default()
+            },
             inbox,
             folders,
             frames: Default::default(),

@@ -355,18 +355,7 @@ pub fn shortcut_steps(desktop: &str, command: &str, combo: &str) -> String {
 
 /// `clipnote toggle` when `clipnote` on PATH is this program; otherwise its full path.
 fn shortcut_command() -> String {
-    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
-        return "clipnote toggle".into();
-    };
-    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths)
-            .any(|dir| std::fs::canonicalize(dir.join("clipnote")).is_ok_and(|p| p == me))
-    });
-    if on_path {
-        "clipnote toggle".into()
-    } else {
-        format!("{} toggle", me.display())
-    }
+    format!("{} toggle", control::program())
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub struct SettingsView {
     /// The library folder as typed, and what choosing it said.
     pub library_draft: Option<String>,
     pub library_status: Option<Result<String, String>>,
+    /// The autostart entry (none with no home folder) and what turning it on or off said.
+    pub autostart: Option<crate::autostart::Autostart>,
+    pub autostart_status: Option<Result<String, String>>,
 }
 
 impl SettingsView {
@@ -61,6 +64,7 @@ impl App {
             ui.add_space(16.0);
             ui.heading("Global hotkey");
             self.hotkey_settings_ui(ui);
+            self.autostart_ui(ui);
             ui.add_space(16.0);
             ui.heading("Quality");
             for quality in super::prefs::Quality::ALL {
@@ -85,6 +89,37 @@ impl App {
             });
             ui.weak("CLIPNOTE_LIBRARY_DIR overrides the library chosen here; set CLIPNOTE_OUTBOX_DIR or CLIPNOTE_CONFIG_DIR to move the others.");
         });
+    }
+
+    /// "Start Clipnote when I log in": writes or removes the XDG autostart entry.
+    fn autostart_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(entry) = &self.settings.autostart else {
+            return;
+        };
+        let mut on = entry.is_on();
+        let toggled = ui
+            .checkbox(&mut on, "Start Clipnote when I log in")
+            .on_hover_text(format!("An autostart entry: {}", entry.file().display()))
+            .changed();
+        if toggled {
+            self.settings.autostart_status = Some(match entry.set(on) {
+                Ok(()) if on => Ok(format!(
+                    "Clipnote starts at login, so the hotkey works after a reboot ({})",
+                    entry.file().display()
+                )),
+                Ok(()) => Ok("Clipnote no longer starts at login".into()),
+                Err(e) => Err(e),
+            });
+        }
+        match &self.settings.autostart_status {
+            Some(Ok(said)) => {
+                ui.weak(said.as_str());
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e.as_str());
+            }
+            None => {}
+        }
     }
 
     /// The library folder: type another and "Use this folder" makes new clips go there (kept in

@@ -1,12 +1,15 @@
 //! The `clipnote` binary as a user runs it, in the test world.
 
+mod autostart;
 mod bad_clip;
+mod doctor;
 mod inbox;
 mod inbox_ui;
 mod models;
 mod post;
 mod real_app;
 mod record;
+mod recover;
 mod region;
 mod search;
 mod text_ui;

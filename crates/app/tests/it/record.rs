@@ -235,10 +235,10 @@ fn bad_input_gets_an_error_that_names_the_fix() {
 }
 
 /// A small tmpfs that fills up a few seconds into a recording (we run as root in the rig).
-struct SmallDisk(PathBuf);
+pub(crate) struct SmallDisk(pub(crate) PathBuf);
 
 impl SmallDisk {
-    fn mount(at: &Path, size: &str) -> Self {
+    pub(crate) fn mount(at: &Path, size: &str) -> Self {
         std::fs::create_dir_all(at).unwrap();
         let o = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use capture::{Mic, RecordSettings, Recording, Source};
 use testkit::clip::{self, Probe};
-use testkit::world::{screen_lock, world};
+use testkit::world::{NullSink, screen_lock, world};
 
 fn settings(dir: &tempfile::TempDir, name: &str) -> RecordSettings {
     let w = world();
@@ -162,27 +162,14 @@ fn the_mic_meter_shows_the_level_before_recording() {
 /// A second output for one test: a null sink with a 1 kHz tone playing into it, removed
 /// (module unloaded, player stopped) when dropped.
 struct SecondOutput {
-    module: String,
     player: std::process::Child,
     monitor: String,
+    _sink: NullSink,
 }
 
 impl SecondOutput {
     fn start(name: &str) -> SecondOutput {
-        let out = std::process::Command::new("pactl")
-            .args([
-                "load-module",
-                "module-null-sink",
-                &format!("sink_name={name}"),
-            ])
-            .output()
-            .expect("pactl runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let module = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let sink = NullSink::load(name);
         let player = std::process::Command::new("ffmpeg")
             .args(["-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i"])
             .arg("sine=frequency=1000:sample_rate=48000")
@@ -192,20 +179,18 @@ impl SecondOutput {
         // Let the tone reach the sink before anything records it.
         std::thread::sleep(Duration::from_millis(700));
         SecondOutput {
-            module,
             player,
-            monitor: format!("{name}.monitor"),
+            monitor: sink.monitor(),
+            _sink: sink,
         }
     }
 }
 
 impl Drop for SecondOutput {
     fn drop(&mut self) {
+        // The player stops first; the sink is unloaded after this, with the field.
         let _ = self.player.kill();
         let _ = self.player.wait();
-        let _ = std::process::Command::new("pactl")
-            .args(["unload-module", &self.module])
-            .status();
     }
 }
 
