@@ -138,7 +138,7 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
                 at: std::time::Duration::from_secs_f64(at_secs),
                 samples,
             });
-            aenc.encode_mixed(mixer, false, muxer)?;
+            aenc.encode_mixed(mixer, false, muxer, None)?;
         }
         Ok(())
     };
@@ -160,7 +160,7 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
     if let (Some(adec), Some(aenc)) = (adec.as_mut(), aenc.as_mut()) {
         adec.send_eof().map_err(bad)?;
         pump_audio(adec, aenc, &mut muxer, &mut mixer)?;
-        aenc.encode_mixed(&mut mixer, true, &mut muxer)?;
+        aenc.encode_mixed(&mut mixer, true, &mut muxer, None)?;
         aenc.finish(&mut muxer)?;
     }
     muxer
