@@ -53,6 +53,11 @@ impl Activity {
         FRAME_LEN as f64 / f64::from(SAMPLE_RATE)
     }
 
+    /// Each 30-ms frame ([`FRAME_LEN`]): voiced or not.
+    pub fn frames(&self) -> &[bool] {
+        &self.voiced
+    }
+
     /// Seconds of voice in the whole clip.
     pub fn voiced_secs(&self) -> f64 {
         self.voiced.iter().filter(|v| **v).count() as f64 * Self::frame_secs()
