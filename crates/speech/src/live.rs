@@ -209,12 +209,12 @@ impl<'m> LiveTranscript<'m> {
 mod tests {
     use super::*;
 
-    /// "Speech": 150-ms bursts of a 220 Hz tone, on and off, over faint hiss.
+    /// "Speech": 150-ms bursts of a 1 kHz tone, on and off, over faint hiss.
     fn talk(secs: f64) -> Vec<f32> {
         (0..samples_of(secs))
             .map(|i| {
                 let on = (i / 2400) % 2 == 0;
-                let s = (i as f32 * 220.0 * std::f32::consts::TAU / 16_000.0).sin();
+                let s = (i as f32 * 1000.0 * std::f32::consts::TAU / 16_000.0).sin();
                 if on { 0.3 * s } else { 0.001 * s }
             })
             .collect()

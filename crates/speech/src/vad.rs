@@ -4,7 +4,8 @@
 //!
 //! A frame is voiced when its level is at least [`ABOVE_FLOOR_DB`] over the clip's noise floor
 //! (the level 10 % of frames stay under) and over [`MIN_LEVEL_DBFS`]. A steady sound (hum, fan,
-//! a test tone) is its own floor, so it never counts as voice; speech rises and falls.
+//! a test tone) is its own floor, so it never counts as voice; speech rises and falls. Levels
+//! are measured after pre-emphasis, which keeps speech and weakens low steady sounds.
 
 use crate::SAMPLE_RATE;
 
@@ -33,10 +34,32 @@ fn level_dbfs(frame: &[f32]) -> f32 {
     10.0 * (mean_square + 1e-12).log10()
 }
 
+/// How much of each sample the pre-emphasis takes off the next one.
+const PRE_EMPHASIS: f32 = 0.97;
+
+/// The samples through pre-emphasis twice (`y[n] = x[n] − 0.97·x[n−1]`), as speech front ends
+/// do: voice's formants and consonants keep most of their level, while a low hum or tone under
+/// the voice loses 30 dB at 440 Hz (15 dB a pass), so speech over a steady background stands
+/// clear of it. Without it, a recording's 440 Hz tone 6 dB under the voice hid nearly every
+/// frame of it.
+fn emphasise(samples: &[f32]) -> Vec<f32> {
+    let mut out = samples.to_vec();
+    for _ in 0..2 {
+        let mut before = 0.0;
+        for s in &mut out {
+            let x = *s;
+            *s = x - PRE_EMPHASIS * before;
+            before = x;
+        }
+    }
+    out
+}
+
 impl Activity {
     /// Judges 16 kHz mono samples frame by frame.
     pub fn of(samples: &[f32]) -> Self {
-        let levels: Vec<f32> = samples.chunks(FRAME_LEN).map(level_dbfs).collect();
+        let emphasised = emphasise(samples);
+        let levels: Vec<f32> = emphasised.chunks(FRAME_LEN).map(level_dbfs).collect();
         if levels.is_empty() {
             return Self { voiced: Vec::new() };
         }
@@ -147,9 +170,10 @@ mod tests {
 
     #[test]
     fn bursts_over_a_quiet_background_are_voice_where_they_are() {
-        // 2 s of hiss, 1 s of loud "syllables" (a tone switched on and off every 150 ms), 2 s hiss.
+        // 2 s of hiss, 1 s of loud "syllables" (a 1 kHz tone, where voice has formants,
+        // switched on and off every 150 ms), 2 s hiss.
         let mut samples = noise(2.0, 0.003);
-        let burst: Vec<f32> = tone(1.0, 220.0, 0.3)
+        let burst: Vec<f32> = tone(1.0, 1000.0, 0.3)
             .into_iter()
             .enumerate()
             .map(|(i, s)| if (i / 2400) % 2 == 0 { s } else { s * 0.005 })
@@ -177,5 +201,24 @@ mod tests {
             1.5,
             "no voice: nothing to go by"
         );
+    }
+
+    #[test]
+    fn syllables_over_a_louder_steady_tone_are_voice() {
+        // The test world's microphone: a 440 Hz tone at -21 dBFS, and a voice barely over it
+        // (1 kHz "syllables" at -19.5 dBFS, 150 ms on and off).
+        let hum = tone(4.0, 440.0, 0.125);
+        let syllables = tone(4.0, 1000.0, 0.15);
+        let samples: Vec<f32> = hum
+            .iter()
+            .zip(&syllables)
+            .enumerate()
+            .map(|(i, (h, v))| if i >= 32_000 && (i / 2400) % 2 == 0 { h + v } else { *h })
+            .collect();
+        let activity = Activity::of(&samples);
+        assert!(activity.has_speech());
+        assert!(activity.voiced_secs_in(0.0, 1.95) < 0.01, "the tone alone");
+        let inside = activity.voiced_secs_in(2.0, 4.0);
+        assert!((0.8..=1.2).contains(&inside), "{inside} s of 1 s of syllables");
     }
 }
