@@ -8,6 +8,7 @@ pub mod control;
 pub mod exit;
 pub mod inbox;
 pub mod library;
+pub mod live_transcript;
 mod playable;
 pub mod ui;
 

@@ -532,6 +532,7 @@ impl App {
                 self.go(Screen::Review);
                 tracing::info!("app: review opened");
             }
+            Event::Notice(message) => self.notice = Some(message),
             Event::Discarded => {
                 self.rec = RecState::Idle;
                 self.inbox.reply = None;

@@ -3,6 +3,7 @@
 mod bad_clip;
 mod inbox;
 mod inbox_ui;
+mod live_transcript;
 mod models;
 mod post;
 mod real_app;
