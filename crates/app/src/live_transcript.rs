@@ -127,9 +127,11 @@ impl LiveTranscriber {
     pub fn finish(self) -> Result<Option<Outcome>, String> {
         match self.thread.join() {
             Ok(result) => result,
-            Err(_) => Err("the transcriber stopped unexpectedly; run `clipnote transcribe` on \
+            Err(_) => Err(
+                "the transcriber stopped unexpectedly; run `clipnote transcribe` on \
                            the clip to make its transcript"
-                .into()),
+                    .into(),
+            ),
         }
     }
 }
@@ -293,7 +295,10 @@ impl Report {
             )),
             _ => None,
         };
-        let problem = self.problem.as_ref().map(|p| format!("clipnote: warning: {p}"));
+        let problem = self
+            .problem
+            .as_ref()
+            .map(|p| format!("clipnote: warning: {p}"));
         match (ready, problem) {
             (Some(r), Some(p)) => Some(format!("{r}\n{p}")),
             (r, p) => r.or(p),

@@ -101,7 +101,9 @@ impl TapFeed {
         match self.tap.tx.try_send(block) {
             Ok(()) | Err(TrySendError::Disconnected(_)) => {}
             Err(TrySendError::Full(_)) => {
-                self.stats.tap_dropped_blocks.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .tap_dropped_blocks
+                    .fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -160,7 +162,9 @@ mod tests {
 
     fn sine(freq: f64, n: usize) -> Vec<f32> {
         (0..n)
-            .map(|i| (std::f64::consts::TAU * freq * i as f64 / f64::from(SAMPLE_RATE)).sin() as f32)
+            .map(|i| {
+                (std::f64::consts::TAU * freq * i as f64 / f64::from(SAMPLE_RATE)).sin() as f32
+            })
             .collect()
     }
 

@@ -16,8 +16,9 @@ use crate::vad::{Activity, FRAME_LEN};
 
 /// The longest window: whisper hears 30 s at a time.
 pub const MAX_WINDOW_SECS: f64 = 28.0;
-/// A window is cut at a pause once it holds this much: fewer, longer windows cost less (whisper
-/// pays for 30 s whatever the length), shorter ones leave less for the end.
+/// A window is cut at a pause once it holds this much from its first voice: fewer, longer
+/// windows cost less (whisper pays for 30 s whatever the length) and are heard better (a short
+/// phrase alone was misheard), shorter ones leave less for the end.
 pub const MIN_WINDOW_SECS: f64 = 8.0;
 /// A quiet stretch this long (by [`Activity`]) is a pause a window can end in.
 pub const PAUSE_SECS: f64 = 0.5;
@@ -86,21 +87,28 @@ impl Windower {
         }
         let activity = Activity::of(&self.buf);
         let frames = activity.frames();
-        let Some(first_voice) = frames.iter().position(|v| *v).filter(|_| activity.has_speech())
+        let Some(first_voice) = frames
+            .iter()
+            .position(|v| *v)
+            .filter(|_| activity.has_speech())
         else {
             // No voice: drop it, but for the onset of a word that may start right there.
             self.advance(self.buf.len().saturating_sub(samples_of(KEEP_SECS)));
             return None;
         };
+        let from = (first_voice * FRAME_LEN).saturating_sub(samples_of(LEAD_SECS));
+        // Long enough from its first voice (whisper hears a phrase better with what surrounds it).
+        let shortest = (from + samples_of(MIN_WINDOW_SECS)).div_ceil(FRAME_LEN);
         let cut_frame = if at_end {
             Some(frames.len())
         } else {
-            last_pause(frames, first_voice).or_else(|| {
-                (len_secs >= MAX_WINDOW_SECS).then_some(frames.len())
-            })
+            last_pause(frames, first_voice)
+                .filter(|f| *f >= shortest)
+                .or_else(|| {
+                    (secs_of(self.buf.len() - from) >= MAX_WINDOW_SECS).then_some(frames.len())
+                })
         }?;
         let cut = (cut_frame * FRAME_LEN).min(self.buf.len());
-        let from = (first_voice * FRAME_LEN).saturating_sub(samples_of(LEAD_SECS));
         let window = Window {
             start_secs: secs_of(self.start + from),
             samples: self.buf[from..cut].to_vec(),
@@ -159,7 +167,11 @@ impl<'m> LiveTranscript<'m> {
             options,
             windower: Windower::new(),
             transcript: Transcript {
-                language: if language == "auto" { String::new() } else { language.into() },
+                language: if language == "auto" {
+                    String::new()
+                } else {
+                    language.into()
+                },
                 segments: Vec::new(),
             },
             windows: 0,
@@ -189,7 +201,9 @@ impl<'m> LiveTranscript<'m> {
     }
 
     fn transcribe(&mut self, window: &Window) -> Result<()> {
-        let part = self.model.transcribe(&window.samples, &self.options, |_| {})?;
+        let part = self
+            .model
+            .transcribe(&window.samples, &self.options, |_| {})?;
         self.windows += 1;
         tracing::debug!(
             start_secs = window.start_secs,
@@ -221,7 +235,9 @@ mod tests {
     }
 
     fn quiet(secs: f64) -> Vec<f32> {
-        (0..samples_of(secs)).map(|i| 0.001 * ((i % 7) as f32 - 3.0) / 3.0).collect()
+        (0..samples_of(secs))
+            .map(|i| 0.001 * ((i % 7) as f32 - 3.0) / 3.0)
+            .collect()
     }
 
     /// Feeds `sound` in half-second pieces from `start_secs`; the windows that come out.
@@ -236,21 +252,27 @@ mod tests {
 
     #[test]
     fn a_window_ends_in_a_pause_once_it_is_long_enough_and_starts_just_before_the_voice() {
+        // From 10 s into the clip: quiet, 2 s of talk, a pause (too soon to cut), 6 s of talk,
+        // a pause (cut here), 4 s of talk, quiet.
         let mut sound = quiet(2.0);
-        sound.extend(talk(6.0));
-        sound.extend(quiet(1.0));
-        sound.extend(talk(4.0));
-        sound.extend(quiet(1.0));
+        for (talk_secs, quiet_secs) in [(2.0, 1.0), (6.0, 1.0), (4.0, 1.0)] {
+            sound.extend(talk(talk_secs));
+            sound.extend(quiet(quiet_secs));
+        }
         let mut w = Windower::new();
         let windows = feed(&mut w, 10.0, &sound);
         assert_eq!(windows.len(), 1, "{windows:?}");
         let first = &windows[0];
         // Voice starts 12 s into the clip: the window 0.3 s before; it ends inside the pause.
-        assert!((first.start_secs - 11.7).abs() < 0.04, "{}", first.start_secs);
+        assert!(
+            (first.start_secs - 11.7).abs() < 0.04,
+            "{}",
+            first.start_secs
+        );
         let end = first.start_secs + secs_of(first.samples.len());
-        assert!((18.0..19.0).contains(&end), "ends at {end}");
-        let tail = w.finish().expect("the second stretch of talk");
-        assert!((tail.start_secs - 18.7).abs() < 0.35, "{}", tail.start_secs);
+        assert!((21.0..22.0).contains(&end), "ends at {end}");
+        let tail = w.finish().expect("the last stretch of talk");
+        assert!((tail.start_secs - 21.7).abs() < 0.35, "{}", tail.start_secs);
         assert!(w.finish().is_none(), "nothing left");
     }
 
@@ -284,6 +306,10 @@ mod tests {
         // One second lost: the talk that follows is placed at 2 s, not 1 s.
         assert!(w.push(2.0, &talk(2.0)).is_none());
         let window = w.finish().unwrap();
-        assert!((window.start_secs - 1.7).abs() < 0.04, "{}", window.start_secs);
+        assert!(
+            (window.start_secs - 1.7).abs() < 0.04,
+            "{}",
+            window.start_secs
+        );
     }
 }

@@ -57,15 +57,16 @@ impl Transcript {
     /// Adds the segments of a transcript of a later stretch of the clip, which starts
     /// `offset_secs` into it, moved to the clip's time.
     pub fn append_shifted(&mut self, later: Transcript, offset_secs: f64) {
-        self.segments.extend(later.segments.into_iter().map(|mut s| {
-            s.start_secs += offset_secs;
-            s.end_secs += offset_secs;
-            for w in &mut s.words {
-                w.start_secs += offset_secs;
-                w.end_secs += offset_secs;
-            }
-            s
-        }));
+        self.segments
+            .extend(later.segments.into_iter().map(|mut s| {
+                s.start_secs += offset_secs;
+                s.end_secs += offset_secs;
+                for w in &mut s.words {
+                    w.start_secs += offset_secs;
+                    w.end_secs += offset_secs;
+                }
+                s
+            }));
     }
 
     /// The words alone: segments joined by spaces.

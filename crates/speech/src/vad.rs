@@ -25,7 +25,23 @@ pub const END_PAD_SECS: f64 = 0.06;
 /// The voiced frames of a clip.
 #[derive(Debug, Clone)]
 pub struct Activity {
+    /// Judged after pre-emphasis: where there is voice at all.
     voiced: Vec<bool>,
+    /// Judged on the plain level: where a word ends (pre-emphasis lifts breath and hiss after
+    /// a word over the floor, which would stretch its end).
+    plain: Vec<bool>,
+}
+
+/// Frame by frame: over the floor by [`ABOVE_FLOOR_DB`] (and over [`MIN_LEVEL_DBFS`]).
+fn over_floor(samples: &[f32]) -> Vec<bool> {
+    let levels: Vec<f32> = samples.chunks(FRAME_LEN).map(level_dbfs).collect();
+    let mut sorted = levels.clone();
+    sorted.sort_by(f32::total_cmp);
+    let Some(floor) = sorted.get(sorted.len() / 10) else {
+        return Vec::new();
+    };
+    let threshold = (floor + ABOVE_FLOOR_DB).max(MIN_LEVEL_DBFS);
+    levels.iter().map(|l| *l > threshold).collect()
 }
 
 /// A frame's level in dB relative to full scale.
@@ -58,17 +74,9 @@ fn emphasise(samples: &[f32]) -> Vec<f32> {
 impl Activity {
     /// Judges 16 kHz mono samples frame by frame.
     pub fn of(samples: &[f32]) -> Self {
-        let emphasised = emphasise(samples);
-        let levels: Vec<f32> = emphasised.chunks(FRAME_LEN).map(level_dbfs).collect();
-        if levels.is_empty() {
-            return Self { voiced: Vec::new() };
-        }
-        let mut sorted = levels.clone();
-        sorted.sort_by(f32::total_cmp);
-        let floor = sorted[sorted.len() / 10];
-        let threshold = (floor + ABOVE_FLOOR_DB).max(MIN_LEVEL_DBFS);
         Self {
-            voiced: levels.iter().map(|l| *l > threshold).collect(),
+            voiced: over_floor(&emphasise(samples)),
+            plain: over_floor(samples),
         }
     }
 
@@ -98,17 +106,18 @@ impl Activity {
     }
 
     /// Where the voice that starts at `start_secs` stops, at the latest `end_secs`: the end of
-    /// its last voiced frame (plus [`END_PAD_SECS`]) before a pause of [`MAX_WORD_GAP_SECS`].
-    /// `end_secs` when there is no voice in between (nothing to go by).
+    /// its last voiced frame (plus [`END_PAD_SECS`]) before a pause of [`MAX_WORD_GAP_SECS`],
+    /// by the plain level. `end_secs` when there is no voice in between (nothing to go by: a
+    /// voice barely over a louder background).
     pub fn voice_end(&self, start_secs: f64, end_secs: f64) -> f64 {
         let frame = Self::frame_secs();
         let first = (start_secs.max(0.0) / frame).floor() as usize;
-        let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(self.voiced.len());
+        let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(self.plain.len());
         let max_gap = (MAX_WORD_GAP_SECS / frame).ceil() as usize;
         let mut last_voiced = None;
         let mut gap = 0;
         for i in first..last {
-            if self.voiced[i] {
+            if self.plain[i] {
                 last_voiced = Some(i);
                 gap = 0;
             } else {
@@ -213,12 +222,21 @@ mod tests {
             .iter()
             .zip(&syllables)
             .enumerate()
-            .map(|(i, (h, v))| if i >= 32_000 && (i / 2400) % 2 == 0 { h + v } else { *h })
+            .map(|(i, (h, v))| {
+                if i >= 32_000 && (i / 2400) % 2 == 0 {
+                    h + v
+                } else {
+                    *h
+                }
+            })
             .collect();
         let activity = Activity::of(&samples);
         assert!(activity.has_speech());
         assert!(activity.voiced_secs_in(0.0, 1.95) < 0.01, "the tone alone");
         let inside = activity.voiced_secs_in(2.0, 4.0);
-        assert!((0.8..=1.2).contains(&inside), "{inside} s of 1 s of syllables");
+        assert!(
+            (0.8..=1.2).contains(&inside),
+            "{inside} s of 1 s of syllables"
+        );
     }
 }

@@ -229,7 +229,8 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     }
     let stopped = Instant::now();
     let finished = recording.stop().map_err(user_error)?;
-    let transcript = transcriber.map(|t| live_transcript::Report::of(t.finish(), &finished, stopped));
+    let transcript =
+        transcriber.map(|t| live_transcript::Report::of(t.finish(), &finished, stopped));
     if let Some(line) = transcript.as_ref().and_then(live_transcript::Report::line) {
         eprintln!("{line}");
     }

@@ -38,6 +38,7 @@ fn record(
         .args(extra)
         .env("CLIPNOTE_MODELS_DIR", models_dir)
         .env("CLIPNOTE_CONFIG_DIR", config_dir.path())
+        .env("RUST_LOG", "speech=debug") // each window transcribed, shown when a test fails
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -89,7 +90,16 @@ fn play_into_microphone(sound: &Path) {
         .env("PULSE_LATENCY_MSEC", "20")
         .args(["-nostdin", "-v", "error", "-re", "-i"])
         .arg(sound)
-        .args(["-ac", "2", "-ar", "48000", "-f", "pulse", "-buffer_duration", "20"])
+        .args([
+            "-ac",
+            "2",
+            "-ar",
+            "48000",
+            "-f",
+            "pulse",
+            "-buffer_duration",
+            "20",
+        ])
         .args(["-device", &world().sink, "clipnote-test-speech"])
         .output()
         .expect("ffmpeg runs");
