@@ -447,7 +447,7 @@ impl App {
                 return;
             }
         };
-        if self.send(Command::Start(settings)) {
+        if self.send(Command::Start(Box::new(settings))) {
             self.rec = RecState::Starting;
         } else {
             self.rec = RecState::Idle;

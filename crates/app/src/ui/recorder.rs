@@ -13,7 +13,7 @@ use crate::live_transcript::{self, LiveTranscriber};
 /// What the UI asks the recorder to do.
 #[derive(Debug)]
 pub enum Command {
-    Start(RecordSettings),
+    Start(Box<RecordSettings>),
     Pause,
     Resume,
     /// Record the microphone as silence (`true`) or as it is.
@@ -126,9 +126,10 @@ fn start_transcriber<W: Fn()>(
 fn run<W: Fn()>(commands: &Receiver<Command>, sink: &Sink<W>) {
     let mut told_no_transcript = false;
     while let Ok(command) = commands.recv() {
-        let Command::Start(mut settings) = command else {
+        let Command::Start(settings) = command else {
             continue; // nothing is recording: pause/stop/discard mean nothing
         };
+        let mut settings = *settings;
         tracing::info!(out = %settings.out.display(), "recording: starting");
         let transcriber = start_transcriber(&mut settings, &mut told_no_transcript, sink);
         let recording = match Recording::start(settings) {
