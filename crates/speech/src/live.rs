@@ -22,7 +22,7 @@ pub const MAX_WINDOW_SECS: f64 = 28.0;
 pub const MIN_WINDOW_SECS: f64 = 8.0;
 /// A quiet stretch this long (by [`Activity`]) is a pause a window can end in.
 pub const PAUSE_SECS: f64 = 0.5;
-/// Kept before a window's first voice: the onset of its first word.
+/// Kept before a window's first voice ([`Activity::onset`]): the onset of its first word.
 pub const LEAD_SECS: f64 = 0.3;
 /// Kept when a stretch with no voice is dropped, in case a word starts right at its end.
 /// Shorter than [`crate::vad::MIN_SPEECH_SECS`], so what was background before (a tone that
@@ -87,9 +87,9 @@ impl Windower {
         }
         let activity = Activity::of(&self.buf);
         let frames = activity.frames();
-        let Some(first_voice) = frames
-            .iter()
-            .position(|v| *v)
+        // A click is no voice to start a window on.
+        let Some(first_voice) = activity
+            .onset(0, frames.len())
             .filter(|_| activity.has_speech())
         else {
             // No voice: drop it, but for the onset of a word that may start right there.
@@ -297,6 +297,22 @@ mod tests {
         assert!(w.pending_secs() < MIN_WINDOW_SECS, "{}", w.pending_secs());
         assert!(feed(&mut w, 40.0, &quiet(20.0)).is_empty());
         assert!(w.finish().is_none());
+    }
+
+    #[test]
+    fn a_click_before_the_talk_does_not_start_the_window() {
+        let mut sound = quiet(2.0);
+        sound[16_000..16_160].fill(0.5);
+        sound.extend(talk(2.0));
+        sound.extend(quiet(1.0));
+        let mut w = Windower::new();
+        assert!(feed(&mut w, 0.0, &sound).is_empty());
+        let window = w.finish().unwrap();
+        assert!(
+            (window.start_secs - 1.7).abs() < 0.04,
+            "{}",
+            window.start_secs
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub const MIN_LEVEL_DBFS: f32 = -50.0;
 pub const MIN_SPEECH_SECS: f64 = 0.25;
 /// A quiet stretch this long ends a word (the stops inside words are shorter).
 pub const MAX_WORD_GAP_SECS: f64 = 0.25;
+/// A word's voice begins with at least this much of it without a break.
+pub const MIN_ONSET_SECS: f64 = 0.09;
 /// Kept after a word's last voiced frame: its fading tail.
 pub const END_PAD_SECS: f64 = 0.06;
 
@@ -107,29 +109,58 @@ impl Activity {
 
     /// Where the voice that starts at `start_secs` stops, at the latest `end_secs`: the end of
     /// its last voiced frame (plus [`END_PAD_SECS`]) before a pause of [`MAX_WORD_GAP_SECS`],
-    /// by the plain level. `end_secs` when there is no voice in between (nothing to go by: a
-    /// voice barely over a louder background).
+    /// by the plain level, or, where the voice does not rise over a louder background at its
+    /// plain level, after pre-emphasis. `end_secs` when there is no voice in between at all.
     pub fn voice_end(&self, start_secs: f64, end_secs: f64) -> f64 {
         let frame = Self::frame_secs();
         let first = (start_secs.max(0.0) / frame).floor() as usize;
-        let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(self.plain.len());
-        let max_gap = (MAX_WORD_GAP_SECS / frame).ceil() as usize;
-        let mut last_voiced = None;
-        let mut gap = 0;
-        for i in first..last {
-            if self.plain[i] {
-                last_voiced = Some(i);
-                gap = 0;
-            } else {
-                gap += 1;
-                if gap >= max_gap && last_voiced.is_some() {
+        let last_voiced = |frames: &[bool]| {
+            let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(frames.len());
+            let max_gap = (MAX_WORD_GAP_SECS / frame).ceil() as usize;
+            let mut last_voiced = None;
+            for (i, voiced) in frames.iter().enumerate().take(last).skip(first) {
+                if *voiced {
+                    last_voiced = Some(i);
+                } else if last_voiced.is_some_and(|v| i - v >= max_gap) {
                     break;
                 }
             }
+            last_voiced
+        };
+        last_voiced(&self.plain)
+            .or_else(|| last_voiced(&self.voiced))
+            .map_or(end_secs, |i| {
+                ((i + 1) as f64 * frame + END_PAD_SECS).min(end_secs)
+            })
+    }
+
+    /// Where the voice of a word whisper places from `start_secs` to `end_secs` begins: the
+    /// start of the first run of at least [`MIN_ONSET_SECS`] of voice in between (a click or a
+    /// breath before it is not the word). `start_secs` when there is none (nothing to go by).
+    /// Whisper puts a window's first word at the window's start, however long before the
+    /// voice that is.
+    pub fn voice_start(&self, start_secs: f64, end_secs: f64) -> f64 {
+        let frame = Self::frame_secs();
+        let first = (start_secs.max(0.0) / frame).floor() as usize;
+        let last = ((end_secs.max(0.0) / frame).ceil() as usize).min(self.voiced.len());
+        self.onset(first, last)
+            .map_or(start_secs, |i| (i as f64 * frame).max(start_secs))
+    }
+
+    /// The first frame from `first` that starts a run of voice of at least [`MIN_ONSET_SECS`]
+    /// (a run going on past `last` counts whatever its length before it).
+    pub fn onset(&self, first: usize, last: usize) -> Option<usize> {
+        let min_run = (MIN_ONSET_SECS / Self::frame_secs()).ceil() as usize;
+        let last = last.min(self.voiced.len());
+        let mut run = 0;
+        for i in first..last {
+            run = if self.voiced[i] { run + 1 } else { 0 };
+            let goes_on = i + 1 == last && self.voiced.get(last).copied().unwrap_or(false);
+            if run >= min_run || (run > 0 && goes_on) {
+                return Some(i + 1 - run);
+            }
         }
-        last_voiced.map_or(end_secs, |i| {
-            ((i + 1) as f64 * frame + END_PAD_SECS).min(end_secs)
-        })
+        None
     }
 
     /// Whether the clip holds enough voice to transcribe.
@@ -210,6 +241,30 @@ mod tests {
             1.5,
             "no voice: nothing to go by"
         );
+
+        // A word said to start in the hiss begins with the first burst.
+        let start = activity.voice_start(1.5, 2.4);
+        assert!((1.98..=2.02).contains(&start), "{start}");
+        assert_eq!(activity.voice_start(0.5, 1.5), 0.5, "nothing to go by");
+    }
+
+    #[test]
+    fn a_click_before_a_word_is_not_its_start() {
+        // Hiss, a 10-ms click at 1 s, hiss, a 300-ms "syllable" from 1.6 s.
+        let mut samples = noise(3.0, 0.003);
+        for s in &mut samples[16_000..16_160] {
+            *s = 0.5;
+        }
+        for (i, s) in samples[25_600..30_400].iter_mut().enumerate() {
+            *s += 0.3 * (i as f32 * 1000.0 * std::f32::consts::TAU / 16_000.0).sin();
+        }
+        let activity = Activity::of(&samples);
+        assert!(
+            activity.voiced_secs_in(0.95, 1.1) > 0.0,
+            "the click is loud"
+        );
+        let start = activity.voice_start(0.8, 2.0);
+        assert!((1.58..=1.62).contains(&start), "{start}");
     }
 
     #[test]
