@@ -16,6 +16,10 @@
 //! dir = "/home/ada/Videos/Clipnote"   # where new clips go (Settings → Folders writes it)
 //! [models]
 //! url = "https://mirror.example/whisper/{file}"   # where `clipnote models install` downloads
+//! [transcript]
+//! enabled = true           # transcribe while recording (default: on when a model is installed)
+//! model = "tiny.en"        # a model name or a model file's path
+//! language = "auto"        # or a code such as en, de
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -43,6 +47,17 @@ pub struct File {
     pub library: LibraryConf,
     #[serde(default)]
     pub models: ModelsConf,
+    #[serde(default)]
+    pub transcript: TranscriptConf,
+}
+
+/// Transcripts made while recording (see `live_transcript::Plan` for the defaults).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptConf {
+    pub enabled: Option<bool>,
+    pub model: Option<String>,
+    pub language: Option<String>,
 }
 
 /// Where speech models come from.

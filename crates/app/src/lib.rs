@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod exit;
 pub mod inbox;
 pub mod library;
+pub mod live_transcript;
 mod playable;
 pub mod recover;
 pub mod search;

@@ -19,6 +19,7 @@ use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::mic::{AudioChunk, SAMPLE_RATE};
 use crate::mux::{self, MuxPacket, PacketSink, Track};
+use crate::tap::TapFeed;
 
 /// How far an input may wander from its timestamps before it is re-placed.
 pub const RESYNC_MS: i64 = 20;
@@ -183,15 +184,20 @@ impl AudioEncoder {
         mux::drain(&mut self.encoder, Track::Audio, self.time_base, sink)
     }
 
-    /// Encodes what the mixer holds (all of it with `flush`) in encoder-sized frames.
-    pub fn encode_mixed(
+    /// Encodes what the mixer holds (all of it with `flush`) in encoder-sized frames, and
+    /// hands the same samples to the `tap` when there is one.
+    pub(crate) fn encode_mixed(
         &mut self,
         mixer: &mut Mixer,
         flush: bool,
         sink: &mut impl PacketSink,
+        mut tap: Option<&mut TapFeed>,
     ) -> Result<()> {
         let n = self.frame_size();
         while let Some((at, block)) = mixer.take(n, flush) {
+            if let Some(tap) = tap.as_deref_mut() {
+                tap.push(at, &block);
+            }
             self.encode(at, &block, sink)?;
         }
         Ok(())
@@ -205,19 +211,23 @@ impl AudioEncoder {
         mux::drain(&mut self.encoder, Track::Audio, self.time_base, sink)
     }
 
-    /// Mixes and encodes until every input hangs up, then flushes.
+    /// Mixes and encodes until every input hangs up, then flushes; the tap gets the same sound.
     pub fn run(
         mut self,
         inputs: usize,
         rx: Receiver<AudioChunk>,
         mut tx: SyncSender<MuxPacket>,
+        mut tap: Option<TapFeed>,
     ) -> Result<()> {
         let mut mixer = Mixer::new(inputs);
         for chunk in rx {
             mixer.push(&chunk);
-            self.encode_mixed(&mut mixer, false, &mut tx)?;
+            self.encode_mixed(&mut mixer, false, &mut tx, tap.as_mut())?;
         }
-        self.encode_mixed(&mut mixer, true, &mut tx)?;
+        self.encode_mixed(&mut mixer, true, &mut tx, tap.as_mut())?;
+        if let Some(tap) = &mut tap {
+            tap.send();
+        }
         self.finish(&mut tx)
     }
 }

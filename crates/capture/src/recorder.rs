@@ -21,6 +21,7 @@ use crate::mux::{self, Muxer};
 use crate::screen::{self, ScreenSource};
 use crate::settings::RecordSettings;
 use crate::stats::Stats;
+use crate::tap::TapFeed;
 use crate::timeline::Timeline;
 use crate::video::{self, VideoEncoder};
 
@@ -48,6 +49,8 @@ pub struct Finished {
     pub frames_unchanged: u64,
     pub dropped_frames: u64,
     pub audio_dropouts: u64,
+    /// Seconds of sound the tap's listener was too busy to take (see `RecordSettings::sound_tap`).
+    pub tap_dropped_secs: f64,
     pub has_audio: bool,
 }
 
@@ -175,8 +178,10 @@ fn check_writable(path: &Path) -> Result<()> {
 
 impl Recording {
     /// Checks every input, opens the devices and starts recording.
-    pub fn start(settings: RecordSettings) -> Result<Self> {
+    pub fn start(mut settings: RecordSettings) -> Result<Self> {
         ff::init();
+        // Only the audio-encode thread holds the tap, so its listener sees it close at the end.
+        let sound_tap = settings.sound_tap.take();
         check_writable(&settings.out)?;
         let t0 = Instant::now();
 
@@ -256,8 +261,9 @@ impl Recording {
             }
             drop(chunk_tx);
             let (tx, fail) = (packet_tx.clone(), fail.clone());
+            let tap = sound_tap.map(|t| TapFeed::new(t, stats.clone()));
             encode_threads.push(spawn("audio-encode", move || {
-                if let Err(e) = encoder.run(inputs, chunk_rx, tx) {
+                if let Err(e) = encoder.run(inputs, chunk_rx, tx, tap) {
                     fail(e);
                 }
             })?);
@@ -411,6 +417,9 @@ impl Recording {
             frames_unchanged: s.frames_unchanged.load(Ordering::Relaxed),
             dropped_frames: s.frames_dropped.load(Ordering::Relaxed),
             audio_dropouts: s.audio_dropouts.load(Ordering::Relaxed),
+            tap_dropped_secs: s.tap_dropped_blocks.load(Ordering::Relaxed) as f64
+                * crate::tap::BLOCK_SAMPLES as f64
+                / f64::from(crate::tap::TAP_RATE),
             has_audio: self.has_audio,
         })
     }

@@ -159,6 +159,9 @@ pub struct RecordSettings {
     /// Where the Wayland portal's restore tokens are kept, so the desktop asks which screen to
     /// share only once; `None`: ask every time.
     pub portal_tokens: Option<PathBuf>,
+    /// Where a copy of the clip's sound goes while recording (16 kHz mono, see
+    /// [`crate::tap`]); `None`: nowhere. A listener too slow for it loses blocks, never frames.
+    pub sound_tap: Option<crate::SoundTap>,
 }
 
 impl RecordSettings {
@@ -176,6 +179,7 @@ impl RecordSettings {
             mic_muted: false,
             backend: None,
             portal_tokens: None,
+            sound_tap: None,
         }
     }
 

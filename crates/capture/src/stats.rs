@@ -15,6 +15,8 @@ pub struct Stats {
     pub frames_unchanged: AtomicU64,
     /// Audio packets lost because the encoder could not keep up.
     pub audio_dropouts: AtomicU64,
+    /// Half-second blocks of sound the tap's listener was too busy to take (`tap`).
+    pub tap_dropped_blocks: AtomicU64,
     /// Bytes written to the file.
     pub bytes_written: AtomicU64,
     mic_level_bits: AtomicU32,

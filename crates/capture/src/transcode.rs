@@ -142,7 +142,7 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
                     samples: faded.collect(),
                 });
             }
-            aenc.encode_mixed(mixer, false, muxer)?;
+            aenc.encode_mixed(mixer, false, muxer, None)?;
         }
         Ok(())
     };
@@ -164,7 +164,7 @@ pub fn transcode(input: &Path, output: &Path, job: &Transcode<'_>) -> Result<u64
     if let (Some(adec), Some(aenc)) = (adec.as_mut(), aenc.as_mut()) {
         adec.send_eof().map_err(bad)?;
         pump_audio(adec, aenc, &mut muxer, &mut mixer)?;
-        aenc.encode_mixed(&mut mixer, true, &mut muxer)?;
+        aenc.encode_mixed(&mut mixer, true, &mut muxer, None)?;
         aenc.finish(&mut muxer)?;
     }
     muxer

@@ -2,6 +2,7 @@
 //!
 //! `cargo run -p speech --example transcribe -- MODEL.bin FILE [LANGUAGE] [THREADS]`
 //! (FILE is decoded by the `ffmpeg` CLI). `RUST_LOG=speech=debug` shows dropped segments.
+//! With `LIVE=1` the sound is fed in half-second pieces, as while recording (`speech::live`).
 
 use std::time::Instant;
 
@@ -28,7 +29,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         word_times: true,
     };
     let started = Instant::now();
-    let transcript = model.transcribe(&samples, &options, |_| {})?;
+    let transcript = if std::env::var_os("LIVE").is_some() {
+        let mut live = speech::LiveTranscript::new(&model, options)?;
+        for (i, piece) in samples.chunks(8_000).enumerate() {
+            live.push(i as f64 * 0.5, piece)?;
+        }
+        live.finish()?
+    } else {
+        model.transcribe(&samples, &options, |_| {})?
+    };
     let secs = started.elapsed().as_secs_f64();
     for s in &transcript.segments {
         println!(

@@ -19,6 +19,7 @@ pub mod beside;
 pub mod catalog;
 mod error;
 pub mod ggml;
+pub mod live;
 mod model;
 pub mod store;
 pub mod tighten;
@@ -27,6 +28,7 @@ pub mod vad;
 
 pub use catalog::KnownModel;
 pub use error::{Result, SpeechError};
+pub use live::LiveTranscript;
 pub use model::{MAX_NO_SPEECH_PROB, MIN_SEGMENT_VOICE_SECS, Model, Options};
 pub use store::ModelDir;
 pub use transcript::{CUE_PAUSE_SECS, Cue, MAX_CUE_CHARS, Segment, Transcript, Word, timestamp};

@@ -237,11 +237,20 @@ impl Model {
                         })
                     });
                 words = words_of(tokens, duration_secs);
-                // Whisper stretches a word before a pause over the pause: end it with the voice.
+                // Whisper puts a window's first word at its start and stretches a word before
+                // a pause over the pause: a word begins and ends with its voice.
                 for word in &mut words {
+                    word.start_secs = activity.voice_start(word.start_secs, word.end_secs);
                     word.end_secs = activity.voice_end(word.start_secs, word.end_secs);
                 }
             }
+            // With word times, the segment spans its words' voice too.
+            let (start_secs, end_secs) = match (words.first(), words.last()) {
+                (Some(first), Some(last)) => {
+                    (first.start_secs, last.end_secs.max(first.start_secs))
+                }
+                _ => (start_secs, end_secs),
+            };
             segments.push(Segment {
                 start_secs,
                 end_secs,

@@ -109,7 +109,7 @@ pub fn align(transcript: &Transcript, activity: &Activity) -> Transcript {
     for word in out.segments.iter_mut().flat_map(|s| s.words.iter_mut()) {
         let from = word.start_secs.max(prev_end);
         let on_voice = activity.voiced_secs_in(from, from + ALIGN_SECS) > 0.0;
-        if let Some(voice) = activity.voice_start(from).filter(|_| !on_voice) {
+        if let Some(voice) = activity.next_voice(from).filter(|_| !on_voice) {
             let len = (word.end_secs - word.start_secs).max(ALIGN_SECS);
             word.start_secs = voice;
             word.end_secs = activity

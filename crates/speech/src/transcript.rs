@@ -54,6 +54,21 @@ impl Transcript {
         self.segments.is_empty()
     }
 
+    /// Adds the segments of a transcript of a later stretch of the clip, which starts
+    /// `offset_secs` into it, moved to the clip's time.
+    pub fn append_shifted(&mut self, later: Transcript, offset_secs: f64) {
+        self.segments
+            .extend(later.segments.into_iter().map(|mut s| {
+                s.start_secs += offset_secs;
+                s.end_secs += offset_secs;
+                for w in &mut s.words {
+                    w.start_secs += offset_secs;
+                    w.end_secs += offset_secs;
+                }
+                s
+            }));
+    }
+
     /// The words alone: segments joined by spaces.
     pub fn text(&self) -> String {
         let texts: Vec<&str> = self.segments.iter().map(|s| s.text.as_str()).collect();
@@ -209,6 +224,21 @@ pub(crate) mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn a_later_stretch_is_appended_on_the_clip_s_time() {
+        let mut whole = Transcript::default();
+        whole.append_shifted(two_segments(), 0.0);
+        let mut later = two_segments();
+        later.segments.truncate(1);
+        whole.append_shifted(later, 10.0);
+        assert_eq!(whole.segments.len(), 3);
+        let moved = &whole.segments[2];
+        assert_eq!((moved.start_secs, moved.end_secs), (10.0, 12.5));
+        assert_eq!(moved.words[1].start_secs, 11.0);
+        assert_eq!(moved.words[1].end_secs, 12.41);
+        assert_eq!(whole.segments[0], two_segments().segments[0]);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use capture::{Backend, CaptureError, Mic, RecordSettings, Recording, Source};
 
 use crate::cli::UserError;
-use crate::{exit, library};
+use crate::{exit, library, live_transcript};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -50,13 +50,17 @@ pub struct RecordArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Make no transcript while recording (`[transcript] enabled = false` in the config file
+    /// turns it off for good).
+    #[arg(long)]
+    pub no_transcript: bool,
     /// Print the encoder settings as `ffmpeg` output options and exit.
     #[arg(long)]
     pub print_encoder_settings: bool,
 }
 
 impl RecordArgs {
-    fn settings(self) -> Result<(RecordSettings, Option<f64>, bool), UserError> {
+    fn settings(self) -> Result<(RecordSettings, Option<f64>, bool, bool), UserError> {
         if let Some(s) = self.seconds
             && !(s > 0.0 && s.is_finite())
         {
@@ -90,8 +94,31 @@ impl RecordArgs {
         settings.max_width = self.max_width;
         settings.backend = self.backend;
         settings.portal_tokens = crate::config::portal_tokens_path();
-        Ok((settings, self.seconds, self.json))
+        Ok((settings, self.seconds, self.json, !self.no_transcript))
     }
+}
+
+/// The live transcriber for this recording, if transcripts are on and a model is installed;
+/// otherwise says once why there will be none (a malformed config file only warns: the
+/// recording matters more).
+fn start_transcriber(
+    settings: &mut RecordSettings,
+    wanted: bool,
+) -> Option<live_transcript::LiveTranscriber> {
+    if !wanted {
+        return None;
+    }
+    let file = crate::config::load().unwrap_or_else(|e| {
+        eprintln!("clipnote: warning: {}", e.message);
+        crate::config::File::default()
+    });
+    live_transcript::start(settings, &live_transcript::Plan::from_config(&file))
+        .inspect_err(|off| {
+            if let Some(message) = off.message() {
+                eprintln!("clipnote: {message}");
+            }
+        })
+        .ok()
 }
 
 /// Maps a capture error to the exit code scripts see.
@@ -163,8 +190,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let (settings, seconds, json) = args.settings()?;
+    let (mut settings, seconds, json, transcribe) = args.settings()?;
     let signals = Signals::install()?;
+    let transcriber = start_transcriber(&mut settings, transcribe);
     let recording = Recording::start(settings).map_err(user_error)?;
     let live = std::io::stderr().is_terminal();
     if !json {
@@ -199,9 +227,17 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     if live {
         eprintln!("\r{}", status_line(&recording));
     }
+    let stopped = Instant::now();
     let finished = recording.stop().map_err(user_error)?;
+    let transcript =
+        transcriber.map(|t| live_transcript::Report::of(t.finish(), &finished, stopped));
+    if let Some(line) = transcript.as_ref().and_then(live_transcript::Report::line) {
+        eprintln!("{line}");
+    }
     if json {
-        println!("{}", serde_json::to_string(&finished)?);
+        let mut report = serde_json::to_value(&finished)?;
+        report["transcript"] = serde_json::to_value(&transcript)?;
+        println!("{report}");
     } else {
         eprintln!(
             "Saved {:.1} s, {:.2} MiB, {}x{}, {} dropped frame(s).",

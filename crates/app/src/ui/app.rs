@@ -453,7 +453,7 @@ impl App {
                 return;
             }
         };
-        if self.send(Command::Start(settings)) {
+        if self.send(Command::Start(Box::new(settings))) {
             self.rec = RecState::Starting;
         } else {
             self.rec = RecState::Idle;
@@ -538,6 +538,7 @@ impl App {
                 self.go(Screen::Review);
                 tracing::info!("app: review opened");
             }
+            Event::Notice(message) => self.notice = Some(message),
             Event::Discarded => {
                 self.rec = RecState::Idle;
                 self.inbox.reply = None;

@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use capture::{Finished, RecordSettings, Recording};
 
+use crate::live_transcript::{self, LiveTranscriber};
+
 /// What the UI asks the recorder to do.
 #[derive(Debug)]
 pub enum Command {
-    Start(RecordSettings),
+    Start(Box<RecordSettings>),
     Pause,
     Resume,
     /// Record the microphone as silence (`true`) or as it is.
@@ -37,6 +39,9 @@ pub enum Event {
     /// Stopping (finalising the file) has begun.
     Stopping,
     Finished(Finished),
+    /// Something to tell the user once that does not stop anything (no speech model, a
+    /// transcript that may be incomplete).
+    Notice(String),
     Discarded,
     /// Starting or recording failed; the message names the fix.
     Failed(String),
@@ -96,12 +101,37 @@ impl<W: Fn()> Sink<W> {
 
 const TICK: Duration = Duration::from_millis(100);
 
+/// The live transcriber for a recording, per the config file; says once per session when
+/// there is none for a reason the user can fix.
+fn start_transcriber<W: Fn()>(
+    settings: &mut RecordSettings,
+    told: &mut bool,
+    sink: &Sink<W>,
+) -> Option<LiveTranscriber> {
+    let file = crate::config::load().unwrap_or_default();
+    let plan = live_transcript::Plan::from_config(&file);
+    match live_transcript::start(settings, &plan) {
+        Ok(t) => Some(t),
+        Err(off) => {
+            tracing::info!(?off, "recording: no live transcript");
+            if let Some(message) = off.message().filter(|_| !*told) {
+                *told = true;
+                sink.send(Event::Notice(message));
+            }
+            None
+        }
+    }
+}
+
 fn run<W: Fn()>(commands: &Receiver<Command>, sink: &Sink<W>) {
+    let mut told_no_transcript = false;
     while let Ok(command) = commands.recv() {
         let Command::Start(settings) = command else {
             continue; // nothing is recording: pause/stop/discard mean nothing
         };
+        let mut settings = *settings;
         tracing::info!(out = %settings.out.display(), "recording: starting");
+        let transcriber = start_transcriber(&mut settings, &mut told_no_transcript, sink);
         let recording = match Recording::start(settings) {
             Ok(r) => r,
             Err(e) => {
@@ -132,14 +162,19 @@ fn run<W: Fn()>(commands: &Receiver<Command>, sink: &Sink<W>) {
             recording.discard();
             return;
         }
-        if !record(recording, commands, sink) {
+        if !record(recording, transcriber, commands, sink) {
             return;
         }
     }
 }
 
 /// Runs one recording until stop or discard; `false` when the UI has gone away.
-fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Sink<W>) -> bool {
+fn record<W: Fn()>(
+    recording: Recording,
+    transcriber: Option<LiveTranscriber>,
+    commands: &Receiver<Command>,
+    sink: &Sink<W>,
+) -> bool {
     loop {
         match commands.recv_timeout(TICK) {
             Ok(Command::Pause) => {
@@ -162,11 +197,11 @@ fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Si
             }
             // The app went away: keep what was recorded.
             Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => {
-                return finish(recording, sink);
+                return finish(recording, transcriber, sink);
             }
             Err(RecvTimeoutError::Timeout) => {
                 if recording.has_failed() {
-                    return finish(recording, sink);
+                    return finish(recording, transcriber, sink);
                 }
                 let alive = sink.tick(Event::Tick {
                     elapsed_secs: recording.elapsed().as_secs_f64(),
@@ -175,7 +210,7 @@ fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Si
                     bytes: recording.stats().bytes(),
                 });
                 if !alive {
-                    finish(recording, sink);
+                    finish(recording, transcriber, sink);
                     return false;
                 }
             }
@@ -183,11 +218,29 @@ fn record<W: Fn()>(recording: Recording, commands: &Receiver<Command>, sink: &Si
     }
 }
 
-fn finish<W: Fn()>(recording: Recording, sink: &Sink<W>) -> bool {
+/// Stops, waits for the transcript's tail (so Review opens with it beside the clip), and
+/// reports the clip.
+fn finish<W: Fn()>(
+    recording: Recording,
+    transcriber: Option<LiveTranscriber>,
+    sink: &Sink<W>,
+) -> bool {
     tracing::info!("recording: stopping");
     sink.tick(Event::Stopping);
+    let stopped = std::time::Instant::now();
     match recording.stop() {
         Ok(finished) => {
+            if let Some(t) = transcriber {
+                let report = live_transcript::Report::of(t.finish(), &finished, stopped);
+                tracing::info!(
+                    ready_after_stop_secs = report.ready_after_stop_secs,
+                    words = report.words,
+                    "recording: transcript"
+                );
+                if let Some(problem) = report.problem {
+                    sink.send(Event::Notice(problem));
+                }
+            }
             tracing::info!(
                 clip = %finished.path.display(),
                 duration_secs = finished.duration_secs,

@@ -5,6 +5,7 @@ mod bad_clip;
 mod doctor;
 mod inbox;
 mod inbox_ui;
+mod live_transcript;
 mod models;
 mod post;
 mod real_app;
