@@ -1,6 +1,7 @@
 //! The `clipnote` binary as a user runs it, in the test world.
 
 mod bad_clip;
+mod draft;
 mod inbox;
 mod inbox_ui;
 mod models;

@@ -26,7 +26,7 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn transcribe(clip: &Path, extra: &[&str]) -> Output {
+pub(crate) fn transcribe(clip: &Path, extra: &[&str]) -> Output {
     let config = tempfile::tempdir().unwrap();
     let mut args = vec!["transcribe", clip.to_str().unwrap()];
     args.extend_from_slice(extra);
@@ -35,7 +35,7 @@ fn transcribe(clip: &Path, extra: &[&str]) -> Output {
 
 /// A clip as a recording would be: H.264 pictures and AAC sound (`sound`: a file, or a lavfi
 /// source such as `anullsrc`), or pictures alone.
-fn make_clip(dir: &Path, name: &str, sound: Option<&str>, secs: u32) -> PathBuf {
+pub(crate) fn make_clip(dir: &Path, name: &str, sound: Option<&str>, secs: u32) -> PathBuf {
     let path = dir.join(name);
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
