@@ -70,7 +70,15 @@ const CHANGED: &[&str] = &[
 ];
 /// Sentences that carry nothing for a reader.
 const SMALL_TALK: &[&str] = &[
-    "thanks", "thank you", "bye", "cheers", "that's it", "that's all", "hi", "hello", "hey",
+    "thanks",
+    "thank you",
+    "bye",
+    "cheers",
+    "that's it",
+    "that's all",
+    "hi",
+    "hello",
+    "hey",
 ];
 
 impl Drafter for Extractive {
@@ -123,8 +131,8 @@ impl Drafter for Extractive {
 /// The section a sentence's own words point to.
 fn cue(sentence: &str, words: &[String]) -> Option<Kind> {
     let any = |list: &[&str]| list.iter().any(|p| has_phrase(words, p));
-    let choice = (has_phrase(words, "which") || has_phrase(words, "either"))
-        && has_phrase(words, "or");
+    let choice =
+        (has_phrase(words, "which") || has_phrase(words, "either")) && has_phrase(words, "or");
     if any(DECISION) || choice || sentence.ends_with('?') {
         Some(Kind::Decisions)
     } else if any(NEXT) {
@@ -149,8 +157,7 @@ fn title(sections: &[Section], headings: &[Heading]) -> String {
         .iter()
         .position(|h| h.kind == Kind::Changed)
         .and_then(|i| sections[i].sentences.first());
-    let Some(source) = changed.or_else(|| sections.iter().find_map(|s| s.sentences.first()))
-    else {
+    let Some(source) = changed.or_else(|| sections.iter().find_map(|s| s.sentences.first())) else {
         return String::new();
     };
     let source = source.trim_end_matches(['.', '!', '?']);

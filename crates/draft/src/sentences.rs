@@ -52,7 +52,12 @@ mod tests {
     fn sentences_end_at_stops_that_end_a_word() {
         assert_eq!(
             split(" We shipped v1.4 on 3.2 seconds.  Should we   wait? Yes!  ok"),
-            ["We shipped v1.4 on 3.2 seconds.", "Should we wait?", "Yes!", "ok"]
+            [
+                "We shipped v1.4 on 3.2 seconds.",
+                "Should we wait?",
+                "Yes!",
+                "ok"
+            ]
         );
         assert!(split(" ... ").is_empty());
     }

@@ -63,7 +63,15 @@ fn kind_of(heading: &str) -> Kind {
         Kind::Decisions
     } else if has(&["next", "plan", "todo", "to do", "coming"]) {
         Kind::Next
-    } else if has(&["changed", "change", "done", "progress", "shipped", "update", "what's new"]) {
+    } else if has(&[
+        "changed",
+        "change",
+        "done",
+        "progress",
+        "shipped",
+        "update",
+        "what's new",
+    ]) {
         Kind::Changed
     } else if has(&["context", "background", "why", "about", "summary"]) {
         Kind::Context

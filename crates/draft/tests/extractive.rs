@@ -72,7 +72,10 @@ fn assert_faithful(draft: &Draft, text: &str) {
     }
     assert!(!written.is_empty(), "the draft has no facts to check");
     for fact in written {
-        assert!(said.contains(&fact), "{fact:?} is in the draft but was not said");
+        assert!(
+            said.contains(&fact),
+            "{fact:?} is in the draft but was not said"
+        );
     }
 }
 
@@ -106,7 +109,9 @@ fn each_fact_of_a_bug_fix_update_lands_in_its_section() {
     );
     assert_eq!(
         section(&d, "Next"),
-        ["Tomorrow I'll roll the fix out to the EU customers, and on March 14 we'll turn it on for everyone."],
+        [
+            "Tomorrow I'll roll the fix out to the EU customers, and on March 14 we'll turn it on for everyone."
+        ],
         "the date stays; the goodbye goes"
     );
     assert_eq!(d.title, "I fixed the upload crash in the chunker");
@@ -135,7 +140,8 @@ fn a_which_or_question_is_a_decision_and_nothing_done_leaves_what_changed_empty(
     assert_eq!(d.title, "This is about the onboarding emails for Acme");
     assert_faithful(&d, EMAILS);
     assert!(
-        d.to_markdown().contains("**What changed**\n- \n\n**Decisions needed**\n"),
+        d.to_markdown()
+            .contains("**What changed**\n- \n\n**Decisions needed**\n"),
         "an empty section is the template's blank bullet:\n{}",
         d.to_markdown()
     );
@@ -183,5 +189,8 @@ fn the_json_names_the_method_and_the_sections() {
     assert_eq!(json["method"], "extractive");
     assert_eq!(json["sections"][2]["heading"], "Decisions needed");
     assert_eq!(json["sections"][1]["sentences"], serde_json::json!([]));
-    assert_eq!(json["title"], "This is about the onboarding emails for Acme");
+    assert_eq!(
+        json["title"],
+        "This is about the onboarding emails for Acme"
+    );
 }

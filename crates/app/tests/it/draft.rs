@@ -27,14 +27,23 @@ fn a_transcribed_clip_is_drafted_in_the_templates_sections() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["method"], "extractive");
     let sections = json["sections"].as_array().unwrap();
-    let names: Vec<&str> = sections.iter().map(|s| s["heading"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Context", "What changed", "Decisions needed", "Next"]);
+    let names: Vec<&str> = sections
+        .iter()
+        .map(|s| s["heading"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Context", "What changed", "Decisions needed", "Next"]
+    );
     // One sentence with no cue of change, choice or plan: it opens, so it is the context.
     let context = sections[0]["sentences"].as_array().unwrap();
     assert_eq!(context.len(), 1, "{json:#}");
     let sentence = context[0].as_str().unwrap();
     assert!(sentence.contains("ask not what your country"), "{sentence}");
-    assert!(said.contains(sentence), "not verbatim: {sentence:?} in {said:?}");
+    assert!(
+        said.contains(sentence),
+        "not verbatim: {sentence:?} in {said:?}"
+    );
     for empty in &sections[1..] {
         assert_eq!(empty["sentences"], serde_json::json!([]), "{json:#}");
     }
@@ -43,15 +52,27 @@ fn a_transcribed_clip_is_drafted_in_the_templates_sections() {
 
     let plain = text(&draft(&clip, &[]).stdout);
     assert!(
-        plain.contains(&format!("**Context**\n- {sentence}\n\n**What changed**\n- \n")),
+        plain.contains(&format!(
+            "**Context**\n- {sentence}\n\n**What changed**\n- \n"
+        )),
         "{plain}"
     );
-    assert_eq!(plain, format!("{}\n\n{}", json["title"].as_str().unwrap(), json["markdown"].as_str().unwrap()));
+    assert_eq!(
+        plain,
+        format!(
+            "{}\n\n{}",
+            json["title"].as_str().unwrap(),
+            json["markdown"].as_str().unwrap()
+        )
+    );
 
     let template = dir.path().join("team.md");
     std::fs::write(&template, "## Background\n- \n\n## Plan\n- \n").unwrap();
     let own = text(&draft(&clip, &["--template", template.to_str().unwrap()]).stdout);
-    assert!(own.contains(&format!("## Background\n- {sentence}\n\n## Plan\n- \n")), "{own}");
+    assert!(
+        own.contains(&format!("## Background\n- {sentence}\n\n## Plan\n- \n")),
+        "{own}"
+    );
 }
 
 #[test]
@@ -63,12 +84,18 @@ fn draft_errors_name_the_fix() {
     let out = draft(&clip, &[]);
     assert_eq!(out.status.code(), Some(12), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("has no transcript yet") && err.contains("clipnote transcribe"), "{err}");
+    assert!(
+        err.contains("has no transcript yet") && err.contains("clipnote transcribe"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 
     std::fs::write(speech::beside::transcript_path(&clip), b"{ cut off").unwrap();
     let err = text(&draft(&clip, &[]).stderr);
-    assert!(err.contains("is not a transcript") && err.contains("clipnote transcribe"), "{err}");
+    assert!(
+        err.contains("is not a transcript") && err.contains("clipnote transcribe"),
+        "{err}"
+    );
 
     let missing = draft(&dir.path().join("gone.mp4"), &[]);
     assert_eq!(missing.status.code(), Some(4));
@@ -79,12 +106,19 @@ fn draft_errors_name_the_fix() {
     std::fs::write(&flat, "Just write something.\n").unwrap();
     let out = draft(&clip, &["--template", flat.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("has no section headings"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("has no section headings"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = draft(&clip, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("No speech to draft from"));
-    assert_eq!(text(&out.stdout).trim_end(), include_str!("../../../../assets/summary-template.md").trim_end());
+    assert_eq!(
+        text(&out.stdout).trim_end(),
+        include_str!("../../../../assets/summary-template.md").trim_end()
+    );
 }
 
 /// An update with a fix and its cause, a decision and a next step, as a transcript beside a
@@ -116,7 +150,7 @@ fn standup_transcript() -> speech::Transcript {
 /// fills it again; typing accepts it (the mark goes) and Post sends what the box holds.
 #[test]
 fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
-    use crate::ui::{Home, NOTION_TOKEN, harness, posted, step_until, step_until_shown};
+    use crate::ui::{Home, posted, review_harness, step_until, step_until_shown};
     use egui_kittest::kittest::Queryable;
 
     const MARK: &str = "Draft — from the transcript (extractive)";
@@ -126,13 +160,7 @@ fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
     let clip = make_clip(&home.path("clips"), "standup.mp4", None, 2);
     speech::beside::write_beside(&clip, &standup_transcript()).unwrap();
 
-    let notion = fakes::NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
-    let mut options = home.options(&notion, NOTION_TOKEN);
-    options.review_clip = Some(clip.clone());
-    let mut h = harness(options);
-    step_until(&mut h, "the clip opened for review", |app| {
-        app.review_clip().is_some_and(|c| c.path == clip)
-    });
+    let (_notion, mut h) = review_harness(&home, &clip);
     step_until_shown(&mut h, MARK);
     let drafted = h.state().review_summary().to_owned();
     assert!(
@@ -161,12 +189,14 @@ fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
     assert_eq!(h.state().review_summary(), drafted);
 
     let accepted = format!("{drafted}- Ada checks the EU rollout with support.\n");
-    h.get_by_label("Summary").set_text_value_accesskit(&accepted);
+    h.get_by_label("Summary")
+        .set_text_value_accesskit(&accepted);
     h.run_steps(2);
     assert!(h.query_by_label(MARK).is_none(), "typing accepts the draft");
     assert_eq!(h.state().review_summary(), accepted);
 
-    h.get_by_label("Post to").set_text_value_accesskit("library");
+    h.get_by_label("Post to")
+        .set_text_value_accesskit("library");
     h.run_steps(2);
     h.get_by_label("Post").click();
     step_until(&mut h, "the post to the library", posted);
@@ -178,7 +208,10 @@ fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
         .expect("the library post's sidecar");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&sidecar).unwrap()).unwrap();
-    assert_eq!(json["summary"], accepted, "what was accepted is what was posted");
+    assert_eq!(
+        json["summary"], accepted,
+        "what was accepted is what was posted"
+    );
     assert_eq!(
         json["title"], "I fixed the upload crash in the chunker",
         "the default title gave way to the suggested one"
