@@ -2,6 +2,7 @@
 
 mod devices;
 mod doctor;
+mod draft;
 mod generate;
 pub(crate) mod inbox;
 mod login;
@@ -61,6 +62,9 @@ pub enum Command {
     Toggle(toggle::ToggleArgs),
     /// Transcribe a clip on this machine: text, WebVTT, SRT or JSON, and `<clip>.vtt` beside it.
     Transcribe(transcribe::TranscribeArgs),
+    /// Draft the written update from a transcribed clip, in the summary template's sections:
+    /// `clipnote post CLIP --summary-file <(clipnote draft CLIP)`.
+    Draft(draft::DraftArgs),
     /// Cut a clip's long silences and filler words ("um", "uh") into a new clip, its captions
     /// following the cuts: `clipnote tighten CLIP --out FILE`.
     Tighten(tighten::TightenArgs),
@@ -141,6 +145,7 @@ pub fn run() -> ExitCode {
         Some(Command::PickRegion(args)) => pick_region::run(args),
         Some(Command::Toggle(args)) => toggle::run(args),
         Some(Command::Transcribe(args)) => transcribe::run(args),
+        Some(Command::Draft(args)) => draft::run(args),
         Some(Command::Tighten(args)) => tighten::run(args),
         Some(Command::Models(args)) => models::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),

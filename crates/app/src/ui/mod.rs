@@ -8,6 +8,7 @@
 
 pub mod app;
 mod control;
+mod draft;
 mod fonts;
 mod frame_times;
 pub mod hotkey;

@@ -86,6 +86,8 @@ pub struct Review {
     info_rx: Option<Receiver<Result<Clip, String>>>,
     /// Tighten's state for this clip (`tighten.rs`).
     pub(super) tighten: super::tighten::Tighten,
+    /// The summary drafted from the transcript (`draft.rs`).
+    pub(super) draft: super::draft::DraftBox,
 }
 
 impl Review {
@@ -107,6 +109,7 @@ impl Review {
             library: None,
             info_rx: None,
             tighten: super::tighten::Tighten::Idle,
+            draft: super::draft::DraftBox::default(),
         }
     }
 
@@ -128,6 +131,7 @@ impl Review {
         self.clip = Some(clip);
         self.library = None;
         self.tighten = super::tighten::Tighten::Idle;
+        self.draft = super::draft::DraftBox::default();
     }
 
     /// Keeps what should outlive the app in the preferences.
@@ -215,6 +219,7 @@ impl App {
             p.tick(ctx, trim_end);
         }
         self.tighten_tick();
+        self.draft_tick();
     }
 
     /// Opens a clip file for review (its facts are read, and that it plays checked, on a worker
@@ -425,6 +430,7 @@ impl App {
             .labelled_by(label.id);
             ui.add_space(4.0);
             super::markdown::summary_field(ui, &mut self.review.summary, 11);
+            self.draft_ui(ui);
             ui.add_space(4.0);
             let replying = self.review.reply.as_ref().map(|(_, r)| r.line());
             if let Some(line) = &replying {

@@ -3,6 +3,7 @@
 mod autostart;
 mod bad_clip;
 mod doctor;
+mod draft;
 mod inbox;
 mod inbox_ui;
 mod live_transcript;

@@ -296,7 +296,7 @@ fn tighten_refuses_what_it_cannot_do_and_names_the_fix() {
 /// brings the original back, and Post posts what is shown.
 #[test]
 fn review_tightens_previews_undoes_and_posts_what_it_shows() {
-    use crate::ui::{Home, NOTION_TOKEN, harness, posted, step_until, step_until_shown};
+    use crate::ui::{Home, posted, review_harness, step_until, step_until_shown};
     use egui_kittest::kittest::Queryable;
 
     let _busy = testkit::world::screen_lock();
@@ -314,13 +314,7 @@ fn review_tightens_previews_undoes_and_posts_what_it_shows() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let before = Probe::of(&clip).unwrap().duration_secs();
 
-    let notion = fakes::NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
-    let mut options = home.options(&notion, NOTION_TOKEN);
-    options.review_clip = Some(clip.clone());
-    let mut h = harness(options);
-    step_until(&mut h, "the clip opened for review", |app| {
-        app.review_clip().is_some_and(|c| c.path == clip)
-    });
+    let (_notion, mut h) = review_harness(&home, &clip);
     step_until(&mut h, "the first picture", |app| app.review_player().1);
 
     h.get_by_label("Tighten").click();

@@ -26,7 +26,7 @@ pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn transcribe(clip: &Path, extra: &[&str]) -> Output {
+pub(crate) fn transcribe(clip: &Path, extra: &[&str]) -> Output {
     let config = tempfile::tempdir().unwrap();
     let mut args = vec!["transcribe", clip.to_str().unwrap()];
     args.extend_from_slice(extra);

@@ -2,7 +2,7 @@
 //! recording for real in the test world, posting to the library and to the Notion contract
 //! fake. The real binary under Xvfb is in `real_app.rs`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -88,6 +88,18 @@ pub(crate) fn harness(options: Options) -> Harness<'static, App> {
     Harness::builder()
         .with_size([1280.0, 800.0])
         .build_eframe(move |cc| App::new(cc, options))
+}
+
+/// The app with `clip` open in Review (posting to a Notion fake, returned to keep it running).
+pub(crate) fn review_harness(home: &Home, clip: &Path) -> (NotionFake, Harness<'static, App>) {
+    let notion = NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.review_clip = Some(clip.to_owned());
+    let mut h = harness(options);
+    step_until(&mut h, "the clip opened for review", |app| {
+        app.review_clip().is_some_and(|c| c.path == clip)
+    });
+    (notion, h)
 }
 
 /// Steps the app while its real workers run, until `done` holds. Gives up (and says what it was
