@@ -163,11 +163,23 @@ impl Activity {
         None
     }
 
-    /// The runs of voiced frames, `(start, end)` in seconds.
+    /// Whether frame `i` holds voice by either measure (after pre-emphasis, or at its plain
+    /// level): what must not be cut as silence. Pre-emphasis finds speech over a steady low tone;
+    /// the plain level keeps the quiet, low-pitched ends of words that pre-emphasis weakens.
+    fn heard(&self) -> Vec<bool> {
+        let plain = self.plain.iter().copied().chain(std::iter::repeat(false));
+        self.voiced
+            .iter()
+            .zip(plain)
+            .map(|(v, p)| *v || p)
+            .collect()
+    }
+
+    /// The runs of frames holding voice by either measure, `(start, end)` in seconds.
     pub fn voiced_spans(&self) -> Vec<(f64, f64)> {
         let frame = Self::frame_secs();
         let mut spans: Vec<(f64, f64)> = Vec::new();
-        for (i, _) in self.voiced.iter().enumerate().filter(|(_, v)| **v) {
+        for (i, _) in self.heard().iter().enumerate().filter(|(_, v)| **v) {
             let (start, end) = (i as f64 * frame, (i + 1) as f64 * frame);
             match spans.last_mut() {
                 Some(last) if (last.1 - start).abs() < frame / 2.0 => last.1 = end,
@@ -177,11 +189,12 @@ impl Activity {
         spans
     }
 
-    /// Where the first voiced frame at or after `secs` starts; `None` when no voice follows.
+    /// Where the first frame holding voice (by either measure) at or after `secs` starts;
+    /// `None` when no voice follows.
     pub fn next_voice(&self, secs: f64) -> Option<f64> {
         let frame = Self::frame_secs();
         let first = (secs.max(0.0) / frame).floor() as usize;
-        let i = first + self.voiced.get(first..)?.iter().position(|v| *v)?;
+        let i = first + self.heard().get(first..)?.iter().position(|v| *v)?;
         Some((i as f64 * frame).max(secs))
     }
 

@@ -236,7 +236,9 @@ fn after_a_crash_toggle_replaces_the_stale_socket_with_a_new_app() {
     );
     let socket = runtime.socket();
     assert_private(&socket);
-    assert_eq!(ask(&socket, "status"), "recording\n");
+    // The phase, then whatever the window shows (here: no speech model installed).
+    let status = ask(&socket, "status");
+    assert!(status.starts_with("recording"), "{status}");
 }
 
 #[test]
