@@ -101,7 +101,14 @@ impl Watcher {
         if !self.resumed && playback.has_picture() {
             self.resumed = true;
             let resume = self.resume_secs;
-            let from = if resume > 1.0 && resume < duration - 1.0 {
+            // The first picture can come before the clip's length is known: then the resume
+            // point is trusted (an unknown length is not a length of 0, which started over).
+            let end = if duration > 0.0 {
+                duration
+            } else {
+                f64::INFINITY
+            };
+            let from = if resume > 1.0 && resume < end - 1.0 {
                 playback.seek(resume);
                 resume
             } else {
@@ -110,7 +117,7 @@ impl Watcher {
             // From `from`, not 0: right after a seek the player may still say it reached the
             // end of the pass before (its decoder had not taken the seek yet), which makes
             // `toggle` start over from the start of the range it is given.
-            playback.toggle([from, duration]);
+            playback.toggle([from, end]);
         }
         let mut out = Vec::new();
         let position = playback.position;
