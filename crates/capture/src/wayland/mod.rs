@@ -62,8 +62,9 @@ impl PortalSource {
         };
         let stream =
             PipeWireStream::open(session.remote.take(), session.stream.node_id, fps, crop)?;
-        let first = stream.latest.get(FIRST_PICTURE)?;
-        let size = (first.width, first.height);
+        // The size comes with the stream's format: the encoder opens for it while the first
+        // picture is on its way (the first tick waits for that picture).
+        let size = stream.latest.size(FIRST_PICTURE)?;
         tracing::info!(
             width = size.0,
             height = size.1,

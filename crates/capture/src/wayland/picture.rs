@@ -79,6 +79,8 @@ pub struct Latest {
 #[derive(Default)]
 struct Slot {
     picture: Option<Arc<Picture>>,
+    /// The size pictures will come at, once the stream's format says it.
+    size: Option<(u32, u32)>,
     /// Why the stream ended, if it did.
     ended: Option<String>,
 }
@@ -99,6 +101,22 @@ impl Latest {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         slot.picture = Some(Arc::new(picture));
         self.ready.notify_all();
+    }
+
+    /// Says the size pictures will come at, before the first one does.
+    pub fn announce(&self, size: (u32, u32)) {
+        let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.size.get_or_insert(size);
+        self.ready.notify_all();
+    }
+
+    /// The size pictures come at: announced by the stream's format, or the first picture's;
+    /// waits up to `wait` for either.
+    pub fn size(&self, wait: Duration) -> Result<(u32, u32)> {
+        self.wait_for(wait, |slot| {
+            slot.size
+                .or_else(|| slot.picture.as_ref().map(|p| (p.width, p.height)))
+        })
     }
 
     /// Ends the stream: every later [`Latest::get`] says `why`.
@@ -131,6 +149,11 @@ impl Latest {
 
     /// The newest picture; waits up to `wait` for the first one.
     pub fn get(&self, wait: Duration) -> Result<Arc<Picture>> {
+        self.wait_for(wait, |slot| slot.picture.clone())
+    }
+
+    /// Waits up to `wait` until `found` finds something in the slot, or the stream ends.
+    fn wait_for<T>(&self, wait: Duration, found: impl Fn(&Slot) -> Option<T>) -> Result<T> {
         let deadline = Instant::now() + wait;
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         loop {
@@ -139,8 +162,8 @@ impl Latest {
                     "the desktop's screen stream ended: {why}"
                 )));
             }
-            if let Some(p) = &slot.picture {
-                return Ok(p.clone());
+            if let Some(it) = found(&slot) {
+                return Ok(it);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -205,5 +228,26 @@ mod tests {
         };
         assert!(spare.capacity() >= 16, "a used buffer, not a new one");
         assert_eq!(latest.pool().spares(), 1);
+    }
+
+    #[test]
+    fn the_size_is_known_from_the_format_before_the_first_picture() {
+        let latest = Latest::default();
+        let none = latest.size(Duration::ZERO).unwrap_err().to_string();
+        assert!(none.contains("sent no picture"), "{none}");
+        latest.announce((1280, 720));
+        assert_eq!(latest.size(Duration::ZERO).unwrap(), (1280, 720));
+        assert!(latest.get(Duration::ZERO).is_err(), "no picture yet");
+        // A later format does not change the size the recording opened with.
+        latest.announce((640, 480));
+        assert_eq!(latest.size(Duration::ZERO).unwrap(), (1280, 720));
+
+        // With no format announced, the first picture's size is used.
+        let latest = Latest::default();
+        fill(&latest, 1);
+        assert_eq!(latest.size(Duration::ZERO).unwrap(), (2, 2));
+        latest.end("the stream was stopped".into());
+        let ended = latest.size(Duration::ZERO).unwrap_err().to_string();
+        assert!(ended.contains("ended"), "{ended}");
     }
 }

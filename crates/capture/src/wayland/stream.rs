@@ -57,7 +57,7 @@ struct State {
     format: VideoInfoRaw,
     negotiated: bool,
     crop: Option<Crop>,
-    /// The size pictures are delivered at: fixed by the first picture.
+    /// The size pictures are delivered at: fixed by the first format (or picture).
     out: Option<(u32, u32)>,
     /// How the previous picture was made: damage applies to it only when nothing else changed.
     layout: Option<Layout>,
@@ -293,12 +293,35 @@ fn on_param(stream: &pw::stream::StreamRef, state: &mut State, id: u32, param: O
         tracing::debug!("wayland: could not ask for damage metadata; whole pictures are copied");
     }
     let size = state.format.size();
+    // The size pictures will come at is known now: say it, so the encoder can open while the
+    // first picture is still on its way.
+    if state.out.is_none() && size.width > 0 && size.height > 0 {
+        let out = out_size(visible_area(state.crop, size));
+        state.out = Some(out);
+        state.latest.announce(out);
+    }
     tracing::info!(
         format = ?state.format.format(),
         width = size.width,
         height = size.height,
         "wayland: the screen stream's format"
     );
+}
+
+/// What is read of a `size` picture: the crop (kept inside the picture), or all of it.
+fn visible_area(crop: Option<Crop>, size: spa::utils::Rectangle) -> Crop {
+    let area = crop.unwrap_or(Crop {
+        x: 0,
+        y: 0,
+        width: size.width,
+        height: size.height,
+    });
+    clamp(area, size.width, size.height)
+}
+
+/// The size pictures are delivered at for `area`: even, as the encoder's 4:2:0 needs.
+fn out_size(area: Crop) -> (u32, u32) {
+    (area.width & !1, area.height & !1)
 }
 
 fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
@@ -344,14 +367,8 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
     let Some(bytes) = bytes.get(offset..) else {
         return;
     };
-    let area = state.crop.unwrap_or(Crop {
-        x: 0,
-        y: 0,
-        width: size.width,
-        height: size.height,
-    });
-    let area = clamp(area, size.width, size.height);
-    let out = *state.out.get_or_insert((area.width & !1, area.height & !1));
+    let area = visible_area(state.crop, size);
+    let out = *state.out.get_or_insert(out_size(area));
     let layout = Layout {
         area,
         order: ChannelOrder::of(format),
