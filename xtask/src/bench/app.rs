@@ -14,7 +14,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -27,10 +27,22 @@ const WAIT: Duration = Duration::from_secs(30);
 /// The fake Notion reads uploads this fast, so the upload lasts seconds as it would at home.
 const UPLINK_KIB_PER_SEC: u64 = 1024;
 
-pub fn run() -> Result<i32> {
+pub fn run(args: &[String]) -> Result<i32> {
+    match args {
+        [] => {}
+        [flag, backend] if flag == "--backend" && backend == "x11" => {}
+        [flag, backend] if flag == "--backend" && backend == "wayland" => {
+            return super::app_wayland::run();
+        }
+        _ => {
+            return Err(fail(format!(
+                "bench app takes [--backend x11|wayland], not `{}`",
+                args.join(" ")
+            )));
+        }
+    }
     crate::deps::ensure(&[crate::deps::BUILD, crate::deps::WORLD, crate::deps::RUN])?;
-    eprintln!("xtask: building clipnote (debug): cargo build -p app --bin clipnote");
-    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bin", "clipnote"]))?;
+    let clipnote = build_debug_app()?;
     run_checked(cargo().args([
         "build",
         "--quiet",
@@ -39,7 +51,6 @@ pub fn run() -> Result<i32> {
         "--bin",
         "clipnote-fakes",
     ]))?;
-    let clipnote = target_dir().join("debug").join("clipnote");
     let fakes = target_dir().join("debug").join("clipnote-fakes");
     let base = target_dir()
         .join("bench")
@@ -51,7 +62,8 @@ pub fn run() -> Result<i32> {
     let mut frames = Vec::new();
     for run in 0..RUNS {
         let home = base.join(format!("run-{run}"));
-        let (mut child, lines, spawned) = launch(&world, &clipnote, &home, &[])?;
+        let app = world.command(&clipnote.display().to_string());
+        let (mut child, lines, spawned) = launch(app, &home, &[])?;
         let result = measure(&world, &lines, spawned);
         let _ = child.kill();
         let _ = child.wait();
@@ -127,11 +139,19 @@ impl std::fmt::Display for Frames {
     }
 }
 
-type Lines = Receiver<(Instant, String)>;
+/// Builds the desktop app (debug; dependencies are optimised) and returns its path.
+pub(super) fn build_debug_app() -> Result<PathBuf> {
+    eprintln!("xtask: building clipnote (debug): cargo build -p app --bin clipnote");
+    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bin", "clipnote"]))?;
+    Ok(target_dir().join("debug").join("clipnote"))
+}
 
-fn launch(
-    world: &World,
-    clipnote: &Path,
+pub(super) type Lines = Receiver<(Instant, String)>;
+
+/// Starts the app from `cmd` (a command for `clipnote` living in a test world) with its
+/// library, config and outbox under `home`; its log lines arrive on the returned channel.
+pub(super) fn launch(
+    mut cmd: Command,
     home: &Path,
     env: &[(String, String)],
 ) -> Result<(Child, Lines, Instant)> {
@@ -141,7 +161,7 @@ fn launch(
             .map_err(|e| fail(format!("cannot create {}: {e}", d.display())))?;
         Ok(d)
     };
-    let mut cmd = world.command(&clipnote.display().to_string());
+    let program = cmd.get_program().to_owned();
     cmd.env("CLIPNOTE_LIBRARY_DIR", dir("library")?)
         .env("CLIPNOTE_CONFIG_DIR", dir("config")?)
         .env("CLIPNOTE_OUTBOX_DIR", dir("outbox")?)
@@ -157,7 +177,7 @@ fn launch(
     let spawned = Instant::now();
     let mut child = cmd
         .spawn()
-        .map_err(|e| fail(format!("cannot start {}: {e}", clipnote.display())))?;
+        .map_err(|e| fail(format!("cannot start {}: {e}", program.to_string_lossy())))?;
     let stderr = child.stderr.take().ok_or_else(|| fail("no stderr pipe"))?;
     let (tx, rx) = sync_channel(1024);
     std::thread::Builder::new()
@@ -177,7 +197,7 @@ fn launch(
 }
 
 /// Waits for a log line containing `needle`; returns when it was read, and the line.
-fn wait_line(lines: &Lines, needle: &str) -> Result<(Instant, String)> {
+pub(super) fn wait_line(lines: &Lines, needle: &str) -> Result<(Instant, String)> {
     let deadline = Instant::now() + WAIT;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -290,7 +310,8 @@ fn measure_posting(
             .ok_or_else(|| fail("clipnote-fakes did not name its page"))?;
         env.push(("CLIPNOTE_REVIEW_CLIP".into(), clip.display().to_string()));
         env.push(("CLIPNOTE_REVIEW_TO".into(), page));
-        let (mut app, lines, _) = launch(world, clipnote, home, &env)?;
+        let app = world.command(&clipnote.display().to_string());
+        let (mut app, lines, _) = launch(app, home, &env)?;
         let result = (|| {
             wait_line(&lines, "app: first frame")?;
             let mut keys = Keys::start(world)?;

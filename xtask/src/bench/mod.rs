@@ -26,6 +26,7 @@ use crate::world;
 use crate::{Result, fail};
 
 mod app;
+mod app_wayland;
 mod player;
 mod post;
 mod table;
@@ -39,7 +40,8 @@ const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
        cargo xtask bench post   [--clip PATH] [--runs N]  (posting to the fakes on loopback)
-       cargo xtask bench app    (the desktop app: launch, hotkey latency, frame times)
+       cargo xtask bench app [--backend x11|wayland]
+                                (the desktop app: launch, hotkey latency, frame times)
        cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
 
   --backend x11|wayland     record in the X11 world beside the ffmpeg CLI (default), or in the
@@ -72,7 +74,7 @@ const OVERTIME: Duration = Duration::from_secs(90);
 pub fn main(args: &[String]) -> Result<i32> {
     match args.first().map(String::as_str) {
         Some("record") => record(&Options::parse(&args[1..])?),
-        Some("app") => app::run(),
+        Some("app") => app::run(&args[1..]),
         Some("post") => post::run(&args[1..]),
         Some("player") => player::run(),
         Some("-h" | "--help") | None => {

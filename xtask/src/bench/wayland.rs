@@ -68,7 +68,7 @@ impl Wayland {
     }
 
     /// A command living in the world, with the bench's private home.
-    fn command(&self, program: &str) -> Command {
+    pub(super) fn command(&self, program: &str) -> Command {
         let mut cmd = self.world.command(program);
         let home = |sub: &str| self.home.join(sub);
         cmd.env("HOME", &self.home)
