@@ -29,13 +29,14 @@ mod app;
 mod app_wayland;
 mod player;
 mod post;
+mod recover;
 mod table;
 mod walkthrough;
 mod wayland;
 mod x11;
 use table::{check_targets, print_services, print_table};
 
-const BENCHES: &str = "the benches are: record, post, app, player";
+const BENCHES: &str = "the benches are: record, post, app, player, recover";
 const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
@@ -43,6 +44,8 @@ usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthr
        cargo xtask bench app [--backend x11|wayland]
                                 (the desktop app: launch, hotkey latency, frame times)
        cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
+       cargo xtask bench recover (a 10-minute recording a crash cut off, made whole, beside
+                                `ffmpeg -c copy`)
 
   --backend x11|wayland     record in the X11 world beside the ffmpeg CLI (default), or in the
                             Wayland world (sway, the ScreenCast portal) beside wf-recorder
@@ -77,6 +80,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         Some("app") => app::run(&args[1..]),
         Some("post") => post::run(&args[1..]),
         Some("player") => player::run(),
+        Some("recover") => recover::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{HELP}");
             Ok(0)
