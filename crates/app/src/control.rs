@@ -8,6 +8,7 @@
 //! ```text
 //! toggle  →  started | stopped | busy <why> | failed <why> | refused <why>
 //! status  →  idle [<last problem>] | countdown | starting | recording | stopping
+//! show    →  shown          (a second `clipnote` launch brings the window forward, then exits)
 //! ```
 //!
 //! The app's end is `ui::control` (a `ui-control` thread); the client is `cli::toggle`.
@@ -79,6 +80,9 @@ pub enum Request {
     Toggle,
     /// Where the recording stands.
     Status,
+    /// Bring the window forward: what a second launch of the app asks before it exits, so
+    /// one Clipnote per user owns the hotkey and the socket.
+    Show,
 }
 
 impl Request {
@@ -86,11 +90,12 @@ impl Request {
         match self {
             Request::Toggle => "toggle",
             Request::Status => "status",
+            Request::Show => "show",
         }
     }
 
     pub fn parse(line: &str) -> Option<Request> {
-        [Request::Toggle, Request::Status]
+        [Request::Toggle, Request::Status, Request::Show]
             .into_iter()
             .find(|r| r.word() == line.trim())
     }
@@ -133,6 +138,8 @@ pub enum Reply {
     Started,
     /// The recording is being saved; Review opens with it.
     Stopped,
+    /// The window was brought forward.
+    Shown,
     /// Nothing was done now: a recording is starting or being saved.
     Busy(String),
     /// A recording could not start (the message the window shows).
@@ -150,6 +157,7 @@ impl Reply {
         match self {
             Reply::Started => "started".into(),
             Reply::Stopped => "stopped".into(),
+            Reply::Shown => "shown".into(),
             Reply::Busy(why) => with("busy", why),
             Reply::Failed(why) => with("failed", why),
             Reply::Refused(why) => with("refused", why),
@@ -166,6 +174,7 @@ impl Reply {
         Some(match word {
             "started" => Reply::Started,
             "stopped" => Reply::Stopped,
+            "shown" => Reply::Shown,
             "busy" => Reply::Busy(rest),
             "failed" => Reply::Failed(rest),
             "refused" => Reply::Refused(rest),
@@ -344,6 +353,7 @@ mod tests {
         for reply in [
             Reply::Started,
             Reply::Stopped,
+            Reply::Shown,
             Reply::Busy("a recording is still starting".into()),
             Reply::Failed("no display".into()),
             Reply::Refused("uid 65534 is not the app's user".into()),
@@ -360,6 +370,7 @@ mod tests {
         );
         assert_eq!(Reply::parse("launched\n"), None);
         assert_eq!(Request::parse("toggle\n"), Some(Request::Toggle));
+        assert_eq!(Request::parse("show\n"), Some(Request::Show));
         assert_eq!(Request::parse("quit\n"), None);
     }
 }

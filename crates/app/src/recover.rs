@@ -22,6 +22,32 @@ pub struct Recovered {
     pub modified_unix: u64,
 }
 
+impl Recovered {
+    /// "a recording from 2026-12-07 14:02, 3:12 long" (local time).
+    pub fn describe(&self) -> String {
+        format!(
+            "a recording from {}, {} long",
+            local_time(self.modified_unix),
+            length(self.duration_secs)
+        )
+    }
+}
+
+fn length(secs: f64) -> String {
+    let s = secs.round() as u64;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+fn local_time(unix: u64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix as i64)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t = time::UtcOffset::current_local_offset().map_or(t, |o| t.to_offset(o));
+    t.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]"
+    ))
+    .unwrap_or_default()
+}
+
 /// The unfinished recordings in `dir` that no process has open, oldest first.
 pub fn find(dir: &Path) -> Result<Vec<PathBuf>, UserError> {
     let entries = match std::fs::read_dir(dir) {

@@ -41,7 +41,7 @@ mod x11;
 pub use backend::Backend;
 pub use error::{CaptureError, Result};
 pub use mux::finalize;
-pub use recorder::{Finished, Recording};
+pub use recorder::{Finished, Recording, SILENT_MIC_WARNING};
 pub use screen::{Screenshot, screenshot};
 pub use settings::{EncoderProfile, Mic, RecordSettings, Source};
 pub use stats::Stats;

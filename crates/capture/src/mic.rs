@@ -161,6 +161,7 @@ impl AudioInput {
         muted: Arc<AtomicBool>,
     ) -> Result<()> {
         let mut packet = ffmpeg::Packet::empty();
+        let mut silence = SilentRun::default();
         while !stop.load(Ordering::Relaxed) {
             let Some((captured, mut samples)) = self.read(&mut packet)? else {
                 continue;
@@ -169,10 +170,14 @@ impl AudioInput {
                 continue;
             };
             if self.index == 0 {
-                if muted.load(Ordering::Relaxed) {
+                let muted = muted.load(Ordering::Relaxed);
+                if muted {
                     samples.iter_mut().for_each(|s| *s = 0.0);
                 }
-                stats.set_mic_level(peak(&samples));
+                let level = peak(&samples);
+                stats.set_mic_level(level);
+                // Silence the user asked for (mute) is not a dead microphone.
+                stats.set_mic_silent(silence.next(at, !muted && level < SILENCE_FLOOR));
             }
             let chunk = AudioChunk {
                 input: self.index,
@@ -191,8 +196,30 @@ impl AudioInput {
     }
 }
 
+/// Below this peak (−60 dBFS) a microphone is as good as silent: a room's noise alone reaches
+/// higher on any working input.
+pub const SILENCE_FLOOR: f32 = 0.001;
+
+/// How long the input has been silent, from the times of its packets.
+#[derive(Debug, Default)]
+struct SilentRun {
+    since: Option<Duration>,
+}
+
+impl SilentRun {
+    /// The packet at `at` was (or was not) silent: how long the silence has lasted.
+    fn next(&mut self, at: Duration, silent: bool) -> Duration {
+        if !silent {
+            self.since = None;
+            return Duration::ZERO;
+        }
+        let since = *self.since.get_or_insert(at);
+        at.saturating_sub(since)
+    }
+}
+
 /// The peak level (0.0–1.0) of some samples.
-fn peak(samples: &[f32]) -> f32 {
+pub fn peak(samples: &[f32]) -> f32 {
     samples.iter().fold(0.0f32, |m, s| m.max(s.abs()))
 }
 
@@ -274,5 +301,23 @@ impl Drop for MicMeter {
     fn drop(&mut self) {
         // The thread sees this within a packet (20 ms) and closes the device itself.
         self.shared.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_silent_run_lasts_from_its_first_silent_packet_and_any_sound_ends_it() {
+        let ms = Duration::from_millis;
+        let mut run = SilentRun::default();
+        assert_eq!(run.next(ms(0), false), Duration::ZERO);
+        assert_eq!(run.next(ms(20), true), Duration::ZERO);
+        assert_eq!(run.next(ms(40), true), ms(20));
+        assert_eq!(run.next(ms(5020), true), ms(5000));
+        assert_eq!(run.next(ms(5040), false), Duration::ZERO, "sound ends it");
+        assert_eq!(run.next(ms(5060), true), Duration::ZERO, "a new run");
+        assert_eq!(run.next(ms(5080), true), ms(20));
     }
 }

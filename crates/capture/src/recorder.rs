@@ -19,7 +19,7 @@ use crate::ff;
 use crate::mic::{self, AudioInput};
 use crate::mux::{self, Muxer};
 use crate::screen::{self, ScreenSource};
-use crate::settings::RecordSettings;
+use crate::settings::{Mic, RecordSettings};
 use crate::stats::Stats;
 use crate::tap::TapFeed;
 use crate::timeline::Timeline;
@@ -175,6 +175,9 @@ fn check_writable(path: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// How long an unmuted microphone may give only silence before the user is told.
+pub const SILENT_MIC_WARNING: Duration = Duration::from_secs(5);
 
 impl Recording {
     /// Checks every input, opens the devices and starts recording.
@@ -364,6 +367,23 @@ impl Recording {
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// After [`SILENT_MIC_WARNING`] of nothing but silence from an unmuted microphone: what
+    /// to tell the user ("no sound from … — check the input or choose another"). `None` while
+    /// the microphone gives sound, is muted, or there is none.
+    pub fn silent_mic(&self) -> Option<String> {
+        let mic = match &self.settings.mic {
+            Mic::None => return None,
+            Mic::Default => "the default microphone".to_owned(),
+            Mic::Named(name) => name.clone(),
+        };
+        let secs = self.stats.mic_silent_secs();
+        (self.has_audio && secs >= SILENT_MIC_WARNING.as_secs_f64()).then(|| {
+            format!(
+                "no sound from {mic} for {secs:.0} s — check the input (is it plugged in, turned up, not muted on the device?) or choose another microphone"
+            )
+        })
     }
 
     /// The file being written now (fragmented, playable even after a crash).

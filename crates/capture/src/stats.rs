@@ -20,6 +20,8 @@ pub struct Stats {
     /// Bytes written to the file.
     pub bytes_written: AtomicU64,
     mic_level_bits: AtomicU32,
+    /// How long the microphone has given only silence, unmuted (µs; 0 while it has sound).
+    mic_silent_micros: AtomicU64,
 }
 
 impl Stats {
@@ -31,6 +33,17 @@ impl Stats {
     pub(crate) fn set_mic_level(&self, level: f32) {
         self.mic_level_bits
             .store(level.to_bits(), Ordering::Relaxed);
+    }
+
+    /// How long the microphone, while not muted, has given nothing above
+    /// [`crate::mic::SILENCE_FLOOR`] — digital zero or a dead input (0 once any sound comes).
+    pub fn mic_silent_secs(&self) -> f64 {
+        self.mic_silent_micros.load(Ordering::Relaxed) as f64 / 1e6
+    }
+
+    pub(crate) fn set_mic_silent(&self, silent: std::time::Duration) {
+        let micros = u64::try_from(silent.as_micros()).unwrap_or(u64::MAX);
+        self.mic_silent_micros.store(micros, Ordering::Relaxed);
     }
 
     pub fn dropped(&self) -> u64 {

@@ -241,6 +241,8 @@ pub struct Synth {
     pub keyint: u32,
     /// libx264 CRF: low makes large files.
     pub crf: u32,
+    /// A sound track of digital silence instead of a 440 Hz tone.
+    pub silent: bool,
 }
 
 impl Default for Synth {
@@ -251,6 +253,7 @@ impl Default for Synth {
             secs: 4,
             keyint: 30,
             crf: 23,
+            silent: false,
         }
     }
 }
@@ -265,10 +268,14 @@ impl Synth {
                 self.width, self.height, self.secs
             ))
             .args(["-f", "lavfi", "-i"])
-            .arg(format!(
-                "sine=frequency=440:sample_rate=48000:duration={}",
-                self.secs
-            ))
+            .arg(if self.silent {
+                format!("aevalsrc=0:sample_rate=48000:duration={}", self.secs)
+            } else {
+                format!(
+                    "sine=frequency=440:sample_rate=48000:duration={}",
+                    self.secs
+                )
+            })
             .args([
                 "-c:v",
                 "libx264",

@@ -178,30 +178,54 @@ pub fn screen_lock() -> MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A null sink of a test's own in the X11 world's sound server (`pactl load-module
-/// module-null-sink`), unloaded when dropped. With nothing playing into it, its monitor is a
-/// microphone that delivers digital silence.
+/// A module loaded into the X11 world's sound server for one test (`pactl load-module`),
+/// unloaded when dropped.
+#[derive(Debug)]
+struct PulseModule(String);
+
+impl PulseModule {
+    fn load(module: &str, args: &[String]) -> PulseModule {
+        let out = Command::new("pactl")
+            .args(["load-module", module])
+            .args(args)
+            .output();
+        let out = out.unwrap_or_else(|e| panic!("cannot run pactl: {e} (xtask installs it)"));
+        assert!(
+            out.status.success(),
+            "pactl load-module {module} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PulseModule(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+}
+
+impl Drop for PulseModule {
+    fn drop(&mut self) {
+        let _ = Command::new("pactl")
+            .args(["unload-module", &self.0])
+            .status();
+    }
+}
+
+/// A null sink of a test's own (`module-null-sink`), described as its name. With nothing
+/// playing into it, its monitor is an input that delivers digital silence.
 #[derive(Debug)]
 pub struct NullSink {
-    module: String,
+    _module: PulseModule,
     /// The sink's name; its monitor is `<name>.monitor`.
     pub name: String,
 }
 
 impl NullSink {
     pub fn load(name: &str) -> NullSink {
-        let out = Command::new("pactl")
-            .args(["load-module", "module-null-sink"])
-            .arg(format!("sink_name={name}"))
-            .output();
-        let out = out.unwrap_or_else(|e| panic!("cannot run pactl: {e} (xtask installs it)"));
-        assert!(
-            out.status.success(),
-            "pactl load-module failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
         NullSink {
-            module: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            _module: PulseModule::load(
+                "module-null-sink",
+                &[
+                    format!("sink_name={name}"),
+                    format!("sink_properties=device.description={name}"),
+                ],
+            ),
             name: name.to_owned(),
         }
     }
@@ -212,10 +236,23 @@ impl NullSink {
     }
 }
 
-impl Drop for NullSink {
-    fn drop(&mut self) {
-        let _ = Command::new("pactl")
-            .args(["unload-module", &self.module])
-            .status();
+/// A microphone of a test's own that gives only digital silence (`module-null-source`): a
+/// dead or unplugged input as the app lists it (a real source, not a monitor).
+#[derive(Debug)]
+pub struct NullSource {
+    _module: PulseModule,
+    /// The source's name, as `clipnote devices` lists it; also its description.
+    pub name: String,
+}
+
+impl NullSource {
+    pub fn load(name: &str) -> NullSource {
+        NullSource {
+            _module: PulseModule::load(
+                "module-null-source",
+                &[format!("source_name={name}"), format!("description={name}")],
+            ),
+            name: name.to_owned(),
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! `clipnote doctor [--json] [--online] [--mic NAME|none] [--backend x11|wayland]`: whether
+//! `clipnote doctor [--json] [--online] [--mic NAME|none] [--backend x11|wayland]
+//! [--bundle FILE]`: whether
 //! recording and posting will work here, one row a check, with the fix for each failure. The
 //! exit code is 0 when nothing blocks, else the code of the first failure.
 
@@ -22,6 +23,10 @@ pub struct DoctorArgs {
     /// Check this screen backend instead of the session's.
     #[arg(long, value_name = "x11|wayland")]
     pub backend: Option<Backend>,
+    /// Also write the report and the recent logs to FILE for a support request, with tokens,
+    /// URLs' query strings and the home folder taken out.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: DoctorArgs) -> anyhow::Result<()> {
@@ -39,6 +44,14 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.text());
+    }
+    if let Some(path) = &args.bundle {
+        let bytes = doctor::bundle::write(path, &report)?;
+        eprintln!(
+            "Wrote the support bundle to {} ({:.0} KiB): tokens, URLs' query strings and your home folder are taken out; read it before you share it.",
+            path.display(),
+            (bytes as f64 / 1024.0).ceil()
+        );
     }
     if report.ok {
         return Ok(());

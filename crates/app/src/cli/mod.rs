@@ -166,14 +166,28 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// What the log file keeps, whatever stderr shows: the app's, the recorder's and the posts'
+/// story, for support (`clipnote doctor --bundle`).
+const LOG_FILE_FILTER: &str =
+    "warn,app=info,capture=info,publish=info,speech=info,egui_extras::loaders=error";
+
 fn init_tracing(default: &str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     use std::io::IsTerminal;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let stderr = tracing_subscriber::fmt::layer()
         // Colour codes only for a person at a terminal, not in log files and pipes.
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
+        .with_filter(filter);
+    let file = crate::logs::open().map(|f| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(f))
+            .with_filter(EnvFilter::new(LOG_FILE_FILTER))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .try_init();
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use capture::{Backend, CaptureError, Mic, RecordSettings, Recording, Source};
 
 use crate::cli::UserError;
-use crate::{exit, library, live_transcript};
+use crate::{disk, exit, library, live_transcript, recording_watch};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -170,8 +170,13 @@ fn status_line(recording: &Recording) -> String {
         "REC"
     };
     let level = (recording.stats().mic_level() * 10.0).round() as usize;
+    let silent = if recording.silent_mic().is_some() {
+        "  NO SOUND FROM THE MIC"
+    } else {
+        ""
+    };
     format!(
-        "● {state} {:02}:{:02}  {:.1} MiB  dropped {}  mic [{:<10}]",
+        "● {state} {:02}:{:02}  {:.1} MiB  dropped {}  mic [{:<10}]{silent}",
         secs / 60,
         secs % 60,
         recording.stats().bytes() as f64 / (1024.0 * 1024.0),
@@ -192,6 +197,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     }
     let (mut settings, seconds, json, transcribe) = args.settings()?;
     let signals = Signals::install()?;
+    disk::room_to_record(disk::folder_of(&settings.out))?;
     let transcriber = start_transcriber(&mut settings, transcribe);
     let recording = Recording::start(settings).map_err(user_error)?;
     let live = std::io::stderr().is_terminal();
@@ -202,8 +208,16 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
         );
     }
     let mut last_status = Instant::now();
+    let mut watch = recording_watch::Watch::new(&recording);
+    let mut warned = recording_watch::Announcer::default();
     loop {
         std::thread::sleep(Duration::from_millis(20));
+        for warning in warned.news(&watch.warnings(&recording)) {
+            // Over the status line, which its next update redraws below.
+            let start = if live { "\r\x1b[2K" } else { "" };
+            eprintln!("{start}clipnote: warning: {warning}");
+            tracing::info!("record: warned: {warning}");
+        }
         if signals.stop.load(Ordering::Relaxed) || recording.has_failed() {
             break;
         }
@@ -229,6 +243,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     }
     let stopped = Instant::now();
     let finished = recording.stop().map_err(user_error)?;
+    tracing::info!(
+        clip = %finished.path.display(),
+        secs = finished.duration_secs,
+        dropped = finished.dropped_frames,
+        "record: saved"
+    );
     let transcript =
         transcriber.map(|t| live_transcript::Report::of(t.finish(), &finished, stopped));
     if let Some(line) = transcript.as_ref().and_then(live_transcript::Report::line) {
@@ -237,6 +257,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<()> {
     if json {
         let mut report = serde_json::to_value(&finished)?;
         report["transcript"] = serde_json::to_value(&transcript)?;
+        report["warnings"] = serde_json::to_value(&warned.said)?;
         println!("{report}");
     } else {
         eprintln!(

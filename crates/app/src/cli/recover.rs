@@ -19,12 +19,7 @@ pub fn run(args: RecoverArgs) -> anyhow::Result<()> {
         match recover::recover(&partial) {
             Ok(r) => {
                 if !args.json {
-                    println!(
-                        "Recovered a recording from {}, {} long: {}",
-                        local_time(r.modified_unix),
-                        length(r.duration_secs),
-                        r.path.display()
-                    );
+                    println!("Recovered {}: {}", r.describe(), r.path.display());
                 }
                 recovered.push(r);
             }
@@ -43,19 +38,4 @@ pub fn run(args: RecoverArgs) -> anyhow::Result<()> {
         Some(e) => Err(e.into()),
         None => Ok(()),
     }
-}
-
-fn length(secs: f64) -> String {
-    let s = secs.round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
-}
-
-fn local_time(unix: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix as i64)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let t = time::UtcOffset::current_local_offset().map_or(t, |o| t.to_offset(o));
-    t.format(time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]"
-    ))
-    .unwrap_or_default()
 }

@@ -12,7 +12,7 @@ use super::Check;
 use crate::exit;
 
 /// Below this peak over a second (-60 dBFS) a microphone is as good as silent.
-const QUIET_PEAK: f32 = 0.001;
+const QUIET_PEAK: f32 = capture::mic::SILENCE_FLOOR;
 /// How long the microphone is listened to.
 const LISTEN: Duration = Duration::from_secs(1);
 /// How long it may take to open before it counts as not delivering.

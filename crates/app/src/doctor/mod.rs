@@ -4,6 +4,7 @@
 //! microphone, encoder) are in [`media`]; the rest (disk, config, accounts, models, outbox,
 //! hotkey) in [`setup`].
 
+pub mod bundle;
 mod media;
 mod setup;
 

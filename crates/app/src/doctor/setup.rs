@@ -1,19 +1,14 @@
 //! The checks a post and the app's day-to-day need: the config file, free space where clips
 //! go, the accounts' tokens (never printed), the speech models, the outbox and the hotkey.
 
-use std::path::Path;
-
 use capture::Backend;
 use publish::Service;
 
 use super::Check;
 use crate::exit;
 
-/// What a minute of recording takes at the default quality (the bench's target for a talk over
-/// a code editor; full motion takes more), MiB.
-const MIB_PER_MINUTE: f64 = 1.7;
-/// Below this many minutes of room a recording would be cut short: refuse.
-const FAIL_MINUTES: f64 = 5.0;
+/// Below this many minutes of room a recording would be cut short: it is refused.
+const FAIL_MINUTES: f64 = crate::disk::REFUSE_MINUTES;
 /// Below this many, warn.
 const WARN_MINUTES: f64 = 30.0;
 
@@ -57,7 +52,7 @@ pub fn disk() -> Check {
             );
         }
     };
-    let free = match free_bytes(&dir) {
+    let free = match crate::disk::free_bytes(&dir) {
         Ok(f) => f,
         Err(e) => {
             return Check::fail(
@@ -68,15 +63,15 @@ pub fn disk() -> Check {
             );
         }
     };
-    // Stopping rewrites the clip index-first beside itself: room for it twice.
-    let minutes = free as f64 / (2.0 * MIB_PER_MINUTE * 1024.0 * 1024.0);
+    let minutes = crate::disk::minutes_of_room(free, 0, crate::disk::MIB_PER_MINUTE);
     let detail = format!(
-        "{} free in {}: about {} of recording at ~{MIB_PER_MINUTE} MiB a minute",
+        "{} free in {}: about {} of recording at ~{} MiB a minute",
         crate::mib(free),
         dir.display(),
-        duration_words(minutes)
+        crate::disk::duration_words(minutes),
+        crate::disk::MIB_PER_MINUTE
     );
-    let fix = "free some space, or move the library to a larger disk (Settings → Folders, or CLIPNOTE_LIBRARY_DIR)";
+    let fix = crate::disk::FIX;
     if minutes < FAIL_MINUTES {
         Check::fail("disk", exit::IO, detail, fix)
     } else if minutes < WARN_MINUTES {
@@ -84,27 +79,6 @@ pub fn disk() -> Check {
     } else {
         Check::ok("disk", detail)
     }
-}
-
-fn duration_words(minutes: f64) -> String {
-    match minutes.floor() as u64 {
-        0 => "less than a minute".into(),
-        1 => "1 minute".into(),
-        m if m < 120 => format!("{m} minutes"),
-        m => format!("{} hours", m / 60),
-    }
-}
-
-fn free_bytes(dir: &Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    // SAFETY: statvfs(3) fills the zeroed struct we own from a NUL-terminated path.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(st.f_bavail as u64 * st.f_frsize as u64)
 }
 
 /// Each service's token: present (and where from), and with `online` accepted (`notion`,
@@ -277,11 +251,47 @@ pub fn hotkey(backend: Backend) -> Check {
             "hotkey",
             "X11: the running Clipnote holds its hotkey (Settings → Global hotkey)",
         ),
-        (Backend::X11, false) => Check::ok(
-            "hotkey",
-            format!(
-                "X11: the app grabs {key} (or the key chosen in Settings) when it starts; it says in its top bar if another program holds it"
+        (Backend::X11, false) => match x11_key_taken(key) {
+            Ok(false) => Check::ok(
+                "hotkey",
+                format!(
+                    "X11: {key} is free; the app grabs it (or the key chosen in Settings) when it starts"
+                ),
             ),
-        ),
+            Ok(true) => Check::warn(
+                "hotkey",
+                format!(
+                    "X11: {key} is taken by another program, so the app cannot start and stop recordings with it"
+                ),
+                format!(
+                    "choose another key in Clipnote's Settings → Global hotkey, or free {key} in the program that holds it (often the desktop's own keyboard shortcuts)"
+                ),
+            ),
+            Err(why) => Check::ok(
+                "hotkey",
+                format!(
+                    "X11: the app grabs {key} when it starts and says in its top bar if another program holds it (not checked here: {why})"
+                ),
+            ),
+        },
+    }
+}
+
+/// Whether another X client holds `key` (grabbing it answers BadAccess). The grab is let go
+/// at once.
+fn x11_key_taken(key: &str) -> Result<bool, String> {
+    use global_hotkey::{Error, GlobalHotKeyManager};
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err("no DISPLAY".into());
+    }
+    let hotkey = crate::ui::hotkey::parse(key)?;
+    let manager = GlobalHotKeyManager::new().map_err(|e| e.to_string())?;
+    match manager.register(hotkey) {
+        Ok(()) => {
+            let _ = manager.unregister(hotkey);
+            Ok(false)
+        }
+        Err(Error::AlreadyRegistered(_)) => Ok(true),
+        Err(e) => Err(e.to_string()),
     }
 }

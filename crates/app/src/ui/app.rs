@@ -79,6 +79,8 @@ pub enum RecState {
         mic_level: f32,
         paused: bool,
         bytes: u64,
+        /// What the HUD warns of (a silent microphone, a disk about to fill).
+        warnings: Vec<String>,
     },
     /// Finalising the file.
     Stopping,
@@ -161,6 +163,9 @@ pub struct App {
     portal: Option<super::portal::PortalHotkey>,
     /// `clipnote toggle`'s way in.
     pub(super) control: super::control::Control,
+    /// Recordings a crash cut off, recovered at launch and offered for Review.
+    pub(super) recovery: super::recovery::Recovery,
+    pub(super) sound_check: super::silence::SoundCheck,
     /// The last recording problem, shown on the Record screen until the next attempt.
     pub(super) notice: Option<String>,
     pub(super) review: Review,
@@ -247,6 +252,7 @@ impl App {
             options.inbox,
             options.watch,
         );
+        let recovery = super::recovery::Recovery::start(&ctx, library_dir.as_deref().ok());
         let wake = ctx.clone();
         let poster =
             setup.map(|setup| poster::Handle::spawn(setup, move || wake.request_repaint()));
@@ -275,6 +281,8 @@ impl App {
             region_pick: super::region::RegionPick::default(),
             portal,
             control,
+            recovery,
+            sound_check: Default::default(),
             hotkey,
             hotkey_problem,
             notice: None,
@@ -510,6 +518,7 @@ impl App {
                     mic_level: 0.0,
                     paused: false,
                     bytes: 0,
+                    warnings: Vec::new(),
                 };
             }
             Event::Tick {
@@ -517,6 +526,7 @@ impl App {
                 mic_level,
                 paused,
                 bytes,
+                warnings,
             } => {
                 if matches!(self.rec, RecState::Recording { .. }) {
                     self.rec = RecState::Recording {
@@ -524,6 +534,7 @@ impl App {
                         mic_level,
                         paused,
                         bytes,
+                        warnings,
                     };
                 }
             }
@@ -578,6 +589,7 @@ impl App {
             self.toggle_recording(now);
         }
         self.control_tick(now);
+        self.recovery_tick();
         if let RecState::Countdown { ends_at } = self.rec {
             if now >= ends_at {
                 self.start_now();

@@ -21,6 +21,7 @@ use crate::control::{self, Phase, Reply, Request};
 pub enum ControlCommand {
     Toggle { reply: SyncSender<Reply> },
     Status { reply: SyncSender<Reply> },
+    Show { reply: SyncSender<Reply> },
 }
 
 /// Whether `clipnote toggle` reaches this app, in words for Settings.
@@ -183,7 +184,7 @@ fn answer(
             }
             Ok(line) => match Request::parse(&line) {
                 None => Reply::Refused(format!(
-                    "unknown request {:?}: this Clipnote understands toggle and status",
+                    "unknown request {:?}: this Clipnote understands toggle, status and show",
                     line.trim()
                 )),
                 Some(request) => {
@@ -210,6 +211,7 @@ fn forward(
     let command = match request {
         Request::Toggle => ControlCommand::Toggle { reply },
         Request::Status => ControlCommand::Status { reply },
+        Request::Show => ControlCommand::Show { reply },
     };
     let closing = || Reply::Busy("Clipnote is closing".into());
     match tx.try_send(command) {
@@ -269,6 +271,11 @@ impl App {
                 ControlCommand::Status { reply } => {
                     let _ = reply.try_send(Reply::Status(phase(&self.rec), self.notice.clone()));
                 }
+                ControlCommand::Show { reply } => {
+                    tracing::info!("control: show (Clipnote was launched again)");
+                    self.bring_forward();
+                    let _ = reply.try_send(Reply::Shown);
+                }
             }
         }
         if !self.control.awaiting_start.is_empty() && !matches!(self.rec, RecState::Starting) {
@@ -276,6 +283,20 @@ impl App {
             for reply in self.control.awaiting_start.drain(..) {
                 let _ = reply.try_send(outcome.clone());
             }
+        }
+    }
+
+    /// Un-hides, un-minimises and raises the main window, and asks the desktop for attention
+    /// where it does not let a program take the focus (Wayland without an activation token).
+    fn bring_forward(&self) {
+        use egui::{UserAttentionType, ViewportCommand};
+        for command in [
+            ViewportCommand::Visible(true),
+            ViewportCommand::Minimized(false),
+            ViewportCommand::Focus,
+            ViewportCommand::RequestUserAttention(UserAttentionType::Informational),
+        ] {
+            self.ctx.send_viewport_cmd(command);
         }
     }
 
@@ -327,6 +348,28 @@ impl App {
                 format!("`clipnote toggle` cannot reach this window: {why}"),
             ),
         };
+    }
+}
+
+/// One Clipnote per user: when an app already answers on the control socket, asks it to
+/// bring its window forward and returns what to tell the user; `None` when this launch should
+/// open the app (nothing answers, or the socket cannot be used — Settings then says why).
+pub fn already_running() -> Option<Result<String, String>> {
+    let socket = control::socket_path().ok()?;
+    match control::ask(&socket, Request::Show) {
+        Ok(Reply::Shown) => Some(Ok(
+            "Clipnote is already running: its window was brought forward (one Clipnote runs per user, so the hotkey has one owner)".into(),
+        )),
+        Ok(other) => Some(Err(format!(
+            "another Clipnote already runs (it answered {:?} on {}) and could not bring its window forward: quit it, then start Clipnote again",
+            other.line(),
+            socket.display()
+        ))),
+        Err(control::Error::NotRunning(_)) => None,
+        Err(e) => {
+            tracing::info!("control: not checking for a running Clipnote: {e}");
+            None
+        }
     }
 }
 

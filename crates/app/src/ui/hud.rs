@@ -8,20 +8,27 @@ use super::app::{App, RecState};
 use super::record::level_meter;
 
 const HUD_SIZE: [f32; 2] = [420.0, 96.0];
+/// How much taller each warning makes it.
+const WARNING_HEIGHT: f32 = 64.0;
 
 impl App {
     pub(super) fn hud(&mut self, ctx: &egui::Context) {
         // Top right of the monitor, out of the way of what is being shown.
         let monitor = ctx.input(|i| i.viewport().monitor_size);
+        let warnings = match &self.rec {
+            RecState::Recording { warnings, .. } => warnings.len(),
+            _ => 0,
+        };
+        let size = [HUD_SIZE[0], HUD_SIZE[1] + WARNING_HEIGHT * warnings as f32];
         let mut builder = egui::ViewportBuilder::default()
             .with_title("Clipnote — recording")
             .with_app_id("clipnote-hud")
-            .with_inner_size(HUD_SIZE)
-            .with_min_inner_size(HUD_SIZE)
+            .with_inner_size(size)
+            .with_min_inner_size(size)
             .with_resizable(false)
             .with_always_on_top();
         if let Some(m) = monitor {
-            builder = builder.with_position([(m.x - HUD_SIZE[0] - 24.0).max(0.0), 24.0]);
+            builder = builder.with_position([(m.x - size[0] - 24.0).max(0.0), 24.0]);
         }
         ctx.show_viewport_immediate(
             egui::ViewportId::from_hash_of("clipnote-hud"),
@@ -68,6 +75,7 @@ impl App {
                 mic_level,
                 paused,
                 bytes,
+                warnings,
             } => {
                 ui.horizontal(|ui| {
                     let (dot, color) = if paused {
@@ -107,6 +115,9 @@ impl App {
                         ui.weak(format!("{h} stops"));
                     }
                 });
+                for warning in warnings {
+                    ui.colored_label(ui.visuals().warn_fg_color, warning);
+                }
             }
             RecState::Stopping => {
                 ui.horizontal(|ui| {

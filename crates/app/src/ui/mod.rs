@@ -25,9 +25,11 @@ pub mod poster;
 pub mod prefs;
 mod record;
 mod recorder;
+mod recovery;
 pub mod region;
 pub mod review;
 mod settings;
+mod silence;
 mod tighten;
 pub mod transcript_pane;
 pub mod watch;
@@ -50,6 +52,14 @@ const WINDOW_SIZE: [f32; 2] = [1100.0, 720.0];
 /// the window, `CLIPNOTE_COUNTDOWN=off` skips the 3-2-1 (screenshots and benchmarks use these).
 /// `CLIPNOTE_START_RECORDING=1` begins a recording once the app is up (`clipnote toggle` sets it).
 pub fn run() -> anyhow::Result<()> {
+    match control::already_running() {
+        Some(Ok(said)) => {
+            eprintln!("{said}");
+            return Ok(());
+        }
+        Some(Err(why)) => return Err(UserError::new(exit::APP, why).into()),
+        None => {}
+    }
     let mut options = Options::default();
     if let Some(screen) = std::env::var("CLIPNOTE_SCREEN")
         .ok()

@@ -56,6 +56,7 @@ impl App {
         ui.add_space(8.0);
         ui.heading("New recording");
         ui.add_space(8.0);
+        self.recovery_ui(ui);
         let idle = self.rec.is_idle();
         ui.add_enabled_ui(idle, |ui| {
             egui::Grid::new("record-grid")

@@ -35,6 +35,9 @@ pub enum Event {
         mic_level: f32,
         paused: bool,
         bytes: u64,
+        /// What the user should know before the recording is wasted (a silent microphone, a
+        /// disk about to fill).
+        warnings: Vec<String>,
     },
     /// Stopping (finalising the file) has begun.
     Stopping,
@@ -131,6 +134,13 @@ fn run<W: Fn()>(commands: &Receiver<Command>, sink: &Sink<W>) {
         };
         let mut settings = *settings;
         tracing::info!(out = %settings.out.display(), "recording: starting");
+        if let Err(e) = crate::disk::room_to_record(crate::disk::folder_of(&settings.out)) {
+            tracing::info!("recording: refused: {}", e.message);
+            if !sink.send(Event::Failed(e.message)) {
+                return;
+            }
+            continue;
+        }
         let transcriber = start_transcriber(&mut settings, &mut told_no_transcript, sink);
         let recording = match Recording::start(settings) {
             Ok(r) => r,
@@ -175,6 +185,7 @@ fn record<W: Fn()>(
     commands: &Receiver<Command>,
     sink: &Sink<W>,
 ) -> bool {
+    let mut watch = crate::recording_watch::Watch::new(&recording);
     loop {
         match commands.recv_timeout(TICK) {
             Ok(Command::Pause) => {
@@ -208,6 +219,11 @@ fn record<W: Fn()>(
                     mic_level: recording.stats().mic_level(),
                     paused: recording.is_paused(),
                     bytes: recording.stats().bytes(),
+                    warnings: watch
+                        .warnings(&recording)
+                        .into_iter()
+                        .map(|w| w.text)
+                        .collect(),
                 });
                 if !alive {
                     finish(recording, transcriber, sink);

@@ -554,6 +554,7 @@ impl App {
         let ready = self.review.target().is_ok();
         match self.review.post.clone() {
             PostState::Idle => {
+                self.silence_ui(ui);
                 let post = egui::Button::new(egui::RichText::new("Post").size(18.0).strong())
                     .min_size(egui::vec2(140.0, 36.0));
                 let shortcut =

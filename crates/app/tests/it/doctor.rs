@@ -17,8 +17,13 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// `doctor --json` with `home`'s folders (and its models folder) in `cmd`'s world.
-fn doctor_json(home: &Home, mut cmd: Command, args: &[&str]) -> (Output, Value) {
+fn doctor_json(home: &Home, cmd: Command, args: &[&str]) -> (Output, Value) {
     let _screen = screen_lock();
+    doctor_json_holding_the_screen(home, cmd, args)
+}
+
+/// [`doctor_json`] for a caller that holds the screen lock already.
+fn doctor_json_holding_the_screen(home: &Home, mut cmd: Command, args: &[&str]) -> (Output, Value) {
     let o = cmd
         .args(["doctor", "--json"])
         .args(args)
@@ -278,4 +283,115 @@ fn online_a_refused_token_fails_and_an_accepted_one_names_the_workspace() {
         "{notion}"
     );
     assert!(!text(&o.stdout).contains("ntn_wrong_secret_41"));
+}
+
+#[test]
+fn a_support_bundle_holds_the_report_and_the_logs_with_secrets_links_and_home_taken_out() {
+    let mut home = Home::new();
+    let root = home.dir.path().to_str().unwrap().to_owned();
+    let logs = home.dir.path().join("state");
+    home.set("CLIPNOTE_LOG_DIR", logs.to_str().unwrap());
+    home.set("HOME", &root);
+    // A real run writes its story to the log: where the clip went (under the home folder).
+    let o = {
+        let _screen = screen_lock();
+        home.run(&[
+            "record",
+            "--seconds",
+            "1",
+            "--mic",
+            "none",
+            "--no-transcript",
+        ])
+    };
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let log = std::fs::read_to_string(logs.join("clipnote.log")).unwrap();
+    assert!(
+        log.contains("record: saved") && log.contains(&root),
+        "{log}"
+    );
+    // And lines as a presigned link and a token would look, had anything logged them.
+    std::fs::write(
+        logs.join("clipnote.log"),
+        format!(
+            "{log}GET https://bucket.example/clip.mp4?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA done\nauth {NOTION_TOKEN} used\n"
+        ),
+    )
+    .unwrap();
+
+    let bundle = home.dir.path().join("support.txt");
+    let (o, _) = doctor_json(
+        &home,
+        home.cmd(&[]),
+        &["--mic", "none", "--bundle", bundle.to_str().unwrap()],
+    );
+    assert!(
+        text(&o.stderr).contains("Wrote the support bundle to"),
+        "{}",
+        text(&o.stderr)
+    );
+    let said = std::fs::read_to_string(&bundle).unwrap();
+    for part in [
+        "== clipnote doctor ==",
+        "\"id\": \"disk\"",
+        "== the most recent log lines",
+        "record: saved",
+        "clip=~/library/",
+        "https://bucket.example/clip.mp4?[redacted] done",
+    ] {
+        assert!(said.contains(part), "{part:?} is not in:\n{said}");
+    }
+    for secret in [NOTION_TOKEN, "X-Amz-Signature", "deadbeef", root.as_str()] {
+        assert!(!said.contains(secret), "{secret:?} is in:\n{said}");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&bundle).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_hotkey_taken_by_another_program_is_named_with_the_fix() {
+    let home = Home::new();
+    let _screen = screen_lock();
+    // Another X client holds Ctrl+Alt+R: this test process, through the library the app uses.
+    let other = global_hotkey::GlobalHotKeyManager::new().unwrap();
+    let key = app::ui::hotkey::parse(app::ui::hotkey::DEFAULT).unwrap();
+    other.register(key).unwrap();
+    let (o, report) = doctor_json_holding_the_screen(&home, home.cmd(&[]), &["--mic", "none"]);
+    let hotkey = check(&report, "hotkey");
+    assert_eq!(hotkey["status"], "warn", "{hotkey}");
+    assert!(
+        hotkey["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Ctrl+Alt+R is taken by another program"),
+        "{hotkey}"
+    );
+    assert!(
+        hotkey["fix"]
+            .as_str()
+            .unwrap()
+            .contains("Settings → Global hotkey"),
+        "{hotkey}"
+    );
+    assert_eq!(o.status.code(), Some(0), "a warning blocks nothing");
+
+    // Let go: the X server frees the grab when that connection closes, a moment later.
+    drop(other);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, report) = doctor_json_holding_the_screen(&home, home.cmd(&[]), &["--mic", "none"]);
+        let hotkey = check(&report, "hotkey");
+        if hotkey["status"] == "ok" {
+            assert!(
+                hotkey["detail"].as_str().unwrap().contains("is free"),
+                "{hotkey}"
+            );
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still taken after the other program let go: {hotkey}"
+        );
+    }
 }

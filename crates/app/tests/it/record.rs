@@ -29,7 +29,14 @@ fn start_recording(args: &[&str]) -> (Child, Instant) {
 
 /// Spawns `cmd` (a `clipnote record …` in some world) and returns once its "Recording to" line
 /// is out.
-pub(crate) fn spawn_recording(mut cmd: Command) -> (Child, Instant) {
+pub(crate) fn spawn_recording(cmd: Command) -> (Child, Instant) {
+    let (child, rest, started) = spawn_until_recording(cmd);
+    drop(rest); // read to its end (the recording must never block on a full pipe), unused
+    (child, started)
+}
+
+/// [`spawn_recording`], with a thread reading the rest of what it says on stderr.
+fn spawn_until_recording(mut cmd: Command) -> (Child, std::thread::JoinHandle<String>, Instant) {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -40,11 +47,15 @@ pub(crate) fn spawn_recording(mut cmd: Command) -> (Child, Instant) {
     while stderr.read_line(&mut line).expect("stderr readable") > 0 {
         if line.contains("Recording to") {
             let started = Instant::now();
-            std::thread::Builder::new()
-                .name("drain-stderr".into())
-                .spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()))
+            let rest = std::thread::Builder::new()
+                .name("read-stderr".into())
+                .spawn(move || {
+                    let mut rest = String::new();
+                    let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+                    rest
+                })
                 .unwrap();
-            return (child, started);
+            return (child, rest, started);
         }
         line.clear();
     }
@@ -260,28 +271,106 @@ impl Drop for SmallDisk {
     }
 }
 
+impl SmallDisk {
+    /// Fills the disk with a ballast file until only `leave` bytes are free (0: until it is
+    /// full).
+    pub(crate) fn fill_leaving(&self, leave: u64) {
+        use std::io::Write;
+        let mut ballast = std::fs::File::create(self.0.join("ballast")).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        loop {
+            let free = app::disk::free_bytes(&self.0).unwrap();
+            if free <= leave {
+                return;
+            }
+            let n = usize::try_from(free - leave).unwrap().min(block.len());
+            if ballast.write_all(&block[..n]).is_err() {
+                return; // full
+            }
+            let _ = ballast.flush();
+        }
+    }
+}
+
 #[test]
-fn a_full_disk_stops_the_recording_and_keeps_what_was_written() {
-    let _screen = screen_lock();
+fn a_recording_is_refused_with_the_fix_when_the_disk_has_no_room_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let disk = SmallDisk::mount(&dir.path().join("small"), "600k");
-    let out = disk.0.join("full.mp4");
+    let disk = SmallDisk::mount(&dir.path().join("small"), "4m");
+    let out = disk.0.join("clip.mp4");
     let o = run(&[
         "record",
         "--seconds",
-        "60",
+        "3",
         "--mic",
-        &world().mic,
+        "none",
         "--out",
         out.to_str().unwrap(),
     ]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(4), "{err}");
     assert!(
+        err.contains("only 4.0 MiB free in")
+            && err.contains("Nothing was recorded")
+            && err.contains("free some space"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&disk.0).unwrap().flatten().collect();
+    assert!(left.is_empty(), "nothing written: {left:?}");
+}
+
+#[test]
+fn a_disk_about_to_fill_is_named_while_recording() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(&dir.path().join("small"), "48m");
+    // Room to start (14 minutes at the estimate) — then something else fills the disk.
+    let out = disk.0.join("clip.mp4");
+    let mut cmd = clipnote();
+    cmd.args(["record", "--seconds", "5", "--mic", "none", "--out"])
+        .arg(&out);
+    let (mut child, said, _) = spawn_until_recording(cmd);
+    disk.fill_leaving(8 * 1024 * 1024);
+    let status = child.wait().unwrap();
+    let said = said.join().unwrap();
+    assert!(status.success(), "{status}: {said}");
+    let warning = said
+        .lines()
+        .find(|l| l.contains("clipnote: warning: the disk is almost full"))
+        .unwrap_or_else(|| panic!("no warning in: {said}"));
+    assert!(
+        warning.contains("what is recorded is kept") && warning.contains("free some space"),
+        "{warning}"
+    );
+    assert_eq!(said.matches("the disk is almost full").count(), 1, "{said}");
+    assert!(Probe::of(&out).unwrap().duration_secs() > 4.0);
+}
+
+#[test]
+fn a_full_disk_stops_the_recording_and_keeps_what_was_written() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(&dir.path().join("small"), "48m");
+    let out = disk.0.join("full.mp4");
+    let mut cmd = clipnote();
+    cmd.args(["record", "--seconds", "60", "--mic", &world().mic, "--out"])
+        .arg(&out);
+    let (mut child, said, _) = spawn_until_recording(cmd);
+    // Once some of it is on disk (a loaded machine may take a while to write the first
+    // fragments), something else fills the disk.
+    let partial = disk.0.join("full.recording.mp4");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Probe::of(&partial).map_or(true, |p| p.duration_secs() < 1.0) {
+        assert!(Instant::now() < deadline, "nothing was written");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    disk.fill_leaving(0);
+    let status = child.wait().unwrap();
+    let err = said.join().unwrap();
+    assert_eq!(status.code(), Some(4), "{err}");
+    assert!(
         err.contains("disk is full") && err.contains("kept"),
         "{err}"
     );
-    let partial = disk.0.join("full.recording.mp4");
     let kept = Probe::of(&partial)
         .expect("what was written is playable")
         .duration_secs();
@@ -303,4 +392,56 @@ fn devices_lists_the_screen_and_the_microphone() {
         table.contains("Microphones") && table.contains(&w.mic),
         "{table}"
     );
+}
+
+/// `record --json` into a temporary folder with `mic`: its report and what it said on stderr.
+fn record_json(secs: &str, mic: &str) -> (serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("clip.mp4");
+    let o = run(&[
+        "record",
+        "--seconds",
+        secs,
+        "--mic",
+        mic,
+        "--no-transcript",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = text(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let report = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    (report, stderr)
+}
+
+#[test]
+fn a_microphone_that_gives_only_silence_is_named_while_recording() {
+    let _screen = screen_lock();
+    // A null sink's monitor with nothing playing: a microphone that gives digital silence.
+    let silent = testkit::world::NullSink::load("clipnote_record_silent");
+    let (report, stderr) = record_json("7", &silent.monitor());
+    let warning = format!(
+        "clipnote: warning: no sound from {} for 5 s — check the input",
+        silent.monitor()
+    );
+    assert_eq!(stderr.matches(&warning).count(), 1, "said once: {stderr}");
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{report}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("choose another microphone"),
+        "{report}"
+    );
+    assert_eq!(
+        report["has_audio"], true,
+        "the (silent) sound track is kept"
+    );
+
+    // The test world's microphone, fed a tone, gives sound: no warning.
+    let (report, stderr) = record_json("7", &world().mic);
+    assert!(!stderr.contains("no sound from"), "{stderr}");
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
 }

@@ -9,11 +9,23 @@ use testkit::clip::{self, Probe};
 use testkit::world::{screen_lock, world};
 
 use crate::record::spawn_recording;
+use crate::ui::{Home, NOTION_TOKEN, harness, posted, step_until, step_until_shown};
+use app::ui::review::PostState;
+use egui_kittest::kittest::Queryable;
 
 fn clipnote(library: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clipnote"));
     cmd.env("CLIPNOTE_LIBRARY_DIR", library);
     cmd
+}
+
+/// The unfinished recording a crash left in `library`.
+fn leftover(library: &std::path::Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(library)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".recording.mp4"))
 }
 
 fn recover_json(library: &std::path::Path) -> (std::process::Output, serde_json::Value) {
@@ -61,12 +73,7 @@ fn a_recording_killed_mid_way_is_recovered_into_a_clip_that_plays() {
     std::thread::sleep(Duration::from_secs(3));
     live.kill().unwrap(); // SIGKILL: a crash
     live.wait().unwrap();
-    let partial = std::fs::read_dir(library)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with(".recording.mp4"))
-        .expect("the crash left the unfinished recording");
+    let partial = leftover(library).expect("the crash left the unfinished recording");
     let before = packets(&partial);
     assert!(before.0 > 0 && before.1 > 0, "{before:?}");
 
@@ -109,4 +116,54 @@ fn a_leftover_that_is_not_a_clip_is_kept_and_named() {
         "{err}"
     );
     assert!(partial.exists(), "never lose a recording");
+}
+
+#[test]
+fn the_app_offers_a_recording_a_crash_cut_off_for_review_and_it_posts_like_any_other() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let library = home.path("library");
+    let mut cmd = clipnote(&library);
+    cmd.args(["record", "--mic", &world().mic]);
+    let (mut live, started) = spawn_recording(cmd);
+    std::thread::sleep(Duration::from_secs(4));
+    live.kill().unwrap(); // SIGKILL: a crash
+    let recorded = started.elapsed().as_secs_f64();
+    live.wait().unwrap();
+    let partial = leftover(&library).expect("the crash left the unfinished recording");
+
+    // The next launch finds it, makes it whole and offers it.
+    let notion = fakes::NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let mut h = harness(home.options(&notion, NOTION_TOKEN));
+    step_until_shown(&mut h, "Recovered a recording from");
+    assert!(!partial.exists(), "the leftover is replaced by the clip");
+    h.get_by_label("Review it").click();
+    step_until(&mut h, "the recovered clip in Review", |app| {
+        app.review_clip().is_some()
+    });
+    let clip = h.state().review_clip().unwrap().clone();
+    assert!(clip.path.starts_with(&library), "{}", clip.path.display());
+    assert!(!clip.path.to_string_lossy().ends_with(".recording.mp4"));
+    assert!(
+        clip.duration_secs >= recorded - 1.0,
+        "{} s recovered of {recorded:.1} s recorded",
+        clip.duration_secs
+    );
+    assert!(clip.has_audio, "the sound is kept too");
+
+    // Ready to post, as any clip: to the library (the default destination).
+    h.get_by_label("Post").click();
+    step_until(&mut h, "the post of the recovered clip", posted);
+    assert!(
+        matches!(h.state().post_state(), PostState::Posted { .. }),
+        "{:?}",
+        h.state().post_state()
+    );
+    let sidecars = std::fs::read_dir(&library)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .count();
+    assert_eq!(sidecars, 1, "posted once, with its sidecar");
+    assert!(leftover(&library).is_none());
 }

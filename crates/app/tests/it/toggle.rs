@@ -209,6 +209,47 @@ fn with_no_app_running_toggle_starts_one_that_records_and_the_next_toggle_stops_
     assert_eq!(runtime.apps(), apps, "the same app goes on running");
 }
 
+#[test]
+fn launching_clipnote_again_brings_the_running_window_forward_instead_of_a_second_app() {
+    let _screen = screen_lock();
+    let home = Home::new();
+    let runtime = Runtime::new();
+    let (_app, log) = launch_app(&home, &[("XDG_RUNTIME_DIR", runtime.path().as_os_str())]);
+    wait_for_line(&log, "control: listening");
+    let first = runtime.apps();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let again = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .env("CLIPNOTE_LIBRARY_DIR", home.path("library"))
+        .env("CLIPNOTE_CONFIG_DIR", home.path("config"))
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .output()
+        .expect("clipnote runs");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{}: {stderr}", again.status);
+    assert!(
+        stderr.contains("Clipnote is already running: its window was brought forward"),
+        "{stderr}"
+    );
+    wait_for_line(&log, "control: show");
+    // The raise itself is the window manager's to do (the test world has none to watch); what
+    // is ours: one window, one app, still answering.
+    assert_eq!(clipnote_windows().len(), 1, "one window, not two");
+    assert_eq!(runtime.apps(), first, "the first app goes on, alone");
+    assert_eq!(ask(&runtime.socket(), "status"), "idle\n");
+}
+
+/// The X windows named Clipnote.
+fn clipnote_windows() -> Vec<String> {
+    let out = Command::new("xdotool")
+        .args(["search", "--name", "^Clipnote$"])
+        .output()
+        .expect("xdotool runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A socket file that nothing listens on, as a crashed app leaves it. (Whether it was replaced
 /// shows in its answering: a new socket may well get the old one's inode number.)
 fn leave_stale_socket(runtime: &Runtime) {
@@ -255,7 +296,7 @@ fn an_app_starting_after_a_crash_replaces_the_stale_socket() {
     assert_eq!(ask(&socket, "status"), "idle\n");
     assert!(
         ask(&socket, "quit").starts_with("refused unknown request"),
-        "only toggle and status are understood"
+        "only toggle, status and show are understood"
     );
 }
 

@@ -154,13 +154,17 @@ pub(crate) fn step_until_shown(h: &mut Harness<'_, App>, text: &str) {
 
 /// Chooses the test world's microphone in the Microphone list, as a person would.
 pub(crate) fn choose_test_mic(h: &mut Harness<'_, App>) {
-    let w = world();
+    choose_mic(h, &world().mic);
+}
+
+/// Chooses the microphone named `name` (as `clipnote devices` lists it) by its description.
+pub(crate) fn choose_mic(h: &mut Harness<'_, App>, name: &str) {
     let description = capture::devices::list()
         .microphones
         .into_iter()
-        .find(|m| m.name == w.mic)
+        .find(|m| m.name == name)
         .map(|m| m.description)
-        .expect("the test world's microphone is listed");
+        .unwrap_or_else(|| panic!("the microphone {name} is listed"));
     step_until(h, "the device list", App::has_devices);
     h.get_by_label("Microphone").click();
     h.run_steps(2);
@@ -542,4 +546,87 @@ fn a_library_folder_chosen_in_settings_is_where_the_app_and_the_cli_record() {
         std::path::Path::new(clip).starts_with(&chosen),
         "the CLI recorded to {clip}"
     );
+}
+
+#[test]
+fn review_warns_before_posting_a_clip_whose_microphone_gave_only_silence() {
+    let home = Home::new();
+    let silent = home.path("library").join("silent.mp4");
+    testkit::clip::Synth {
+        secs: 2,
+        silent: true,
+        ..Default::default()
+    }
+    .make(&silent);
+    let (_notion, mut h) = review_harness(&home, &silent);
+    step_until_shown(&mut h, "This clip has no sound");
+    assert_eq!(h.state().review_sound_is_silent(), Some(true));
+    assert!(
+        h.query_by_label("Post").is_some(),
+        "posting it is still the user's call"
+    );
+
+    // A clip with sound in it (a tone) is read the same way and not warned about.
+    let loud = home.library_clip("tone.mp4");
+    let (_notion, mut h) = review_harness(&home, &loud);
+    step_until(&mut h, "the tone clip's sound read", |app| {
+        app.review_sound_is_silent().is_some()
+    });
+    assert_eq!(h.state().review_sound_is_silent(), Some(false));
+    assert!(
+        h.query_by_label_contains("This clip has no sound")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_microphone_giving_only_silence_is_named_in_the_hud_and_review_warns_before_posting() {
+    let _screen = screen_lock();
+    let silent = testkit::world::NullSource::load("clipnote_ui_silent");
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.countdown = Some(false);
+    let mut h = harness(options);
+    choose_mic(&mut h, &silent.name);
+    h.get_by_label_contains("Start recording").click();
+    step_until(
+        &mut h,
+        "the HUD's warning",
+        |app| matches!(app.rec_state(), RecState::Recording { warnings, .. } if !warnings.is_empty()),
+    );
+    assert!(
+        h.query_by_label_contains(&format!("no sound from {}", silent.name))
+            .is_some(),
+        "the HUD names the microphone"
+    );
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "the review of the silent clip", |app| {
+        app.screen() == Screen::Review && app.review_clip().is_some()
+    });
+    step_until_shown(&mut h, "This clip has no sound");
+}
+
+#[test]
+fn the_app_refuses_to_record_onto_a_disk_with_no_room_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = crate::record::SmallDisk::mount(&dir.path().join("small"), "4m");
+    let home = Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.library_dir = Some(disk.0.clone());
+    options.countdown = Some(false);
+    let mut h = harness(options);
+    h.get_by_label_contains("Start recording").click();
+    step_until(&mut h, "the refusal", |app| {
+        app.notice()
+            .is_some_and(|n| n.contains("only 4.0 MiB free"))
+    });
+    assert!(h.state().rec_state().is_idle());
+    assert!(
+        h.query_by_label_contains("Nothing was recorded").is_some(),
+        "the Record screen says why, with the fix"
+    );
+    let written: Vec<_> = std::fs::read_dir(&disk.0).unwrap().flatten().collect();
+    assert!(written.is_empty(), "{written:?}");
 }

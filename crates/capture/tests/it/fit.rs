@@ -14,6 +14,7 @@ fn make_clip(path: &Path, secs: u32) {
         secs,
         keyint: 250,
         crf: 12,
+        ..Synth::default()
     }
     .make(path);
 }
