@@ -56,6 +56,7 @@ commands:
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
                               (`--backend wayland`: in the Wayland world, beside wf-recorder)
   bench app                   the desktop app: launch time, hotkey latency, frame times
+  bench recover               a 10-minute recording cut off by a crash, made whole
   dist [--debug] [--verify]   build target/dist/clipnote_<version>_amd64.deb from a release
                               build (--debug: the debug build, into target/dist/debug);
                               --verify: install it in a clean Debian 12 root (debootstrap,
