@@ -28,21 +28,34 @@ const WAIT: Duration = Duration::from_secs(30);
 const UPLINK_KIB_PER_SEC: u64 = 1024;
 
 pub fn run(args: &[String]) -> Result<i32> {
+    let mut given: Option<PathBuf> = None;
     match args {
         [] => {}
         [flag, backend] if flag == "--backend" && backend == "x11" => {}
         [flag, backend] if flag == "--backend" && backend == "wayland" => {
             return super::app_wayland::run();
         }
+        // An installed or release binary (e.g. /usr/bin/clipnote from the .deb).
+        [flag, path] if flag == "--clipnote" => given = Some(PathBuf::from(path)),
         _ => {
             return Err(fail(format!(
-                "bench app takes [--backend x11|wayland], not `{}`",
+                "bench app takes [--backend x11|wayland] or [--clipnote PATH], not `{}`",
                 args.join(" ")
             )));
         }
     }
     crate::deps::ensure(&[crate::deps::BUILD, crate::deps::WORLD, crate::deps::RUN])?;
-    let clipnote = build_debug_app()?;
+    let build = if given.is_some() {
+        "the given binary"
+    } else {
+        "debug build"
+    };
+    // An installed release binary must draw within 300 ms; a debug build gets 500.
+    let launch_target = if given.is_some() { 300.0 } else { 500.0 };
+    let clipnote = match given {
+        Some(path) => path,
+        None => build_debug_app()?,
+    };
     run_checked(cargo().args([
         "build",
         "--quiet",
@@ -90,11 +103,12 @@ pub fn run(args: &[String]) -> Result<i32> {
     let worst_p99 = frames.iter().map(|f| f.p99_ms).fold(0.0, f64::max);
     let met = |ok: bool| if ok { "MET" } else { "MISS" };
     println!(
-        "clipnote app (debug build, {RUNS} runs, medians; 1920x1080 full motion while recording)"
+        "clipnote app ({build}: {}, {RUNS} runs, medians; 1920x1080 full motion while recording)",
+        clipnote.display()
     );
     println!(
-        "  launch → first frame drawn        {launch:>7.0} ms   target ≤ 500 ms   {}",
-        met(launch <= 500.0)
+        "  launch → first frame drawn        {launch:>7.0} ms   target ≤ {launch_target:.0} ms   {}",
+        met(launch <= launch_target)
     );
     println!(
         "  hotkey → first captured frame     {hotkey:>7.0} ms   target ≤ 150 ms   {}",
@@ -116,7 +130,8 @@ pub fn run(args: &[String]) -> Result<i32> {
         posting.p99_ms,
         met(posting.p99_ms <= 16.0)
     );
-    let all = launch <= 500.0 && hotkey <= 150.0 && worst_p99 <= 16.0 && posting.p99_ms <= 16.0;
+    let all =
+        launch <= launch_target && hotkey <= 150.0 && worst_p99 <= 16.0 && posting.p99_ms <= 16.0;
     Ok(if all { 0 } else { 1 })
 }
 

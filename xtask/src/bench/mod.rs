@@ -41,7 +41,7 @@ const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
        cargo xtask bench post   [--clip PATH] [--runs N]  (posting to the fakes on loopback)
-       cargo xtask bench app [--backend x11|wayland]
+       cargo xtask bench app [--backend x11|wayland] [--clipnote PATH]
                                 (the desktop app: launch, hotkey latency, frame times)
        cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
        cargo xtask bench recover (a 10-minute recording a crash cut off, made whole, beside
