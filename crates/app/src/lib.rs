@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod library;
 pub mod live_transcript;
 mod playable;
+pub mod post_transcript;
 pub mod recover;
 pub mod search;
 pub mod tighten;
