@@ -202,7 +202,7 @@ async fn notion_long_transcript_stays_within_limits_in_several_appends() {
         let appends = fake
             .requests()
             .iter()
-            .filter(|r| r.route == "append" && r.status == 200 && r.path.contains(&toggle.id))
+            .filter(|r| r.route == "append" && r.path.contains(&toggle.id))
             .count();
         assert!(appends >= 1, "the rest went under the toggle");
     }
