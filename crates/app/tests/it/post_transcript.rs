@@ -162,3 +162,31 @@ fn a_post_carries_the_transcript_beside_the_clip_once() {
     let (_, lines) = notion_transcript(&notion).expect("a transcript toggle");
     assert_eq!(lines.len(), said, "each line once");
 }
+
+#[test]
+fn settings_turns_the_transcript_off_for_every_post() {
+    use egui_kittest::kittest::Queryable;
+    let home = crate::ui::Home::new();
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.screen = Some(app::ui::Screen::Settings);
+    let mut h = crate::ui::harness(options);
+    h.run_steps(2);
+    h.get_by_label("Post the transcript with each clip").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("posts leave the transcript out")
+            .is_some()
+    );
+    let config = home.path("config").join("config.toml");
+    let file = app::config::load_from(&config).unwrap();
+    assert_eq!(
+        file.transcript.post,
+        Some(false),
+        "kept for `clipnote post` too"
+    );
+    h.get_by_label("Post the transcript with each clip").click();
+    h.run_steps(2);
+    let file = app::config::load_from(&config).unwrap();
+    assert_eq!(file.transcript.post, Some(true));
+}
