@@ -10,6 +10,9 @@ use publish::{Job, JobStatus, NewPost, Outbox, Progress, ReplyTo, Step, TaskRef,
 
 use crate::World;
 
+/// Faults to inject: route, fault, how many times.
+type Faults = &'static [(&'static str, Fault, u32)];
+
 fn notion_ref() -> String {
     format!("https://www.notion.so/acme/Login-{}", crate::PAGE)
 }
@@ -106,7 +109,7 @@ fn toggle_lines(toggle: &fakes::notion::Block) -> Vec<String> {
 #[tokio::test]
 async fn notion_transcript_is_one_toggle_under_the_summary_through_every_fault() {
     let t = transcript(12, "We checked the release plan");
-    let cases: &[(&str, &[(&str, Fault, u32)])] = &[
+    let cases: &[(&str, Faults)] = &[
         ("2025-09-03", &[]),
         ("2026-03-11", &[]),
         (
