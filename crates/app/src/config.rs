@@ -20,6 +20,7 @@
 //! enabled = true           # transcribe while recording (default: on when a model is installed)
 //! model = "tiny.en"        # a model name or a model file's path
 //! language = "auto"        # or a code such as en, de
+//! post = true              # carry the transcript with each post (Settings → Transcripts)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub struct TranscriptConf {
     pub enabled: Option<bool>,
     pub model: Option<String>,
     pub language: Option<String>,
+    /// Post the transcript with each clip (default true; `post --no-transcript` for one post).
+    pub post: Option<bool>,
 }
 
 /// Where speech models come from.
@@ -115,6 +118,31 @@ pub struct LibraryConf {
 /// Writes `[library] dir` into the config file in `config_dir`, keeping everything else in
 /// it as written (comments included). Atomic: a temporary file renamed over the old one.
 pub fn set_library_dir(config_dir: &Path, library: &Path) -> Result<(), UserError> {
+    let Some(dir) = library.to_str() else {
+        return Err(UserError::new(
+            exit::USAGE,
+            format!(
+                "{} is not valid UTF-8: choose a folder whose name is",
+                library.display()
+            ),
+        ));
+    };
+    set_value(config_dir, "library", "dir", toml_edit::value(dir))
+}
+
+/// Writes `[transcript] post` (Settings → Transcripts) the same way.
+pub fn set_post_transcript(config_dir: &Path, post: bool) -> Result<(), UserError> {
+    set_value(config_dir, "transcript", "post", toml_edit::value(post))
+}
+
+/// Sets `key` in `[table]` of the config file in `config_dir`, keeping everything else as
+/// written (comments included). Atomic: a temporary file renamed over the old one.
+fn set_value(
+    config_dir: &Path,
+    table: &str,
+    key: &str,
+    value: toml_edit::Item,
+) -> Result<(), UserError> {
     let path = config_dir.join("config.toml");
     let io = |what: &str, e: std::io::Error| {
         UserError::new(
@@ -131,24 +159,15 @@ pub fn set_library_dir(config_dir: &Path, library: &Path) -> Result<(), UserErro
         UserError::new(
             exit::CONFIG,
             format!(
-                "{} is not valid TOML ({e}): fix it, then choose the folder again",
+                "{} is not valid TOML ({e}): fix it, then choose again",
                 path.display()
             ),
         )
     })?;
-    let Some(dir) = library.to_str() else {
-        return Err(UserError::new(
-            exit::USAGE,
-            format!(
-                "{} is not valid UTF-8: choose a folder whose name is",
-                library.display()
-            ),
-        ));
-    };
-    if !doc.contains_key("library") {
-        doc["library"] = toml_edit::table();
+    if !doc.contains_key(table) {
+        doc[table] = toml_edit::table();
     }
-    doc["library"]["dir"] = toml_edit::value(dir);
+    doc[table][key] = value;
     std::fs::create_dir_all(config_dir).map_err(|e| io("create the folder of", e))?;
     let tmp = config_dir.join(".config.toml.tmp");
     std::fs::write(&tmp, doc.to_string()).map_err(|e| io("write", e))?;
@@ -304,6 +323,7 @@ mod tests {
         .unwrap();
         set_library_dir(dir.path(), Path::new("/srv/clips")).unwrap();
         set_library_dir(dir.path(), Path::new("/srv/clips2")).unwrap();
+        set_post_transcript(dir.path(), false).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.starts_with("# mine\nauthor = \"Ada\"  # me\n"),
@@ -312,6 +332,14 @@ mod tests {
         let file = load_from(&path).unwrap();
         assert_eq!(file.library.dir.as_deref(), Some(Path::new("/srv/clips2")));
         assert_eq!(file.inbox.cache_max_mib, Some(10));
+        assert_eq!(file.transcript.post, Some(false));
+        assert!(!crate::post_transcript::enabled(&file));
+        set_post_transcript(dir.path(), true).unwrap();
+        assert!(crate::post_transcript::enabled(&load_from(&path).unwrap()));
+        assert!(
+            crate::post_transcript::enabled(&File::default()),
+            "on by default"
+        );
     }
 
     #[test]

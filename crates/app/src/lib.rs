@@ -14,6 +14,7 @@ pub mod library;
 pub mod live_transcript;
 pub mod logs;
 mod playable;
+pub mod post_transcript;
 pub mod recording_watch;
 pub mod recover;
 pub mod search;

@@ -152,7 +152,8 @@ impl ClickUpFake {
         self.inner.state.lock().unwrap()
     }
 
-    /// Routes: `attachment`, `comment`, `reply` (a threaded reply), `get_task`, `get_comments`,
+    /// Routes: `attachment`, `attachment_captions` (an attachment whose file name ends in `.vtt`:
+    /// a clip's captions), `comment`, `reply` (a threaded reply), `get_task`, `get_comments`,
     /// `get_replies`, `list_tasks`, `get_teams`, `get_user`, `download`, `*`.
     pub fn inject(&self, route: &'static str, fault: Fault, times: u32) {
         self.inner.common.inject(route, fault, times);
@@ -246,7 +247,7 @@ impl server::Handler for Inner {
                 (&Method::GET, ["api", "v2", "list", _, "task"]) => "list_tasks",
                 _ => "unknown",
             };
-            let fault = self.common.take_fault(route);
+            let mut fault = self.common.take_fault(route);
             let drop_after = (fault == Some(Fault::DropMidRequest)).then(|| {
                 let len: usize = req
                     .headers()
@@ -258,6 +259,16 @@ impl server::Handler for Inner {
             let headers = req.headers().clone();
             let body = server::read_body(req.into_body(), drop_after, &kill, None).await;
             let body_len = body.len();
+            // A captions file is told apart from the clip by its name, once the body is read.
+            if route == "attachment" && fault.is_none() && body.windows(5).any(|w| w == b".vtt\"") {
+                fault = self.common.take_fault("attachment_captions");
+                if fault == Some(Fault::DropMidRequest) {
+                    self.common
+                        .record(method.as_str(), &path, route, 0, body_len);
+                    kill.kill();
+                    std::future::pending::<()>().await;
+                }
+            }
             let mut resp = match fault {
                 Some(Fault::ServerError) => err(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -533,7 +544,7 @@ impl Inner {
                 let uid = t.attachment_users.get(&a.id).copied().unwrap_or(1);
                 let ext = a.id.rsplit_once('.').map_or("", |x| x.1);
                 json!({ "id": a.id, "date": a.date_ms.to_string(), "title": a.title, "type": 1, "source": 1,
-                    "version": 0, "extension": ext, "mimetype": if ext == "mp4" { "video/mp4" } else { "application/octet-stream" },
+                    "version": 0, "extension": ext, "mimetype": mimetype(ext),
                     "size": a.bytes.len(), "thumbnail_small": null, "thumbnail_medium": null, "thumbnail_large": null,
                     "is_folder": null, "hidden": false, "deleted": false, "parent_id": task_id,
                     "total_comments": 0, "resolved_comments": 0, "user": user_json(st, uid), "url": url, "url_w_query": format!("{url}&view=open"), "url_w_host": url })
@@ -579,6 +590,15 @@ impl Inner {
 }
 
 /// A task's name as the API shows it.
+/// The type a stored file is served as, by its extension.
+fn mimetype(ext: &str) -> &'static str {
+    match ext {
+        "mp4" => "video/mp4",
+        "vtt" => "text/vtt",
+        _ => "application/octet-stream",
+    }
+}
+
 pub(crate) fn task_name(t: &Task) -> &str {
     if t.name.is_empty() { "Task" } else { &t.name }
 }

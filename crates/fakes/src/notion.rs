@@ -1,7 +1,8 @@
 //! A stateful fake of the Notion API parts Clipnote uses (CONTRACTS.md §1 and §3): auth and
 //! version headers, File Uploads (single and multi-part, limits, 1 h expiry), block children
-//! (append with validation, placed after a named block by `after` or `position`, paginated
-//! listing, videos read back as signed, expiring URLs), `users/me` with the workspace's
+//! (append with validation, placed after a named block by `after` or `position`, toggles with
+//! children appended and listed under them, paginated listing, videos read back as signed,
+//! expiring URLs), `users/me` with the workspace's
 //! per-file limit, error bodies, 429/529 and faults.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,7 +12,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
-use crate::notion_append::append;
+use crate::notion_append::{Parent, append, parent};
 use crate::notion_read::{bad_cursor, block_json, page_window};
 use crate::notion_uploads::{complete, create_upload, send, upload_json};
 use crate::server::{self, BoxFuture, Common, ConnKill, Fault, Resp};
@@ -45,6 +46,8 @@ pub struct Block {
     /// The stored JSON body under the type key (text blocks), echoed back on reads.
     pub body: Value,
     pub video_upload: Option<String>,
+    /// The blocks under it (a toggle's), in order.
+    pub children: Vec<Block>,
 }
 
 /// A page the integration may see.
@@ -339,10 +342,15 @@ impl server::Handler for Inner {
             let body_len = body.len();
             if route == "append" {
                 let is_video = body.windows(7).any(|w| w == b"\"video\"");
+                // The transcript: a toggle, or more paragraphs under one (not the page).
+                let is_transcript = body.windows(8).any(|w| w == b"\"toggle\"")
+                    || !self.state.lock().unwrap().pages.contains_key(&norm(seg[2]));
                 fault = self
                     .common
                     .take_fault(if is_video {
                         "append_video"
+                    } else if is_transcript {
+                        "append_transcript"
                     } else {
                         "append_text"
                     })
@@ -494,17 +502,10 @@ impl Inner {
                 ),
             },
             "append" | "children" => {
-                let page = norm(seg[2]);
-                if !st.pages.get(&page).is_some_and(|p| p.shared) {
-                    return err(
-                        StatusCode::NOT_FOUND,
-                        "object_not_found",
-                        &format!(
-                            "Could not find block with ID: {}. Make sure the relevant pages and databases are shared with your integration.",
-                            seg[2]
-                        ),
-                    );
-                }
+                let target = match parent(&st, seg[2]) {
+                    Ok(t) => t,
+                    Err(resp) => return *resp,
+                };
                 if route == "append" {
                     if !st.insert_capability {
                         return err(
@@ -513,9 +514,9 @@ impl Inner {
                             "Insufficient permissions for this endpoint.",
                         );
                     }
-                    append(&mut st, &page, &body, now, new_version, &caller)
+                    append(&mut st, &target, &body, now, new_version, &caller)
                 } else {
-                    self.children(&st, &page, query, new_version)
+                    self.children(&st, &target, query, new_version)
                 }
             }
             "get_user" | "get_page" | "get_block" | "get_database" | "query" => {
@@ -551,7 +552,7 @@ impl Inner {
     fn children(
         &self,
         st: &NotionState,
-        page: &str,
+        target: &Parent,
         query: &HashMap<String, String>,
         new_version: bool,
     ) -> Resp {
@@ -566,8 +567,13 @@ impl Inner {
                 "body failed validation: page_size should be ≤ `100`.",
             );
         }
-        let page_data = &st.pages[page];
-        let blocks = &page_data.blocks;
+        let (page, page_data, blocks, under) = match target {
+            Parent::Page(page) => (page, &st.pages[page], &st.pages[page].blocks, None),
+            Parent::Block { page, index } => {
+                let toggle = &st.pages[page].blocks[*index];
+                (page, &st.pages[page], &toggle.children, Some(&toggle.id))
+            }
+        };
         let Some((start, end)) = page_window(
             blocks,
             query.get("start_cursor").map(String::as_str),
@@ -578,7 +584,13 @@ impl Inner {
         };
         let results: Vec<Value> = blocks[start..end]
             .iter()
-            .map(|b| block_json(&self.common, page, page_data, b, new_version))
+            .map(|b| {
+                let mut v = block_json(&self.common, page, page_data, b, new_version);
+                if let Some(id) = under {
+                    v["parent"] = json!({ "type": "block_id", "block_id": id });
+                }
+                v
+            })
             .collect();
         let next = blocks.get(end).map(|b| b.id.clone());
         server::json(

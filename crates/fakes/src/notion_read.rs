@@ -223,7 +223,7 @@ pub(crate) fn block_json(
         .map_or((common.now(), BOT_USER_ID.to_string()), |m| {
             (m.created, m.created_by.clone())
         });
-    let mut v = json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": false,
+    let mut v = json!({ "object": "block", "id": b.id, "type": b.kind, "has_children": !b.children.is_empty(),
         "parent": { "type": "page_id", "page_id": dashed(page_id) },
         "created_time": server::iso(created), "last_edited_time": server::iso(created),
         "created_by": { "object": "user", "id": by }, "last_edited_by": { "object": "user", "id": by },

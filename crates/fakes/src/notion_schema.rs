@@ -40,6 +40,7 @@ pub struct BlockIn {
     pub quote: Option<TextBlock>,
     pub video: Option<FileBlock>,
     pub divider: Option<serde_json::Value>,
+    pub toggle: Option<ToggleBlock>,
 }
 
 impl BlockIn {
@@ -56,6 +57,7 @@ impl BlockIn {
             ("quote", self.quote.is_some()),
             ("video", self.video.is_some()),
             ("divider", self.divider.is_some()),
+            ("toggle", self.toggle.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, p)| p.then_some(k))
@@ -96,6 +98,17 @@ pub struct TextBlock {
     pub checked: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_toggleable: Option<bool>,
+}
+
+/// A toggle: its title's rich text and, in the same request, its children (the notion-sdk-js
+/// request type `toggle: { rich_text, color?, children? }`; CONTRACTS.md §1.4 lists `toggle`
+/// among the text blocks, and §1.5 allows two levels of nesting per request).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToggleBlock {
+    pub rich_text: Vec<RichText>,
+    pub color: Option<String>,
+    pub children: Option<Vec<BlockIn>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -121,6 +121,7 @@ async fn post_once(
             author: "bench".into(),
             duration_secs: publish::mp4::duration_secs(clip),
             reply_to: None,
+            transcript: None,
         })
         .expect("enqueue");
     outbox

@@ -2,7 +2,9 @@
 //! `comment` with the title in bold, the summary and a link to the attachment. A reply's
 //! comment starts with a line naming whom it answers and goes as a threaded reply under the
 //! comment that links to the answered clip (`POST /comment/{id}/reply`), or on the task when
-//! there is no such comment. See `crates/fakes/contracts/CONTRACTS.md` §2.
+//! there is no such comment. The transcript follows in that comment's thread, with the
+//! captions file attached to the task (`clickup/transcript.rs`). See
+//! `crates/fakes/contracts/CONTRACTS.md` §2.
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -15,6 +17,8 @@ use crate::markdown;
 use crate::progress::{Progress, Step};
 use crate::retry::{self, RetryPolicy};
 use crate::secrets::Token;
+
+mod transcript;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.clickup.com/api";
 /// ClickUp's per-file cap (the workspace's storage may be smaller; that shows as `GBUSED_005`).
@@ -451,6 +455,8 @@ impl Destination for ClickUp {
                     })
                     .await
                 }
+                // The transcript step looks for its reply and captions itself when it resumes.
+                Step::Transcript => Ok(None),
             }
         })
     }
@@ -484,6 +490,15 @@ impl Destination for ClickUp {
             )
             .await
         })
+    }
+
+    fn transcript<'a>(
+        &'a self,
+        post: &'a Post,
+        summary: &'a StepDone,
+        resume: bool,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(self.transcript_inner(post, summary, resume))
     }
 
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {

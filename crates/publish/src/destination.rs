@@ -1,7 +1,8 @@
 //! The one seam every destination implements, and the plain data that crosses it.
 //!
 //! A post is three steps, each recorded in the outbox with its remote id as soon as it
-//! completes: **upload** the clip, **attach** it to the task, write the **summary**. A
+//! completes: **upload** the clip, **attach** it to the task, write the **summary** — and a
+//! fourth when the post carries one, the **transcript** under the summary. A
 //! destination where two steps are one request (ClickUp uploads straight onto the task)
 //! does the work in the first and confirms it in the second. Every non-idempotent request
 //! is checked against the task before it is repeated, so after any fault the task holds
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, Service};
 use crate::progress::{Progress, Step};
+use crate::transcript::Transcript;
 
 /// A boxed future, so destinations can live behind `Box<dyn Destination>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -38,6 +40,9 @@ pub struct Post {
     /// Set when this post answers a teammate's clip ("Reply with a clip").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// What is said in the clip, carried under the summary (`None`: left out, or none made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Transcript>,
 }
 
 /// The clip a post answers. A destination places the reply with it: Notion right after the
@@ -174,6 +179,17 @@ pub trait Destination: Send + Sync {
         &'a self,
         post: &'a Post,
         attached: &'a StepDone,
+    ) -> BoxFuture<'a, Result<StepDone>>;
+
+    /// Step 4, for a post with a transcript: put it under the summary (and the captions file
+    /// beside the clip where the destination keeps files). `resume` says the step was in flight
+    /// when an earlier run stopped: it then looks at the task first and finishes what is missing,
+    /// so nothing is written twice.
+    fn transcript<'a>(
+        &'a self,
+        post: &'a Post,
+        summary: &'a StepDone,
+        resume: bool,
     ) -> BoxFuture<'a, Result<StepDone>>;
 
     /// Looks at the task for `step` done by an earlier attempt whose reply was lost (or whose

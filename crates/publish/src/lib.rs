@@ -18,6 +18,7 @@
 //!     author: "Ada".into(),
 //!     duration_secs: publish::mp4::duration_secs("login-bug.mp4".as_ref()),
 //!     reply_to: None,
+//!     transcript: None,
 //! })?;
 //! let done = outbox.run_job(&job.id, &settings, &Progress::default()).await?;
 //! println!("{}", done.task_url.unwrap_or_default());
@@ -41,6 +42,7 @@ pub mod retry;
 pub mod secrets;
 pub mod settings;
 pub mod taskref;
+pub mod transcript;
 
 pub use account::Account;
 pub use destination::{Destination, Post, PostedClip, ReplyTo, StepDone};
@@ -52,6 +54,7 @@ pub use retry::RetryPolicy;
 pub use secrets::{Token, TokenSource};
 pub use settings::Settings;
 pub use taskref::TaskRef;
+pub use transcript::Transcript;
 
 /// Seconds since the Unix epoch.
 pub fn now_unix() -> u64 {

@@ -1,5 +1,6 @@
 //! The local library (the default, no account) and a shared folder a team syncs: the clip
-//! plus a JSON sidecar with title, summary, author and date. Every write is a copy to a
+//! plus a JSON sidecar with title, summary, author, date and the transcript's timed segments,
+//! and the captions (`<clip>.vtt`) beside the clip. Every write is a copy to a
 //! temporary name and an atomic rename, so a crash never leaves half a clip under its name.
 
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::destination::{BoxFuture, Destination, Post, PostedClip, ReplyTo, StepDone};
 use crate::error::{Error, Result, Service};
 use crate::progress::{Progress, Step};
+use crate::transcript::Line;
 
 /// What the sidecar next to each clip holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +26,10 @@ pub struct Sidecar {
     /// The clip this one answers; its line also opens `summary`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<ReplyTo>,
+    /// What is said in the clip: timed segments (`start_secs`, `end_secs`, `text`, as in
+    /// `<clip>.transcript.json`); empty when the post carried none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<Line>,
 }
 
 /// A folder of clips and sidecars.
@@ -113,6 +119,11 @@ fn sidecar_path(clip: &Path) -> PathBuf {
     clip.with_extension("json")
 }
 
+/// `<clip>.vtt`, where players and `clipnote` look for a clip's captions.
+fn captions_path(clip: &Path) -> PathBuf {
+    clip.with_extension("vtt")
+}
+
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, bytes)?;
@@ -190,6 +201,11 @@ impl Destination for Folder {
                     side.is_file()
                         .then(|| StepDone::new(side.display().to_string(), None))
                 }
+                Step::Transcript => {
+                    let vtt = captions_path(&dest);
+                    vtt.is_file()
+                        .then(|| StepDone::new(vtt.display().to_string(), None))
+                }
             })
         })
     }
@@ -216,11 +232,37 @@ impl Destination for Folder {
                 duration_secs: post.duration_secs,
                 job_id: post.job_id.clone(),
                 reply_to: post.reply_to.clone(),
+                transcript: post
+                    .transcript
+                    .as_ref()
+                    .map(|t| t.lines.clone())
+                    .unwrap_or_default(),
             };
             let path = sidecar_path(&clip);
             let bytes = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
             write_atomic(&path, &bytes).map_err(|e| Error::io("write", &path, e))?;
             Ok(StepDone::new(path.display().to_string(), None))
+        })
+    }
+
+    /// The captions beside the posted clip. A clip recorded in the folder already has its own
+    /// (the recording wrote them, Review may have corrected them): those are kept as they are.
+    fn transcript<'a>(
+        &'a self,
+        post: &'a Post,
+        _summary: &'a StepDone,
+        _resume: bool,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(async move {
+            let vtt = captions_path(&self.clip_path(post));
+            let captions = post
+                .transcript
+                .as_ref()
+                .map_or("", |t| t.captions_vtt.as_str());
+            if !vtt.exists() && !captions.is_empty() {
+                write_atomic(&vtt, captions.as_bytes()).map_err(|e| Error::io("write", &vtt, e))?;
+            }
+            Ok(StepDone::new(vtt.display().to_string(), None))
         })
     }
 

@@ -1,5 +1,5 @@
 //! Notion: the File Upload API, then blocks appended to the page (heading, video, summary,
-//! footer line). A reply goes right after the section of the clip it answers (its video and
+//! footer line, and the transcript's toggle under it: `notion/transcript.rs`). A reply goes right after the section of the clip it answers (its video and
 //! the blocks under it up to the next heading or video), with a line saying whom it answers.
 //! See `crates/fakes/contracts/CONTRACTS.md` §1.
 
@@ -18,6 +18,8 @@ use crate::markdown;
 use crate::progress::{Progress, Step};
 use crate::retry::{self, RetryPolicy};
 use crate::secrets::Token;
+
+mod transcript;
 
 /// Single-part sends go up to 20 MiB; above, 10 MiB parts.
 pub const SINGLE_PART_MAX_BYTES: u64 = 20 * 1024 * 1024;
@@ -290,10 +292,15 @@ impl Notion {
 
     /// Every first-level block on the page, in order (follows `next_cursor`).
     pub(crate) async fn children(&self) -> Result<Vec<Value>, Failure> {
+        self.children_of(&self.page_id).await
+    }
+
+    /// The children of a page or block, in order (follows `next_cursor`).
+    async fn children_of(&self, parent: &str) -> Result<Vec<Value>, Failure> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/blocks/{}/children?page_size=100", self.page_id);
+            let mut path = format!("/blocks/{parent}/children?page_size=100");
             if let Some(c) = &cursor {
                 path.push_str(&format!("&start_cursor={c}"));
             }
@@ -373,6 +380,16 @@ impl Notion {
         children: &[Value],
         after: Option<&str>,
     ) -> Result<Vec<String>, Failure> {
+        self.append_to(&self.page_id, children, after).await
+    }
+
+    /// Appends `children` under the page or block `parent`, after the block `after` or at the end.
+    async fn append_to(
+        &self,
+        parent: &str,
+        children: &[Value],
+        after: Option<&str>,
+    ) -> Result<Vec<String>, Failure> {
         let mut body = json!({ "children": children });
         if let Some(id) = after {
             if self.cfg.version.as_str() >= POSITION_VERSION {
@@ -384,7 +401,7 @@ impl Notion {
         let v = self
             .call(
                 Method::PATCH,
-                &format!("/blocks/{}/children", self.page_id),
+                &format!("/blocks/{parent}/children"),
                 Some(&body),
             )
             .await?;
@@ -535,6 +552,8 @@ impl Destination for Notion {
                 Step::Upload => return Ok(None),
                 Step::Attach => "video",
                 Step::Summary => "paragraph",
+                // The transcript step looks for its toggle itself when it resumes.
+                Step::Transcript => return Ok(None),
             };
             let marker = post.marker();
             retry::repeatable(&self.cfg.retry, "notion.find_done", || {
@@ -633,6 +652,15 @@ impl Destination for Notion {
         })
     }
 
+    fn transcript<'a>(
+        &'a self,
+        post: &'a Post,
+        summary: &'a StepDone,
+        resume: bool,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        Box::pin(self.transcript_inner(post, summary, resume))
+    }
+
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
         Box::pin(async move {
             let blocks =
@@ -660,6 +688,8 @@ impl Destination for Notion {
                             summary = Some(String::new());
                         }
                     }
+                    // The transcript's toggle is not part of the summary.
+                    "toggle" => {}
                     _ => {
                         if let (Some(s), Some(last)) = (summary.as_mut(), out.last_mut()) {
                             s.push_str(&block_text(b));

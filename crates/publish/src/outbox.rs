@@ -1,5 +1,6 @@
 //! The durable outbox: every post is a job file on disk (JSON, written to a temporary name,
-//! synced and renamed over the old one), with its three steps and the remote id of each
+//! synced and renamed over the old one), with its steps (upload, attach, summary, and the
+//! transcript when the post carries one) and the remote id of each
 //! recorded the moment the step completes. A job survives crashes, restarts and offline
 //! spells; a run resumes at the first step not recorded, and a step whose reply was lost is
 //! looked for on the task before it is repeated (inside each destination).
@@ -19,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::progress::{Event, Progress, Step};
 use crate::settings::Settings;
 use crate::taskref::TaskRef;
+use crate::transcript::Transcript;
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +58,9 @@ pub struct Job {
     pub upload: Option<StepDone>,
     pub attach: Option<StepDone>,
     pub summary: Option<StepDone>,
+    /// The transcript under the summary (jobs that carry none never have it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<StepDone>,
     pub attempts: u32,
     pub last_error: Option<String>,
     /// The task's link, once known.
@@ -78,6 +83,10 @@ impl Job {
             Some(Step::Attach)
         } else if self.summary.is_none() {
             Some(Step::Summary)
+        } else if self.transcript.is_none()
+            && self.post.transcript.as_ref().is_some_and(|t| !t.is_empty())
+        {
+            Some(Step::Transcript)
         } else {
             None
         }
@@ -95,6 +104,9 @@ pub struct NewPost {
     pub duration_secs: Option<f64>,
     /// The teammate's clip this post answers, if it is a reply.
     pub reply_to: Option<ReplyTo>,
+    /// What is said in the clip, as it is when the post is queued (`None`: leave it out). It is
+    /// kept in the job, so what posts is what the user reviewed, even after a crash.
+    pub transcript: Option<Transcript>,
 }
 
 /// A check of a job's clip, run right before its upload step (also when a queued job runs
@@ -177,11 +189,13 @@ impl Outbox {
                 date,
                 duration_secs: new.duration_secs,
                 reply_to: new.reply_to,
+                transcript: new.transcript.filter(|t| !t.is_empty()),
             },
             status: JobStatus::Queued,
             upload: None,
             attach: None,
             summary: None,
+            transcript: None,
             attempts: 0,
             last_error: None,
             task_url: None,
@@ -386,10 +400,10 @@ impl Outbox {
                 Step::Upload => None,
                 Step::Attach => job.upload.clone(),
                 Step::Summary => job.attach.clone(),
+                Step::Transcript => job.summary.clone(),
             };
-            if job.in_flight == Some(step)
-                && let Some(done) = dest.find_done(&job.post, step, prior.as_ref()).await?
-            {
+            let resume = job.in_flight == Some(step);
+            if resume && let Some(done) = dest.find_done(&job.post, step, prior.as_ref()).await? {
                 tracing::info!(%step, "found on the task from an interrupted run; not repeating it");
                 progress.emit(Event::AlreadyDone {
                     job_id: job.id.clone(),
@@ -434,6 +448,14 @@ impl Outbox {
                     let done = dest.summary(&job.post, &at).await?;
                     self.record(job, step, done)?;
                 }
+                Step::Transcript => {
+                    let summary = job
+                        .summary
+                        .clone()
+                        .unwrap_or_else(|| StepDone::new("", None));
+                    let done = dest.transcript(&job.post, &summary, resume).await?;
+                    self.record(job, step, done)?;
+                }
             }
         }
     }
@@ -456,6 +478,7 @@ impl Outbox {
             Step::Upload => job.upload = Some(done),
             Step::Attach => job.attach = Some(done),
             Step::Summary => job.summary = Some(done),
+            Step::Transcript => job.transcript = Some(done),
         }
         job.in_flight = None;
         self.save(job)

@@ -14,6 +14,8 @@ pub enum Step {
     Upload,
     Attach,
     Summary,
+    /// The transcript under the summary (only for a post that carries one).
+    Transcript,
 }
 
 impl std::fmt::Display for Step {
@@ -22,6 +24,7 @@ impl std::fmt::Display for Step {
             Step::Upload => "upload",
             Step::Attach => "attach",
             Step::Summary => "summary",
+            Step::Transcript => "transcript",
         })
     }
 }

@@ -1,6 +1,7 @@
 //! `clipnote post CLIP --to REF`: posts a clip with its summary through the outbox, re-encoding
 //! it first when it is larger than the destination accepts; a file that is not a playable clip is
-//! refused before anything is sent. Prints the task's link; a post
+//! refused before anything is sent. The transcript beside the clip goes with it (under the
+//! summary), unless `--no-transcript` or `[transcript] post = false`. Prints the task's link; a post
 //! that has to wait (offline, rate limited) stays queued and its job id is printed.
 //! [`send`] is the posting itself, shared with `clipnote reply`.
 
@@ -37,6 +38,10 @@ pub struct ClipArgs {
     /// Read the summary from a file (`-` for standard input).
     #[arg(long)]
     pub summary_file: Option<PathBuf>,
+    /// Leave the transcript beside the clip out of this post (`[transcript] post = false` in
+    /// the config leaves it out of every post).
+    #[arg(long)]
+    pub no_transcript: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -154,6 +159,13 @@ pub(crate) fn send(
         })?,
         (None, None) => String::new(),
     };
+    // Read now, as it is beside the clip when the user posts; the job keeps it from here on.
+    let transcript = if args.no_transcript || !crate::post_transcript::enabled(file) {
+        None
+    } else {
+        crate::post_transcript::snapshot(&args.clip, None)
+            .map_err(|m| UserError::new(exit::IO, m))?
+    };
     let outbox = crate::playable::outbox(config::outbox_dir()?).map_err(|e| user_error(&e))?;
     let rt = runtime()?;
     let dest = settings.open(&to).map_err(|e| user_error(&e))?;
@@ -205,6 +217,7 @@ pub(crate) fn send(
             author: config::author(file),
             duration_secs: publish::mp4::duration_secs(&clip),
             reply_to,
+            transcript,
         })
         .map_err(|e| user_error(&e))?;
     if let Some((out, _)) = &fitted {
@@ -259,6 +272,7 @@ fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
         let v = serde_json::json!({
             "job_id": job.id, "status": job.status.to_string(), "task_url": job.task_url,
             "error": job.last_error, "fit": fit, "reply_to": job.post.reply_to,
+            "transcript_lines": job.post.transcript.as_ref().map_or(0, |t| t.lines.len()),
         });
         println!("{v}");
     } else if job.status == publish::JobStatus::Done {

@@ -197,6 +197,7 @@ fn publish_setup() -> Result<poster::Setup, String> {
         settings: crate::config::publish_settings(&file).map_err(|e| e.message)?,
         outbox_dir: crate::config::outbox_dir().map_err(|e| e.message)?,
         author: crate::config::author(&file),
+        post_transcript: crate::post_transcript::enabled(&file),
     })
 }
 
@@ -253,6 +254,7 @@ impl App {
             options.watch,
         );
         let recovery = super::recovery::Recovery::start(&ctx, library_dir.as_deref().ok());
+        let post_transcript = setup.as_ref().is_none_or(|s| s.post_transcript);
         let wake = ctx.clone();
         let poster =
             setup.map(|setup| poster::Handle::spawn(setup, move || wake.request_repaint()));
@@ -262,6 +264,7 @@ impl App {
             outbox: OutboxView::default(),
             settings: SettingsView {
                 autostart: crate::autostart::Autostart::new(options.autostart_dir.clone()),
+                post_transcript,
                 ..SettingsView::default()
             },
             inbox,

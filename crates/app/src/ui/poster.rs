@@ -15,6 +15,8 @@ pub struct Setup {
     pub settings: publish::Settings,
     pub outbox_dir: PathBuf,
     pub author: String,
+    /// Carry the transcript beside the clip with each post (`[transcript] post`).
+    pub post_transcript: bool,
 }
 
 /// A clip to post, with the part to keep.
@@ -44,6 +46,8 @@ pub enum Command {
     SaveToken(Service, Token),
     /// Posts to `library` go to this folder from now on.
     SetLibrary(std::path::PathBuf),
+    /// Whether later posts carry the transcript (Settings → Transcripts).
+    SetPostTranscript(bool),
 }
 
 /// "Connected to Acme as Ada: files up to 5.0 MiB each".
@@ -181,6 +185,10 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                     self.setup.settings.library_dir = dir;
                     true
                 }
+                Command::SetPostTranscript(on) => {
+                    self.setup.post_transcript = on;
+                    true
+                }
                 Command::TestToken(service, token) => {
                     let stored = token.is_none();
                     match rt.block_on(self.account(service, token)) {
@@ -272,6 +280,15 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         if let Err(e) = crate::playable::check(&request.clip, crate::playable::FIX_APP) {
             return failed(e);
         }
+        // As it is beside the clip now (Review may have corrected it), cut as the clip is.
+        let transcript = if self.setup.post_transcript {
+            match crate::post_transcript::snapshot(&request.clip, request.trim) {
+                Ok(t) => t,
+                Err(e) => return failed(e),
+            }
+        } else {
+            None
+        };
         let stamp = format!("{}-{}", std::process::id(), publish::now_unix());
         let mut clip = request.clip.clone();
         if let Some((start, end)) = request.trim {
@@ -311,6 +328,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             author: self.setup.author.clone(),
             duration_secs: publish::mp4::duration_secs(&clip),
             reply_to: request.reply_to,
+            transcript,
         }) {
             Ok(job) => job,
             Err(e) => return failed(e.to_string()),
@@ -400,5 +418,6 @@ fn step_words(step: publish::Step) -> &'static str {
         publish::Step::Upload => "Uploading the clip…",
         publish::Step::Attach => "Attaching it to the task…",
         publish::Step::Summary => "Writing the summary…",
+        publish::Step::Transcript => "Adding the transcript…",
     }
 }

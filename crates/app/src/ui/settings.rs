@@ -1,5 +1,6 @@
 //! The Settings screen: accounts (paste a token, test the connection, save), the global
-//! hotkey (press a new combination), and where things are kept.
+//! hotkey (press a new combination), whether posts carry the transcript, and where things
+//! are kept.
 
 use eframe::egui;
 use publish::{Service, Token};
@@ -26,6 +27,9 @@ pub struct SettingsView {
     /// The autostart entry (none with no home folder) and what turning it on or off said.
     pub autostart: Option<crate::autostart::Autostart>,
     pub autostart_status: Option<Result<String, String>>,
+    /// Posts carry the transcript beside the clip (`[transcript] post`), and what changing it said.
+    pub post_transcript: bool,
+    pub post_transcript_status: Option<Result<String, String>>,
 }
 
 impl SettingsView {
@@ -75,6 +79,9 @@ impl App {
                 });
             }
             ui.add_space(16.0);
+            ui.heading("Transcripts");
+            self.post_transcript_ui(ui);
+            ui.add_space(16.0);
             ui.heading("Folders");
             egui::Grid::new("folders").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
                 let label = ui.label("Clip library");
@@ -112,6 +119,49 @@ impl App {
             });
         }
         match &self.settings.autostart_status {
+            Some(Ok(said)) => {
+                ui.weak(said.as_str());
+            }
+            Some(Err(e)) => {
+                ui.colored_label(ui.visuals().error_fg_color, e.as_str());
+            }
+            None => {}
+        }
+    }
+
+    /// "Post the transcript with each clip": kept as `[transcript] post` in the config file
+    /// (which `clipnote post` reads too) and told to the posting worker.
+    fn post_transcript_ui(&mut self, ui: &mut egui::Ui) {
+        let mut on = self.settings.post_transcript;
+        let toggled = ui
+            .checkbox(&mut on, "Post the transcript with each clip")
+            .on_hover_text("Notion: a Transcript toggle under the summary. ClickUp: a reply under the summary comment and the captions file. Library and shared folders: the captions beside the clip.")
+            .changed();
+        if toggled {
+            let config = std::path::PathBuf::from(&self.folders.config);
+            let saved = if self.folders.config.is_empty() {
+                Err(self
+                    .publish_problem
+                    .clone()
+                    .unwrap_or_else(|| "there is no config folder to keep the choice in".into()))
+            } else {
+                crate::config::set_post_transcript(&config, on).map_err(|e| e.message)
+            };
+            if saved.is_ok() {
+                self.settings.post_transcript = on;
+                if let Some(poster) = &self.poster {
+                    poster.send(poster::Command::SetPostTranscript(on));
+                }
+            }
+            self.settings.post_transcript_status = Some(saved.map(|()| {
+                if on {
+                    "posts carry the transcript".into()
+                } else {
+                    "posts leave the transcript out".into()
+                }
+            }));
+        }
+        match &self.settings.post_transcript_status {
             Some(Ok(said)) => {
                 ui.weak(said.as_str());
             }

@@ -51,6 +51,7 @@ pub(crate) fn post_as(
             author: author.into(),
             duration_secs: publish::mp4::duration_secs(clip),
             reply_to: None,
+            transcript: None,
         },
     );
 }

@@ -9,6 +9,7 @@ mod inbox_ui;
 mod live_transcript;
 mod models;
 mod post;
+mod post_transcript;
 mod real_app;
 mod record;
 mod recover;

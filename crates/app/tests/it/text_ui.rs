@@ -60,6 +60,7 @@ fn posts_with_transcript(home: &Home, title: &str) {
             author: "Carol Chen".into(),
             duration_secs: publish::mp4::duration_secs(&source),
             reply_to: None,
+            transcript: None,
         },
     );
     let mut clips = files_ending(&home.path("library"), ".mp4");

@@ -58,6 +58,7 @@ impl Home {
                 settings,
                 outbox_dir: self.path("outbox"),
                 author: "Ada".into(),
+                post_transcript: true,
             }),
             countdown: Some(true),
             // The control socket belongs to the real app (see toggle.rs).

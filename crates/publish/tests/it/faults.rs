@@ -337,6 +337,7 @@ async fn notion_looks_through_every_page_of_a_long_page_before_repeating() {
                 text: format!("older note {i}"),
                 body: serde_json::json!({ "rich_text": [] }),
                 video_upload: None,
+                children: Vec::new(),
             });
         }
     }
@@ -451,6 +452,7 @@ async fn notion_long_summary_in_several_appends_survives_lost_replies() {
             author: "Ada".into(),
             duration_secs: None,
             reply_to: None,
+            transcript: None,
         })
         .unwrap();
     world

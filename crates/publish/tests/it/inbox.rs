@@ -40,6 +40,7 @@ pub(crate) async fn post_as(
             author: author.into(),
             duration_secs: Some(83.0),
             reply_to: None,
+            transcript: None,
         })
         .unwrap();
     let done = outbox

@@ -8,6 +8,7 @@ mod faults;
 mod inbox;
 mod reply;
 mod secrets;
+mod transcript;
 
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,7 @@ impl World {
                 author: "Ada".into(),
                 duration_secs: Some(62.0),
                 reply_to: None,
+                transcript: None,
             })
             .unwrap()
     }

@@ -43,6 +43,7 @@ async fn reply_as_ada(world: &World, to: TaskRef, reply: ReplyTo, summary: &str)
             author: "Ada".into(),
             duration_secs: Some(21.0),
             reply_to: Some(reply),
+            transcript: None,
         })
         .unwrap();
     let done = outbox
