@@ -141,10 +141,34 @@ pub fn transcript_of(inbox: &Inbox, entry: &Entry) -> Option<Transcript> {
 }
 
 fn read(clip: &Path) -> Option<Transcript> {
-    speech::beside::read_beside(clip)
-        .inspect_err(|e| tracing::warn!(clip = %clip.display(), "search skips a transcript: {e}"))
-        .ok()
-        .flatten()
+    match speech::beside::read_beside(clip) {
+        Ok(Some(transcript)) => Some(transcript),
+        Ok(None) => from_sidecar(clip),
+        Err(e) => {
+            tracing::warn!(clip = %clip.display(), "search skips a transcript: {e}");
+            None
+        }
+    }
+}
+
+/// The timed lines a post wrote into the clip's sidecar (a teammate's clip in a shared folder
+/// comes with those, not with a transcript file).
+fn from_sidecar(clip: &Path) -> Option<Transcript> {
+    let side = publish::local::sidecar_of(clip)?;
+    (!side.transcript.is_empty()).then(|| Transcript {
+        language: String::new(),
+        segments: side
+            .transcript
+            .into_iter()
+            .map(|line| speech::Segment {
+                start_secs: line.start_secs,
+                end_secs: line.end_secs,
+                text: line.text,
+                words: Vec::new(),
+                no_speech_prob: 0.0,
+            })
+            .collect(),
+    })
 }
 
 /// Every clip of `entries` (in their order) with a line that matches `query`.

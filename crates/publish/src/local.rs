@@ -115,6 +115,12 @@ impl Folder {
     }
 }
 
+/// The sidecar beside `clip` (`<clip>.json`), if there is a readable one.
+pub fn sidecar_of(clip: &Path) -> Option<Sidecar> {
+    let bytes = std::fs::read(sidecar_path(clip)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 fn sidecar_path(clip: &Path) -> PathBuf {
     clip.with_extension("json")
 }

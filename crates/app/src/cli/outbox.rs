@@ -44,13 +44,13 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
                 println!("The outbox is empty.");
             } else {
                 println!(
-                    "{:<16} {:<9} {:<8} {:<28} TITLE",
+                    "{:<16} {:<9} {:<10} {:<28} TITLE",
                     "ID", "STATUS", "NEXT", "TO"
                 );
                 for j in &jobs {
                     let next = j.next_step().map_or("-".to_string(), |s| s.to_string());
                     println!(
-                        "{:<16} {:<9} {:<8} {:<28} {}",
+                        "{:<16} {:<9} {:<10} {:<28} {}",
                         j.id,
                         j.status.to_string(),
                         next,

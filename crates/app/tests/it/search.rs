@@ -131,6 +131,35 @@ fn inbox_search_finds_a_clip_by_a_phrase_spoken_in_it() {
         out.contains("No clip's title, summary or transcript holds"),
         "{out}"
     );
+    // Posted on to a shared folder, the clip goes without a transcript file but with its
+    // timed lines in the sidecar: a teammate following the folder finds it by what is said.
+    let team = home.join("team");
+    let to = format!("folder:{}", team.display());
+    ok(
+        home,
+        &[
+            "post",
+            posted[0].to_str().unwrap(),
+            "--to",
+            &to,
+            "--title",
+            "Shared inaugural",
+        ],
+    );
+    assert!(files_ending(&team, ".transcript.json").is_empty());
+    let teammate = home.join("teammate");
+    std::fs::create_dir_all(teammate.join("config")).unwrap();
+    ok(&teammate, &["follow", &to]);
+    let out = ok(
+        &teammate,
+        &["inbox", "--search", "ask not what your country"],
+    );
+    assert!(out.contains("Shared inaugural"), "{out}");
+    assert!(
+        !out.contains("Inaugural address"),
+        "the teammate's own inbox: {out}"
+    );
+
     let o = clipnote(home, &["inbox", "--search", " ,. "]);
     assert_eq!(o.status.code(), Some(i32::from(app::exit::USAGE)));
     assert!(
