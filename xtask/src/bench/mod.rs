@@ -30,12 +30,13 @@ mod app_wayland;
 mod player;
 mod post;
 mod table;
+mod transcribe;
 mod walkthrough;
 mod wayland;
 mod x11;
 use table::{check_targets, print_services, print_table};
 
-const BENCHES: &str = "the benches are: record, post, app, player";
+const BENCHES: &str = "the benches are: record, post, app, player, transcribe";
 const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
@@ -77,8 +78,9 @@ pub fn main(args: &[String]) -> Result<i32> {
         Some("app") => app::run(&args[1..]),
         Some("post") => post::run(&args[1..]),
         Some("player") => player::run(),
+        Some("transcribe") => transcribe::run(&args[1..]),
         Some("-h" | "--help") | None => {
-            print!("{HELP}");
+            print!("{HELP}{}", transcribe::HELP);
             Ok(0)
         }
         Some(other) => Err(fail(format!("unknown bench `{other}`; {BENCHES}"))),
@@ -157,11 +159,7 @@ impl Clipnote {
     fn find(options: &Options) -> Result<Clipnote> {
         let path = match &options.clipnote {
             Some(path) => path.clone(),
-            None => {
-                eprintln!("xtask: building clipnote (release): cargo build --release -p app");
-                crate::run_checked(crate::cargo().args(["build", "--release", "-p", "app"]))?;
-                crate::target_dir().join("release").join("clipnote")
-            }
+            None => release_clipnote()?,
         };
         let help = Command::new(&path)
             .args(["record", "--help"])
@@ -205,6 +203,13 @@ impl Clipnote {
             encoder_args,
         })
     }
+}
+
+/// `clipnote`, built for release.
+fn release_clipnote() -> Result<PathBuf> {
+    eprintln!("xtask: building clipnote (release): cargo build --release -p app");
+    crate::run_checked(crate::cargo().args(["build", "--release", "-p", "app"]))?;
+    Ok(crate::target_dir().join("release").join("clipnote"))
 }
 
 /// The recorder a stage compares clipnote with.

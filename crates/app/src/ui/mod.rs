@@ -27,6 +27,7 @@ mod record;
 mod recorder;
 pub mod region;
 pub mod review;
+mod review_text;
 mod settings;
 mod tighten;
 pub mod transcript_pane;

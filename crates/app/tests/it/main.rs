@@ -13,6 +13,7 @@ mod real_app;
 mod record;
 mod recover;
 mod region;
+mod review_text;
 mod search;
 mod text_ui;
 mod tighten;
