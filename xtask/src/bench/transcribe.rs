@@ -305,14 +305,20 @@ fn audio_secs(path: &Path) -> Result<f64> {
         .ok_or_else(|| fail(format!("ffprobe gave no length for {}", path.display())))
 }
 
-/// Runs `cmd` as our child with its output in `<log>.stdout` and `<log>.stderr`, and returns
+/// Runs `cmd` as our child with its output in `<log>.stdout` and `<log>.stderr` (`log` is a
+/// path without them), and returns
 /// what it cost and printed; a failure names the command and the end of what it said.
 fn transcribed(cmd: &mut Command, file: &SpeechFile, log: &Path) -> Result<(Usage, String)> {
     measured(cmd, log).map_err(|e| fail(format!("{}: {e}", file.name)))
 }
 
 fn measured(cmd: &mut Command, log: &Path) -> Result<(Usage, String)> {
-    let (out, err) = (log.with_extension("stdout"), log.with_extension("stderr"));
+    let named = |ext: &str| {
+        let mut name = log.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    let (out, err) = (named(".stdout"), named(".stderr"));
     let file = |p: &Path| {
         fs::File::create(p).map_err(|e| fail(format!("cannot create {}: {e}", p.display())))
     };
@@ -482,7 +488,7 @@ fn record(
         .env("CLIPNOTE_MODELS_DIR", models_dir)
         .env("CLIPNOTE_CONFIG_DIR", config_dir);
         eprintln!("xtask: recording {secs} s ({label}) -> {}", out.display());
-        let (usage, json) = measured(&mut cmd, &out.with_extension("log"))?;
+        let (usage, json) = measured(&mut cmd, &out.with_extension(""))?;
         runs.push(Recorded {
             label,
             usage,
