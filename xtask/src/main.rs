@@ -10,6 +10,8 @@
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
 //! - `bench record`: CPU, memory, dropped frames and size of `clipnote record` against the
 //!   `ffmpeg` CLI (on Wayland, `wf-recorder`), and the size and legibility of a code walkthrough.
+//! - `bench transcribe`: `clipnote transcribe` against faster-whisper on real speech, and a
+//!   recording's live transcript.
 
 mod bench;
 mod deps;
@@ -57,6 +59,9 @@ commands:
                               (`--backend wayland`: in the Wayland world, beside wf-recorder)
   bench app                   the desktop app: launch time, hotkey latency, frame times
   bench recover               a 10-minute recording cut off by a crash, made whole
+  bench transcribe            clipnote transcribe beside faster-whisper on real speech (CPU,
+                              peak RSS, WER, ratios); a 3-minute recording's live transcript:
+                              ready after stop, dropped frames (`--quick`: shorter)
   dist [--debug] [--verify]   build target/dist/clipnote_<version>_amd64.deb from a release
                               build (--debug: the debug build, into target/dist/debug);
                               --verify: install it in a clean Debian 12 root (debootstrap,

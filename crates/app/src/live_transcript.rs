@@ -161,12 +161,20 @@ fn run(
     let pending_secs = live.pending_secs();
     let transcript = live.finish().map_err(|e| e.to_string())?;
     let windows = live.windows;
-    speech::beside::write_beside(clip, &transcript).map_err(|e| {
+    let written = speech::beside::write_beside(clip, &transcript).map_err(|e| {
         format!(
             "cannot write the transcript beside {}: {e}; run `clipnote transcribe` on the clip once the folder is writable",
             clip.display()
         )
     })?;
+    if written == speech::beside::Written::KeptCorrection {
+        return Err(format!(
+            "kept the transcript beside {}: it was corrected by hand, so this recording's did not replace it. To replace it, remove {} and run `clipnote transcribe {}`",
+            clip.display(),
+            speech::beside::transcript_path(clip).display(),
+            clip.display()
+        ));
+    }
     let words = transcript.text().split_whitespace().count();
     tracing::info!(words, pending_secs, "live transcript written");
     Ok(Some(Outcome {

@@ -215,7 +215,9 @@ pub fn tighten(
             .after_secs
     };
     let shifted = speech::tighten::shift(&transcript, &cuts);
-    speech::beside::write_beside(out, &shifted).map_err(|e| {
+    // A person's corrections carry over to the new clip, still marked as such.
+    let corrected = speech::beside::is_corrected(clip);
+    speech::beside::write_marked(out, &shifted, corrected).map_err(|e| {
         UserError::new(
             exit::IO,
             format!(

@@ -2,6 +2,11 @@
 //! reads) and `<clip>.transcript.json` (the [`Transcript`] with segment and word times, which
 //! captions, search, tighten and drafting read back). Both are written to a temporary file and
 //! renamed over the old one, so a reader never sees half a transcript.
+//!
+//! A transcript a person corrected (in Review) is marked so — `"corrected": true` in the JSON —
+//! and a machine-made one ([`write_beside`]: the live transcript at stop, `clipnote
+//! transcribe`) never replaces it: the correction is kept and the caller told
+//! ([`Written::KeptCorrection`]), to say how to replace it on purpose.
 
 use std::path::{Path, PathBuf};
 
@@ -17,11 +22,55 @@ pub fn transcript_path(clip: &Path) -> PathBuf {
     clip.with_extension("transcript.json")
 }
 
-/// Writes the captions and the timed transcript beside `clip`.
-pub fn write_beside(clip: &Path, transcript: &Transcript) -> std::io::Result<()> {
-    let json = serde_json::to_vec_pretty(transcript).map_err(std::io::Error::other)?;
+/// What writing a machine-made transcript beside a clip did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The files beside the clip hold the transcript now.
+    Written,
+    /// A transcript a person corrected is beside the clip: it was kept, and this one not
+    /// written.
+    KeptCorrection,
+}
+
+/// Writes a machine-made transcript (captions and timed transcript) beside `clip`, unless a
+/// corrected one is there: that is kept ([`Written::KeptCorrection`]).
+pub fn write_beside(clip: &Path, transcript: &Transcript) -> std::io::Result<Written> {
+    if is_corrected(clip) {
+        return Ok(Written::KeptCorrection);
+    }
+    write_marked(clip, transcript, false)?;
+    Ok(Written::Written)
+}
+
+/// Writes a transcript a person corrected beside `clip`, marked so.
+pub fn write_corrected(clip: &Path, transcript: &Transcript) -> std::io::Result<()> {
+    write_marked(clip, transcript, true)
+}
+
+/// Writes `transcript` beside `clip` whatever is there, marked `corrected` or not (tighten's
+/// new clip, whose transcript is the shifted one of the clip it was cut from).
+pub fn write_marked(clip: &Path, transcript: &Transcript, corrected: bool) -> std::io::Result<()> {
+    let mut json = serde_json::to_value(transcript).map_err(std::io::Error::other)?;
+    if corrected && let Some(fields) = json.as_object_mut() {
+        fields.insert("corrected".into(), true.into());
+    }
+    let json = serde_json::to_vec_pretty(&json).map_err(std::io::Error::other)?;
     replace(&transcript_path(clip), &json)?;
     replace(&captions_path(clip), transcript.to_vtt().as_bytes())
+}
+
+/// Whether the transcript beside `clip` was corrected by a person (false when there is none,
+/// or it cannot be read).
+pub fn is_corrected(clip: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Mark {
+        #[serde(default)]
+        corrected: bool,
+    }
+    std::fs::read(transcript_path(clip))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Mark>(&bytes).ok())
+        .is_some_and(|m| m.corrected)
 }
 
 /// The timed transcript beside `clip`: `Ok(None)` when there is none; an error when the file
@@ -77,14 +126,30 @@ mod tests {
                 no_speech_prob: 0.01,
             }],
         };
-        write_beside(&clip, &t).unwrap();
+        assert_eq!(write_beside(&clip, &t).unwrap(), Written::Written);
         assert_eq!(read_beside(&clip).unwrap(), Some(t.clone()));
+        assert!(!is_corrected(&clip));
         let vtt = std::fs::read_to_string(dir.path().join("update.vtt")).unwrap();
         assert!(
             vtt.starts_with("WEBVTT") && vtt.contains("00:00:00.500 --> 00:00:00.900\nShipped"),
             "{vtt}"
         );
+
+        // A correction is marked, and a machine-made transcript does not replace it.
+        let mut corrected = t.clone();
+        corrected.segments[0].text = "Shipped the fixes.".into();
+        write_corrected(&clip, &corrected).unwrap();
+        assert!(is_corrected(&clip));
+        assert_eq!(read_beside(&clip).unwrap(), Some(corrected.clone()));
+        assert_eq!(write_beside(&clip, &t).unwrap(), Written::KeptCorrection);
+        assert_eq!(read_beside(&clip).unwrap(), Some(corrected.clone()));
+        // On purpose, it can be (tighten's new clip carries the mark on or off).
+        write_marked(&clip, &t, false).unwrap();
+        assert!(!is_corrected(&clip));
+        assert_eq!(read_beside(&clip).unwrap(), Some(t.clone()));
+
         std::fs::write(transcript_path(&clip), b"{not json").unwrap();
+        assert!(!is_corrected(&clip), "an unreadable one is no correction");
         let err = read_beside(&clip).unwrap_err().to_string();
         assert!(err.contains("clipnote transcribe"), "{err}");
     }

@@ -17,6 +17,7 @@
 
 pub mod beside;
 pub mod catalog;
+pub mod correct;
 mod error;
 pub mod ggml;
 pub mod live;

@@ -5,5 +5,6 @@
 //! transcripts by.
 
 pub mod clip;
+pub mod said;
 pub mod speech;
 pub mod world;

@@ -31,12 +31,13 @@ mod player;
 mod post;
 mod recover;
 mod table;
+mod transcribe;
 mod walkthrough;
 mod wayland;
 mod x11;
 use table::{check_targets, print_services, print_table};
 
-const BENCHES: &str = "the benches are: record, post, app, player, recover";
+const BENCHES: &str = "the benches are: record, post, app, player, recover, transcribe";
 const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
@@ -81,8 +82,9 @@ pub fn main(args: &[String]) -> Result<i32> {
         Some("post") => post::run(&args[1..]),
         Some("player") => player::run(),
         Some("recover") => recover::run(&args[1..]),
+        Some("transcribe") => transcribe::run(&args[1..]),
         Some("-h" | "--help") | None => {
-            print!("{HELP}");
+            print!("{HELP}{}", transcribe::HELP);
             Ok(0)
         }
         Some(other) => Err(fail(format!("unknown bench `{other}`; {BENCHES}"))),
@@ -161,11 +163,7 @@ impl Clipnote {
     fn find(options: &Options) -> Result<Clipnote> {
         let path = match &options.clipnote {
             Some(path) => path.clone(),
-            None => {
-                eprintln!("xtask: building clipnote (release): cargo build --release -p app");
-                crate::run_checked(crate::cargo().args(["build", "--release", "-p", "app"]))?;
-                crate::target_dir().join("release").join("clipnote")
-            }
+            None => release_clipnote()?,
         };
         let help = Command::new(&path)
             .args(["record", "--help"])
@@ -209,6 +207,13 @@ impl Clipnote {
             encoder_args,
         })
     }
+}
+
+/// `clipnote`, built for release.
+fn release_clipnote() -> Result<PathBuf> {
+    eprintln!("xtask: building clipnote (release): cargo build --release -p app");
+    crate::run_checked(crate::cargo().args(["build", "--release", "-p", "app"]))?;
+    Ok(crate::target_dir().join("release").join("clipnote"))
 }
 
 /// The recorder a stage compares clipnote with.

@@ -124,12 +124,19 @@ pub fn run(args: TranscribeArgs) -> anyhow::Result<()> {
 
 /// Writes `<clip>.vtt` and `<clip>.transcript.json` beside the clip. A folder that cannot be
 /// written costs only the files: the transcript is still printed.
+/// A transcript corrected by hand (in Review) is kept: this one is printed only.
 fn write_captions(clip: &Path, transcript: &Transcript) {
-    if let Err(e) = speech::beside::write_beside(clip, transcript) {
-        eprintln!(
+    match speech::beside::write_beside(clip, transcript) {
+        Ok(speech::beside::Written::Written) => {}
+        Ok(speech::beside::Written::KeptCorrection) => eprintln!(
+            "clipnote: warning: kept the transcript beside {}: it was corrected by hand, so this one is printed only. To replace it, remove {} and run this again",
+            clip.display(),
+            speech::beside::transcript_path(clip).display()
+        ),
+        Err(e) => eprintln!(
             "clipnote: warning: cannot write the captions beside {}: {e}; the transcript is printed only",
             clip.display()
-        );
+        ),
     }
 }
 

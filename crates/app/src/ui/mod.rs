@@ -28,6 +28,7 @@ mod recorder;
 mod recovery;
 pub mod region;
 pub mod review;
+mod review_text;
 mod settings;
 mod silence;
 mod tighten;

@@ -88,6 +88,8 @@ pub struct Review {
     pub(super) tighten: super::tighten::Tighten,
     /// The summary drafted from the transcript (`draft.rs`).
     pub(super) draft: super::draft::DraftBox,
+    /// The transcript, corrected here (`review_text.rs`).
+    pub(super) text: super::review_text::ReviewText,
 }
 
 impl Review {
@@ -110,6 +112,7 @@ impl Review {
             info_rx: None,
             tighten: super::tighten::Tighten::Idle,
             draft: super::draft::DraftBox::default(),
+            text: super::review_text::ReviewText::default(),
         }
     }
 
@@ -220,6 +223,7 @@ impl App {
         }
         self.tighten_tick();
         self.draft_tick();
+        self.review_text_tick();
     }
 
     /// Opens a clip file for review (its facts are read, and that it plays checked, on a worker
@@ -282,7 +286,7 @@ impl App {
         let clips = self
             .review
             .library
-            .get_or_insert_with(|| library_clips(&dir))
+            .get_or_insert_with(|| crate::library::clips(&dir, 20))
             .clone();
         if clips.is_empty() {
             return;
@@ -416,6 +420,7 @@ impl App {
             }
         ));
         self.tighten_ui(ui);
+        self.review_text_ui(ui);
     }
 
     fn post_form_ui(&mut self, ui: &mut egui::Ui) {
@@ -696,26 +701,6 @@ fn settings_hint(message: &str) -> &'static str {
     } else {
         ""
     }
-}
-
-/// MP4 clips in the library folder, newest first (at most 20), skipping unfinished ones.
-fn library_clips(dir: &std::path::Path) -> Vec<(PathBuf, u64)> {
-    let mut clips: Vec<(PathBuf, u64, std::time::SystemTime)> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let path = e.path();
-            let name = path.file_name()?.to_str()?.to_owned();
-            if !name.ends_with(".mp4") || name.ends_with(".recording.mp4") {
-                return None;
-            }
-            let meta = e.metadata().ok()?;
-            Some((path, meta.len(), meta.modified().ok()?))
-        })
-        .collect();
-    clips.sort_by_key(|c| std::cmp::Reverse(c.2));
-    clips.into_iter().take(20).map(|(p, b, _)| (p, b)).collect()
 }
 
 /// "Notion page" / "ClickUp task": what the destination's title names.

@@ -10,13 +10,51 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use eframe::egui;
-use speech::{Cue, Transcript};
+use speech::{Cue, Segment, Transcript};
 
 /// The side column's width on the Watch screen (less in a narrow window).
 pub const SIDE_WIDTH: f32 = 380.0;
 
+/// What reading the transcript beside a clip found.
+pub(super) enum Found {
+    /// None beside the clip (yet).
+    Missing,
+    Failed(String),
+    Ready(Transcript),
+}
+
+/// Reads the transcript beside `clip` on a `ui-transcript-read` worker (Watch's pane and
+/// Review's both), waking the UI when it is read.
+pub(super) fn read_on_worker(
+    clip: PathBuf,
+    ctx: &egui::Context,
+) -> Result<Receiver<Found>, String> {
+    let (tx, rx) = sync_channel(1);
+    let wake = ctx.clone();
+    std::thread::Builder::new()
+        .name("ui-transcript-read".into())
+        .spawn(move || {
+            let found = match speech::beside::read_beside(&clip) {
+                Ok(Some(transcript)) => Found::Ready(transcript),
+                Ok(None) => Found::Missing,
+                Err(e) => Found::Failed(format!("cannot read the transcript: {e}")),
+            };
+            let _ = tx.send(found);
+            wake.request_repaint();
+        })
+        .map(|_| rx)
+        .map_err(|e| format!("cannot read the transcript: {e}"))
+}
+
+/// The line being said at `secs`: the last one that has started.
+pub(super) fn line_at(segments: &[Segment], secs: f64) -> Option<usize> {
+    segments
+        .partition_point(|s| s.start_secs <= secs + 0.01)
+        .checked_sub(1)
+}
+
 enum State {
-    Reading(Receiver<State>),
+    Reading(PathBuf, Receiver<Found>),
     /// No clip on this machine (it could not be downloaded).
     NoClip,
     /// No transcript beside the clip.
@@ -43,20 +81,10 @@ impl ClipText {
     pub fn open(clip: Option<PathBuf>, summary: String, ctx: &egui::Context) -> Self {
         let state = match clip {
             None => State::NoClip,
-            Some(clip) => {
-                let (tx, rx) = sync_channel(1);
-                let wake = ctx.clone();
-                let spawned = std::thread::Builder::new()
-                    .name("ui-transcript-read".into())
-                    .spawn(move || {
-                        let _ = tx.send(read(clip));
-                        wake.request_repaint();
-                    });
-                match spawned {
-                    Ok(_) => State::Reading(rx),
-                    Err(e) => State::Failed(format!("cannot read the transcript: {e}")),
-                }
-            }
+            Some(clip) => match read_on_worker(clip.clone(), ctx) {
+                Ok(rx) => State::Reading(clip, rx),
+                Err(e) => State::Failed(e),
+            },
         };
         Self {
             summary,
@@ -68,10 +96,17 @@ impl ClipText {
 
     /// Runs from `logic`: takes the transcript once it is read.
     pub fn tick(&mut self) {
-        if let State::Reading(rx) = &self.state
-            && let Ok(state) = rx.try_recv()
+        if let State::Reading(clip, rx) = &self.state
+            && let Ok(found) = rx.try_recv()
         {
-            self.state = state;
+            self.state = match found {
+                Found::Ready(transcript) => State::Ready {
+                    cues: transcript.cues(),
+                    transcript,
+                },
+                Found::Missing => State::Missing(clip.clone()),
+                Found::Failed(e) => State::Failed(e),
+            };
         }
     }
 
@@ -95,10 +130,7 @@ impl ClipText {
 
     /// The transcript line being said at `secs`: the last one that has started.
     pub fn line_at(&self, secs: f64) -> Option<usize> {
-        let segments = &self.transcript()?.segments;
-        segments
-            .partition_point(|s| s.start_secs <= secs + 0.01)
-            .checked_sub(1)
+        line_at(&self.transcript()?.segments, secs)
     }
 
     /// The caption at `secs` over the bottom of `picture`, when captions are on.
@@ -156,7 +188,7 @@ impl ClipText {
         let current = self.line_at(secs);
         let State::Ready { transcript, .. } = &self.state else {
             let why = match &self.state {
-                State::Reading(_) => "Reading the transcript…".to_owned(),
+                State::Reading(..) => "Reading the transcript…".to_owned(),
                 State::NoClip => "No transcript: the clip is not on this machine.".to_owned(),
                 State::Missing(clip) => format!(
                     "No transcript beside this clip yet. `clipnote transcribe {}` writes one.",
@@ -198,17 +230,5 @@ impl ClipText {
             });
         self.scrolled_to = current;
         seek
-    }
-}
-
-/// What is beside `clip`.
-fn read(clip: PathBuf) -> State {
-    match speech::beside::read_beside(&clip) {
-        Ok(Some(transcript)) => State::Ready {
-            cues: transcript.cues(),
-            transcript,
-        },
-        Ok(None) => State::Missing(clip),
-        Err(e) => State::Failed(format!("cannot read the transcript: {e}")),
     }
 }

@@ -260,3 +260,42 @@ fn with_no_model_or_transcripts_off_recording_works_as_before() {
     assert!(r.status.success(), "{}", r.stderr);
     assert!(!dir.path().join("c.vtt").exists());
 }
+
+/// A transcript corrected by hand (in Review) beside the clip: the live transcript written at
+/// the stop does not replace it, and the recording says how to replace it on purpose.
+#[test]
+fn a_transcript_corrected_by_hand_is_not_replaced_by_the_live_one() {
+    let _screen = screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("fixed.mp4");
+    let correction = speech::Transcript {
+        language: "en".into(),
+        segments: vec![speech::Segment {
+            start_secs: 0.5,
+            end_secs: 1.5,
+            text: "Corrected by hand.".into(),
+            words: Vec::new(),
+            no_speech_prob: 0.0,
+        }],
+    };
+    speech::beside::write_corrected(&clip, &correction).unwrap();
+    // The tone alone: the live transcript is written at stop (empty) unless something is kept.
+    let r = record(&clip, &speech().models_dir, "", &[], || {
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    assert!(r.status.success(), "{}", r.stderr);
+    assert!(clip.exists());
+    assert!(
+        r.stderr.contains("corrected by hand") && r.stderr.contains("clipnote transcribe"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("Transcript ready"), "{}", r.stderr);
+    assert_eq!(
+        speech::beside::read_beside(&clip).unwrap(),
+        Some(correction)
+    );
+    assert!(speech::beside::is_corrected(&clip));
+    let vtt = std::fs::read_to_string(dir.path().join("fixed.vtt")).unwrap();
+    assert!(vtt.contains("Corrected by hand."), "{vtt}");
+}

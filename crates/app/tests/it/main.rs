@@ -14,6 +14,7 @@ mod real_app;
 mod record;
 mod recover;
 mod region;
+mod review_text;
 mod search;
 mod text_ui;
 mod tighten;

@@ -12,7 +12,7 @@ use crate::real_app::files_ending;
 use crate::transcribe::{make_clip, text};
 
 /// Runs `clipnote` with folders of its own under `home` and the model xtask prepared.
-fn clipnote(home: &Path, args: &[&str]) -> Output {
+pub(crate) fn clipnote(home: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clipnote"));
     for (var, dir) in [
         ("CLIPNOTE_CONFIG_DIR", "config"),
@@ -32,7 +32,7 @@ fn clipnote(home: &Path, args: &[&str]) -> Output {
         .expect("clipnote runs")
 }
 
-fn ok(home: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(home: &Path, args: &[&str]) -> String {
     let o = clipnote(home, args);
     assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
     text(&o.stdout)

@@ -20,7 +20,7 @@ const PAD_SECS: f64 = 0.2;
 
 /// jfk.wav with [`LEAD_SECS`] of silence before it and [`PAUSES`] inside it, under moving
 /// pictures (H.264 + AAC, as a recording).
-fn paused_speech_clip(dir: &Path) -> PathBuf {
+pub(crate) fn paused_speech_clip(dir: &Path) -> PathBuf {
     let path = dir.join("update.mp4");
     let jfk_secs = 11.0;
     let total = LEAD_SECS + jfk_secs + PAUSES.iter().map(|p| p.1).sum::<f64>();
