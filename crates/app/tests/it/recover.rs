@@ -2,12 +2,16 @@
 //! packet the crash left (record.rs shows that is all but the last second); one still being
 //! written is left alone.
 
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
 use std::process::Command;
 use std::time::Duration;
 
 use testkit::clip::{self, Probe};
 use testkit::world::{screen_lock, world};
 
+use crate::real_app::{launch_app, wait_for_line};
 use crate::record::spawn_recording;
 use crate::ui::{Home, NOTION_TOKEN, harness, posted, step_until, step_until_shown};
 use app::ui::review::PostState;
@@ -119,17 +123,36 @@ fn a_leftover_that_is_not_a_clip_is_kept_and_named() {
 }
 
 #[test]
-fn the_app_offers_a_recording_a_crash_cut_off_for_review_and_it_posts_like_any_other() {
+fn the_app_killed_mid_recording_offers_the_recording_at_its_next_start_and_it_posts_like_any_other()
+{
     let _screen = screen_lock();
     let home = Home::new();
     let library = home.path("library");
-    let mut cmd = clipnote(&library);
-    cmd.args(["record", "--mic", &world().mic]);
-    let (mut live, started) = spawn_recording(cmd);
+    // The real app records (started over its control socket, as the hotkey's `clipnote toggle`
+    // does), then is killed.
+    let runtime = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(runtime.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let (mut app, log) = launch_app(
+        &home,
+        &[
+            ("XDG_RUNTIME_DIR", runtime.path().as_os_str()),
+            ("PULSE_SOURCE", world().mic.as_ref()),
+            ("CLIPNOTE_COUNTDOWN", "off".as_ref()),
+        ],
+    );
+    wait_for_line(&log, "control: listening");
+    let socket = runtime.path().join("clipnote").join("control.sock");
+    let mut stream = UnixStream::connect(&socket).unwrap();
+    stream.write_all(b"toggle\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&stream).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "started\n");
+    wait_for_line(&log, "recording: started");
+    let started = std::time::Instant::now();
     std::thread::sleep(Duration::from_secs(4));
-    live.kill().unwrap(); // SIGKILL: a crash
+    app.0.kill().unwrap(); // SIGKILL: a crash
     let recorded = started.elapsed().as_secs_f64();
-    live.wait().unwrap();
+    app.0.wait().unwrap();
     let partial = leftover(&library).expect("the crash left the unfinished recording");
 
     // The next launch finds it, makes it whole and offers it.
