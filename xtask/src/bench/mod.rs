@@ -115,17 +115,8 @@ impl Options {
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
-            let mut value = || {
-                args.next().ok_or_else(|| {
-                    fail(format!(
-                        "{arg} needs a value; see `cargo xtask bench --help`"
-                    ))
-                })
-            };
-            let number = |v: &String| {
-                v.parse::<u32>()
-                    .map_err(|_| fail(format!("{arg} takes whole seconds, not `{v}`")))
-            };
+            let mut value = || option_value(&mut args, arg);
+            let number = |v: &String| whole_seconds(arg, v);
             match arg.as_str() {
                 "--backend" => {
                     options.backend = match value()?.as_str() {
@@ -150,6 +141,22 @@ impl Options {
         }
         Ok(options)
     }
+}
+
+/// The value after an option (`--seconds 20`).
+fn option_value<'a>(args: &mut std::slice::Iter<'a, String>, option: &str) -> Result<&'a String> {
+    args.next().ok_or_else(|| {
+        fail(format!(
+            "{option} needs a value; see `cargo xtask bench --help`"
+        ))
+    })
+}
+
+/// An option's value as whole seconds.
+fn whole_seconds(option: &str, value: &str) -> Result<u32> {
+    value
+        .parse::<u32>()
+        .map_err(|_| fail(format!("{option} takes whole seconds, not `{value}`")))
 }
 
 /// The recorder under test and what it can tell us about itself.

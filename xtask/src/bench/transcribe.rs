@@ -63,17 +63,8 @@ impl Options {
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
-            let mut value = || {
-                args.next().ok_or_else(|| {
-                    fail(format!(
-                        "{arg} needs a value; see `cargo xtask bench --help`"
-                    ))
-                })
-            };
-            let number = |v: &String| {
-                v.parse::<u32>()
-                    .map_err(|_| fail(format!("{arg} takes whole seconds, not `{v}`")))
-            };
+            let mut value = || super::option_value(&mut args, arg);
+            let number = |v: &String| super::whole_seconds(arg, v);
             match arg.as_str() {
                 "--quick" => (options.record_secs, options.long_secs) = (30, 60),
                 "--seconds" => options.record_secs = number(value()?)?,
