@@ -319,6 +319,27 @@ pub(crate) fn json_str(v: &Value) -> String {
     }
 }
 
+/// A task attachment as ClickUp takes it: one multipart part named `attachment`, carrying its
+/// file name and type, with the name again as `filename`.
+fn attachment_form(
+    part: reqwest::multipart::Part,
+    name: &str,
+    mime: &str,
+) -> std::result::Result<reqwest::multipart::Form, Failure> {
+    let part = part
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .map_err(|e| {
+            Failure::fatal(Error::Rejected {
+                service: Service::ClickUp,
+                detail: e.to_string(),
+            })
+        })?;
+    Ok(reqwest::multipart::Form::new()
+        .text("filename", name.to_owned())
+        .part("attachment", part))
+}
+
 fn attachment_step(a: &Value) -> StepDone {
     StepDone::new(json_str(&a["id"]), a["url"].as_str().map(str::to_string))
 }
@@ -401,18 +422,8 @@ impl Destination for ClickUp {
                 "clickup.attachment",
                 || async {
                     let body = http::file_body(&post.clip, 0, total, total, progress);
-                    let part = reqwest::multipart::Part::stream_with_length(body, total)
-                        .file_name(post.file_name.clone())
-                        .mime_str("video/mp4")
-                        .map_err(|e| {
-                            Failure::fatal(Error::Rejected {
-                                service: Service::ClickUp,
-                                detail: e.to_string(),
-                            })
-                        })?;
-                    let form = reqwest::multipart::Form::new()
-                        .text("filename", post.file_name.clone())
-                        .part("attachment", part);
+                    let part = reqwest::multipart::Part::stream_with_length(body, total);
+                    let form = attachment_form(part, &post.file_name, "video/mp4")?;
                     let req = self
                         .http
                         .post(self.url("/attachment", ""))

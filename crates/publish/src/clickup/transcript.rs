@@ -9,7 +9,10 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{ClickUp, answered_comment, attachment_step, comment_pages, comment_text, json_str};
+use super::{
+    ClickUp, answered_comment, attachment_form, attachment_step, comment_pages, comment_text,
+    json_str,
+};
 use crate::destination::{Post, StepDone};
 use crate::error::{Error, Failure, Result, Service};
 use crate::http;
@@ -62,18 +65,8 @@ impl ClickUp {
             &self.cfg.retry,
             "clickup.captions",
             || async {
-                let part = reqwest::multipart::Part::bytes(vtt.as_bytes().to_vec())
-                    .file_name(name.clone())
-                    .mime_str("text/vtt")
-                    .map_err(|e| {
-                        Failure::fatal(Error::Rejected {
-                            service: Service::ClickUp,
-                            detail: e.to_string(),
-                        })
-                    })?;
-                let form = reqwest::multipart::Form::new()
-                    .text("filename", name.clone())
-                    .part("attachment", part);
+                let part = reqwest::multipart::Part::bytes(vtt.as_bytes().to_vec());
+                let form = attachment_form(part, &name, "text/vtt")?;
                 let req = self
                     .http
                     .post(self.url("/attachment", ""))
