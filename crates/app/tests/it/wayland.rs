@@ -147,7 +147,6 @@ fn a_wayland_recording_through_the_portal_holds_the_live_screen_and_the_tone() {
     let w = wayland_world();
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("wayland.mp4");
-    let grim = home.path().join("grim.png");
 
     let child = {
         let mut cmd = clipnote(&w, home.path());
@@ -165,9 +164,16 @@ fn a_wayland_recording_through_the_portal_holds_the_live_screen_and_the_tone() {
         .stderr(Stdio::piped());
         cmd.spawn().expect("clipnote starts")
     };
-    // A screenshot of the same moment, taken by another program, mid-recording.
-    std::thread::sleep(Duration::from_millis(2500));
-    w.grim_png(&grim);
+    // Screenshots of the same moments, taken by another program, mid-recording. Several, so
+    // that a frame the loaded machine dropped right then doesn't decide the test.
+    let shots: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            std::thread::sleep(Duration::from_millis(if i == 0 { 1800 } else { 700 }));
+            let shot = home.path().join(format!("grim-{i}.png"));
+            w.grim_png(&shot);
+            shot
+        })
+        .collect();
     let done = child.wait_with_output().unwrap();
     assert!(
         done.status.success(),
@@ -192,16 +198,25 @@ fn a_wayland_recording_through_the_portal_holds_the_live_screen_and_the_tone() {
 
     // The screen moved while it was recorded: the clock differs from one second to the next.
     assert_ne!(clock_strip(&out, 1.0), clock_strip(&out, 2.5));
-    // And it is the screen the desktop showed: one frame matches grim's picture closely.
-    let ssim = ssim_against(&out, &grim, "");
-    let best = best_ssim(&ssim);
-    let mut sorted: Vec<f64> = ssim.iter().map(|s| s.0).collect();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    eprintln!(
-        "SSIM against grim: best Y {:.4} All {:.4}, median Y {median:.4}",
-        best.0, best.1
-    );
+    // And it is the screen the desktop showed: for one of grim's pictures, one frame matches it
+    // closely, and far better than the clip's frames do on the whole.
+    let (best, median) = shots
+        .iter()
+        .map(|shot| {
+            let ssim = ssim_against(&out, shot, "");
+            let mut sorted: Vec<f64> = ssim.iter().map(|s| s.0).collect();
+            sorted.sort_by(f64::total_cmp);
+            let median = sorted[sorted.len() / 2];
+            let best = best_ssim(&ssim);
+            eprintln!(
+                "SSIM against {}: best Y {:.4} All {:.4}, median Y {median:.4}",
+                shot.display(),
+                best.0,
+                best.1
+            );
+            (best, median)
+        })
+        .fold(((0.0, 0.0), 0.0), |b, s| if s.0.0 > b.0.0 { s } else { b });
     assert!(best.0 >= 0.9 && best.1 >= 0.9, "best SSIM {best:?}");
     assert!(
         best.0 > median + 0.02,

@@ -145,10 +145,17 @@ pub fn beep(
             let mut pkt = pkt;
             ffi::av_packet_free(&mut pkt);
             written += PACKET as i64;
-            // Poll the sink's play position until the beep is audible, then call back.
+            // Poll the sink's play position until the beep is audible, then call back. A
+            // position that stops moving means the stream ran dry (PulseAudio pauses it until
+            // enough is queued again): go back to writing rather than wait for it.
+            let mut last = (i64::MIN, Instant::now());
             while at_onset.is_some() && written > beep_start {
                 let (mut dts, mut wall) = (0i64, 0i64);
                 ffi::av_get_output_timestamp(ctx, 0, &mut dts, &mut wall);
+                if dts != last.0 {
+                    last = (dts, Instant::now());
+                }
+                let stalled = last.1.elapsed() > Duration::from_millis(50);
                 if dts >= beep_start {
                     (at_onset.take().unwrap())();
                     // The flash came between the two readings of the play position.
@@ -156,7 +163,7 @@ pub fn beep(
                     ffi::av_get_output_timestamp(ctx, 0, &mut dts, &mut wall);
                     let at = (before + dts) as f64 / 2.0;
                     late = Duration::from_secs_f64((at - beep_start as f64) / f64::from(RATE));
-                } else if written - dts > i64::from(RATE) / 50 {
+                } else if written - dts > i64::from(RATE) / 50 && !stalled {
                     std::thread::sleep(Duration::from_millis(1));
                 } else {
                     break;
