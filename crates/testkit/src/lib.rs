@@ -7,4 +7,6 @@
 pub mod clip;
 pub mod said;
 pub mod speech;
+pub mod stimulus;
+pub mod wayland_panel;
 pub mod world;

@@ -15,7 +15,8 @@ pub struct Setup {
     pub settings: publish::Settings,
     pub outbox_dir: PathBuf,
     pub author: String,
-    /// Carry the transcript beside the clip with each post (`[transcript] post`).
+    /// Posts carry the transcript beside the clip unless Review says otherwise
+    /// (`[transcript] post`): where Review's choice starts.
     pub post_transcript: bool,
 }
 
@@ -30,6 +31,8 @@ pub struct Request {
     pub summary: String,
     /// The teammate's clip this one answers.
     pub reply_to: Option<publish::ReplyTo>,
+    /// Carry the transcript beside the clip (Review's "Post it with the clip").
+    pub with_transcript: bool,
 }
 
 #[derive(Debug)]
@@ -46,8 +49,6 @@ pub enum Command {
     SaveToken(Service, Token),
     /// Posts to `library` go to this folder from now on.
     SetLibrary(std::path::PathBuf),
-    /// Whether later posts carry the transcript (Settings → Transcripts).
-    SetPostTranscript(bool),
 }
 
 /// "Connected to Acme as Ada: files up to 5.0 MiB each".
@@ -185,10 +186,6 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                     self.setup.settings.library_dir = dir;
                     true
                 }
-                Command::SetPostTranscript(on) => {
-                    self.setup.post_transcript = on;
-                    true
-                }
                 Command::TestToken(service, token) => {
                     let stored = token.is_none();
                     match rt.block_on(self.account(service, token)) {
@@ -281,7 +278,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             return failed(e);
         }
         // As it is beside the clip now (Review may have corrected it), cut as the clip is.
-        let transcript = if self.setup.post_transcript {
+        let transcript = if request.with_transcript {
             match crate::post_transcript::snapshot(&request.clip, request.trim) {
                 Ok(t) => t,
                 Err(e) => return failed(e),

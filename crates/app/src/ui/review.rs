@@ -666,6 +666,7 @@ impl App {
             title: self.review.title.trim().to_owned(),
             summary: self.review.summary.clone(),
             reply_to: self.review.reply.as_ref().map(|(_, r)| r.clone()),
+            with_transcript: self.review_posts_transcript(),
         };
         let destination = self.review.destination.trim().to_owned();
         self.prefs.remember(&destination);

@@ -19,6 +19,7 @@ use speech::Transcript;
 
 use super::app::App;
 use super::hud::clock;
+use super::tighten::tightened_path;
 use super::transcript_pane::{Found, line_at, read_on_worker};
 
 /// How often Review looks for a transcript that is not there yet.
@@ -65,6 +66,9 @@ pub struct ReviewText {
     save_again: bool,
     /// What the last save came to: `Ok` "Saved", or why it failed.
     saved: Option<Result<(), String>>,
+    /// "Post it with the clip", as the user set it for this clip (and its tightened copy);
+    /// `None` follows Settings → Transcripts.
+    post: Option<bool>,
 }
 
 impl ReviewText {
@@ -143,8 +147,14 @@ impl App {
         };
         let t = &mut self.review.text;
         if t.clip.as_ref() != Some(&clip) {
+            // Tighten and Undo swap the clip for its other form: the same post, the same choice.
+            let same_post = t
+                .clip
+                .as_ref()
+                .is_some_and(|was| tightened_path(was) == clip || tightened_path(&clip) == *was);
             *t = ReviewText {
                 clip: Some(clip.clone()),
+                post: if same_post { t.post } else { None },
                 ..ReviewText::default()
             };
         }
@@ -180,11 +190,32 @@ impl App {
         }
     }
 
+    /// Whether Post carries the transcript: the user's choice for this clip, else Settings'.
+    pub(super) fn review_posts_transcript(&self) -> bool {
+        self.review
+            .text
+            .post
+            .unwrap_or(self.settings.post_transcript)
+    }
+
     /// The Transcript section under Review's player.
     pub(super) fn review_text_ui(&mut self, ui: &mut egui::Ui) {
         ui.add_space(6.0);
+        let has_words = self.review.text.transcript().is_some_and(|t| !t.is_empty());
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("Transcript").strong());
+            if has_words {
+                let mut on = self.review_posts_transcript();
+                if ui
+                    .checkbox(&mut on, "Post it with the clip")
+                    .on_hover_text(
+                        "Notion: a Transcript toggle under the summary. ClickUp: a reply under the summary comment and the captions file. Library and shared folders: the captions beside the clip. (The default for every clip is in Settings → Transcripts.)",
+                    )
+                    .changed()
+                {
+                    self.review.text.post = Some(on);
+                }
+            }
             self.save_status_ui(ui);
         });
         let position = self.review.position();

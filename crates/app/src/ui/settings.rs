@@ -130,7 +130,7 @@ impl App {
     }
 
     /// "Post the transcript with each clip": kept as `[transcript] post` in the config file
-    /// (which `clipnote post` reads too) and told to the posting worker.
+    /// (which `clipnote post` reads too); Review's choice for each clip starts from it.
     fn post_transcript_ui(&mut self, ui: &mut egui::Ui) {
         let mut on = self.settings.post_transcript;
         let toggled = ui
@@ -149,9 +149,6 @@ impl App {
             };
             if saved.is_ok() {
                 self.settings.post_transcript = on;
-                if let Some(poster) = &self.poster {
-                    poster.send(poster::Command::SetPostTranscript(on));
-                }
             }
             self.settings.post_transcript_status = Some(saved.map(|()| {
                 if on {

@@ -22,3 +22,4 @@ mod toggle;
 mod transcribe;
 mod ui;
 mod wayland;
+mod wayland_sync;

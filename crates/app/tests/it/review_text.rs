@@ -3,17 +3,21 @@
 //! line corrected in Review's Transcript. The files beside the clip hold the correction with
 //! the line's times; `clipnote inbox --search` finds the corrected word; a time seeks the real
 //! player; a new transcript (`clipnote transcribe`, the live one at a recording's stop) does
-//! not replace the correction; and Tighten keeps the corrected words.
+//! not replace the correction; Tighten keeps the corrected words; and the transcript goes with
+//! the post to the Notion fake as the user ticks "Post it with the clip" for this clip.
 
 use std::path::Path;
 
+use app::ui::App;
+use app::ui::review::PostState;
 use eframe::egui;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::real_app::files_ending;
 use crate::search::ok;
 use crate::tighten::paused_speech_clip;
-use crate::ui::{Home, review_harness, step_until, step_until_shown};
+use crate::ui::{Home, PAGE, posted, review_harness, step_until, step_until_shown};
 
 /// What Review shows as a line's time.
 fn clock(secs: f64) -> String {
@@ -83,7 +87,7 @@ fn review_corrects_a_line_keeping_its_times_and_search_tighten_and_new_transcrip
     let said = &original.segments[index];
     assert!(!said.words.is_empty(), "transcribe gives word times");
 
-    let (_notion, mut h) = review_harness(&home, &clip);
+    let (notion, mut h) = review_harness(&home, &clip);
     step_until(&mut h, "the transcript and the first picture", |app| {
         app.review_transcript().is_some() && app.review_player().1
     });
@@ -180,6 +184,16 @@ fn review_corrects_a_line_keeping_its_times_and_search_tighten_and_new_transcrip
     assert!(crate::transcribe::text(&o.stdout).contains("Americans"));
     assert_eq!(beside(&clip), fixed);
 
+    // The transcript goes with the post unless the user unticks it for this clip (Settings'
+    // default is on); the choice holds for the tightened clip, the same post.
+    assert!(
+        posts_the_transcript(&h),
+        "Settings' default: posts carry it"
+    );
+    h.get_by_label(POST_IT).click();
+    h.run_steps(2);
+    assert!(!posts_the_transcript(&h));
+
     // Tighten cuts by the corrected transcript, and its captions keep the correction.
     h.get_by_label("Tighten").click();
     step_until_shown(&mut h, "Tightened ");
@@ -199,4 +213,46 @@ fn review_corrects_a_line_keeping_its_times_and_search_tighten_and_new_transcrip
         after < before - 3.0,
         "the pauses were cut: {before:.2} s → {after:.2} s"
     );
+
+    // Posted to Notion unticked: no transcript. Ticked again for a second post: the toggle,
+    // once, with the corrected line.
+    assert!(!posts_the_transcript(&h), "the choice held through Tighten");
+    h.get_by_label("Title")
+        .set_text_value_accesskit("Inaugural address, tightened");
+    h.get_by_label("Post to").set_text_value_accesskit(PAGE);
+    h.run_steps(2);
+    let toggles = || -> Vec<String> {
+        notion
+            .state()
+            .blocks(PAGE)
+            .iter()
+            .filter(|b| b.kind == "toggle")
+            .map(|b| b.children.iter().map(|c| c.text.clone()).collect())
+            .collect()
+    };
+    h.get_by_label("Post").click();
+    step_until(&mut h, "posted without the transcript", posted);
+    assert!(
+        matches!(h.state().post_state(), PostState::Posted { .. }),
+        "{:?}",
+        h.state().post_state()
+    );
+    assert_eq!(toggles(), Vec::<String>::new(), "left out");
+    h.get_by_label("Post elsewhere").click();
+    h.run_steps(2);
+    h.get_by_label(POST_IT).click();
+    h.run_steps(2);
+    assert!(posts_the_transcript(&h));
+    h.get_by_label("Post").click();
+    step_until(&mut h, "posted with the transcript", posted);
+    let toggles = toggles();
+    assert_eq!(toggles.len(), 1, "{toggles:?}");
+    assert!(toggles[0].contains("Clipnoters"), "{toggles:?}");
+}
+
+/// Review's "post the transcript with the clip" box.
+const POST_IT: &str = "Post it with the clip";
+
+fn posts_the_transcript(h: &Harness<'_, App>) -> bool {
+    h.get_by_label(POST_IT).accesskit_node().toggled() == Some(egui::accesskit::Toggled::True)
 }

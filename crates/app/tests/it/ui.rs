@@ -14,7 +14,7 @@ use fakes::NotionFake;
 use testkit::world::{screen_lock, world};
 
 pub(crate) const NOTION_TOKEN: &str = "ntn_UI_IT_secret_4f1a";
-const PAGE: &str = "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c";
+pub(crate) const PAGE: &str = "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c";
 
 /// Folders for one test: library, outbox, config.
 pub(crate) struct Home {
@@ -93,7 +93,7 @@ pub(crate) fn harness(options: Options) -> Harness<'static, App> {
 
 /// The app with `clip` open in Review (posting to a Notion fake, returned to keep it running).
 pub(crate) fn review_harness(home: &Home, clip: &Path) -> (NotionFake, Harness<'static, App>) {
-    let notion = NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
     let mut options = home.options(&notion, NOTION_TOKEN);
     options.review_clip = Some(clip.to_owned());
     let mut h = harness(options);

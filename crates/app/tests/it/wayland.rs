@@ -10,7 +10,7 @@ use testkit::clip::{self, Probe};
 use testkit::world::{WaylandWorld, screen_lock, wayland_world, world};
 
 /// The real binary living in the Wayland world, with its own home (state, config, library).
-fn clipnote(w: &WaylandWorld, home: &Path) -> Command {
+pub(crate) fn clipnote(w: &WaylandWorld, home: &Path) -> Command {
     let mut cmd = w.command(env!("CARGO_BIN_EXE_clipnote"));
     cmd.env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))
@@ -21,7 +21,7 @@ fn clipnote(w: &WaylandWorld, home: &Path) -> Command {
     cmd
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -54,21 +54,29 @@ impl<'s> Dequeued<'s> {
         metas.iter().find(|m| m.type_ == kind && !m.data.is_null())
     }
 
-    /// The producer's number for this picture (`SPA_META_Header`), when it gives one.
-    pub fn seq(&self) -> Option<u64> {
+    /// The producer's header for this picture (`SPA_META_Header`), when it gives one.
+    fn header(&self) -> Option<spa::sys::spa_meta_header> {
         let meta = self.meta(spa::sys::SPA_META_Header)?;
         if (meta.size as usize) < std::mem::size_of::<spa::sys::spa_meta_header>() {
             return None;
         }
         // SAFETY: the header meta's data is a spa_meta_header of `size` bytes (checked above).
-        Some(
-            unsafe {
-                meta.data
-                    .cast::<spa::sys::spa_meta_header>()
-                    .read_unaligned()
-            }
-            .seq,
-        )
+        Some(unsafe {
+            meta.data
+                .cast::<spa::sys::spa_meta_header>()
+                .read_unaligned()
+        })
+    }
+
+    /// The producer's number for this picture, when it gives one.
+    pub fn seq(&self) -> Option<u64> {
+        self.header().map(|h| h.seq)
+    }
+
+    /// When the desktop drew this picture (ns on CLOCK_MONOTONIC, which wlroots, GNOME and KDE
+    /// stamp pictures with), when it says.
+    pub fn drawn_ns(&self) -> Option<i64> {
+        self.header().map(|h| h.pts).filter(|&pts| pts > 0)
     }
 
     /// The rectangles the desktop says changed since its previous picture: `None` when the

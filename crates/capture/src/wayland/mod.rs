@@ -127,11 +127,15 @@ impl ScreenSource for PortalSource {
         let picture = self.stream.latest.get(FIRST_PICTURE)?;
         let stride = picture.width as usize * 4;
         let height = picture.height;
+        // The newest picture shows the screen as it was when the desktop drew it, which is
+        // its delay before it reached us: place it there, as x11grab's stamps place X11's.
+        let now = Instant::now();
+        let captured = now.checked_sub(picture.delay).unwrap_or(now);
         Ok(RawFrame::shared(
             Arc::clone(&picture),
             stride,
             height,
-            Instant::now(),
+            captured,
         ))
     }
 

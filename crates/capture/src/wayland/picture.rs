@@ -22,6 +22,9 @@ pub struct Picture {
     pub data: Vec<u8>,
     pub width: u32,
     pub height: u32,
+    /// How long after the desktop drew the picture it reached us (zero when the desktop does
+    /// not say when it drew it): what the recorder takes off the moment it takes the picture.
+    pub delay: Duration,
     /// Where the buffer goes when the last holder lets go of the picture.
     pool: Weak<Pool>,
 }
@@ -92,6 +95,7 @@ impl Latest {
             data,
             width,
             height,
+            delay: Duration::ZERO,
             pool: Arc::downgrade(&self.pool),
         }
     }

@@ -25,6 +25,7 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use pipewire as pw;
 use pw::spa;
@@ -333,6 +334,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
     // The damage is what changed since the producer's previous picture: of use only when that
     // one was ours too (numbered one less).
     let seq = buffer.seq();
+    let delay = delay_since(buffer.drawn_ns());
     let follows = matches!((state.last_seq, seq), (Some(a), Some(b)) if b == a.wrapping_add(1));
     state.last_seq = seq;
     let damage = if follows { buffer.damage() } else { None };
@@ -392,6 +394,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
                 &mut previous.data,
             );
             state.counts.damaged += 1;
+            previous.delay = delay;
             state.latest.publish(previous);
         }
         (reused, _) => {
@@ -401,8 +404,32 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
             };
             copy_picture(bytes, stride, area, layout.order, out, &mut pixels);
             state.counts.whole += 1;
-            let picture = state.latest.picture(pixels, out.0, out.1);
+            let mut picture = state.latest.picture(pixels, out.0, out.1);
+            picture.delay = delay;
             state.latest.publish(picture);
         }
     }
+}
+
+/// The longest delay believed: a stamp further back is of another clock or a stale picture.
+const MAX_DELAY: Duration = Duration::from_millis(500);
+
+/// How long ago the desktop drew a picture stamped `drawn_ns` (CLOCK_MONOTONIC), if it says
+/// and the stamp is believable; else zero.
+fn delay_since(drawn_ns: Option<i64>) -> Duration {
+    let Some(drawn) = drawn_ns else {
+        return Duration::ZERO;
+    };
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    let now_ns = i64::from(now.tv_sec) * 1_000_000_000 + i64::from(now.tv_nsec);
+    u64::try_from(now_ns - drawn)
+        .map(Duration::from_nanos)
+        .ok()
+        .filter(|d| *d <= MAX_DELAY)
+        .unwrap_or(Duration::ZERO)
 }
