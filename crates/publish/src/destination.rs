@@ -165,8 +165,11 @@ pub struct PartsDone {
 /// holding what an earlier run saved, and writes the job file on every [`Checkpoint::save`].
 pub struct Checkpoint<'a> {
     parts: std::sync::Mutex<Option<PartsDone>>,
-    save: Box<dyn Fn(Option<&PartsDone>) -> Result<()> + Send + Sync + 'a>,
+    save: SaveParts<'a>,
 }
+
+/// What writes a [`Checkpoint`]'s state (the outbox: into the job file).
+type SaveParts<'a> = Box<dyn Fn(Option<&PartsDone>) -> Result<()> + Send + Sync + 'a>;
 
 impl std::fmt::Debug for Checkpoint<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

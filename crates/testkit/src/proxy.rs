@@ -117,10 +117,7 @@ fn serve(client: TcpStream, upstream: SocketAddr, shared: &Shared) {
         Err(_) => return,
     });
     let mut server: Option<TcpStream> = None;
-    loop {
-        let Some((head, method, target, length)) = read_head(&mut reader) else {
-            break;
-        };
+    while let Some((head, method, target, length)) = read_head(&mut reader) {
         let is_part = Seen {
             method: method.clone(),
             target: target.clone(),

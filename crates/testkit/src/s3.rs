@@ -5,6 +5,8 @@
 //! `base`, and each + 10000 for gRPC), the telemetry off, nothing bound beyond 127.0.0.1, no admin
 //! UI and no WebDAV. It can be killed with SIGKILL and started again on the same data and ports
 //! (the gRPC sockets SeaweedFS leaves under `/tmp/seaweedfs-*` are removed first).
+//!
+//! Plain std only: `cargo xtask bench storage` includes this file (and `proxy.rs`) by path.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -127,6 +129,8 @@ impl Weed {
                 "-ip.bind=127.0.0.1",
                 "-admin.ui=false",
                 "-webdav=false",
+                // As S3 does: a PUT into a bucket that does not exist is NoSuchBucket.
+                "-s3.autoCreateBucket=false",
             ])
             .arg(format!("-s3.config={}", self.dir.join("s3.json").display()))
             .args([
@@ -209,22 +213,29 @@ fn weed_binary() -> PathBuf {
         })
 }
 
+/// SeaweedFS's identities file (plain `format!`: xtask's storage bench includes this file and
+/// links no JSON crate).
 fn identities() -> String {
-    serde_json::json!({
-        "identities": [
-            {
-                "name": "clipnote",
-                "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"]
-            },
-            {
-                "name": "reader",
-                "credentials": [{"accessKey": READER_ACCESS_KEY, "secretKey": READER_SECRET_KEY}],
-                "actions": ["Read", "List"]
-            }
-        ]
-    })
-    .to_string()
+    let identity = |name: &str, key: &str, secret: &str, actions: &str| {
+        format!(
+            r#"{{"name":"{name}","credentials":[{{"accessKey":"{key}","secretKey":"{secret}"}}],"actions":[{actions}]}}"#
+        )
+    };
+    format!(
+        r#"{{"identities":[{},{}]}}"#,
+        identity(
+            "clipnote",
+            ACCESS_KEY,
+            SECRET_KEY,
+            r#""Admin","Read","Write","List","Tagging""#
+        ),
+        identity(
+            "reader",
+            READER_ACCESS_KEY,
+            READER_SECRET_KEY,
+            r#""Read","List""#
+        )
+    )
 }
 
 /// A fresh folder under the system temp dir, unique to this process and call.
@@ -249,7 +260,7 @@ fn free_block() -> u16 {
             .map_or(0, |d| d.subsec_nanos());
     for i in 0..1000u32 {
         // Bases 20000..29990, in steps of 10: gRPC ports stay under 40000.
-        let base = 20_000 + ((seed.wrapping_add(i.wrapping_mul(37))) % 1000) as u16 * 10;
+        let base = 20_000 + (seed.wrapping_add(i.wrapping_mul(37)) % 1000) as u16 * 10;
         let all_free = (0..PORTS)
             .flat_map(|p| [base + p, base + p + GRPC_OFFSET])
             .all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok());
@@ -261,7 +272,7 @@ fn free_block() -> u16 {
 }
 
 /// The status of a plain HTTP/1.0 GET to 127.0.0.1:`port`, or `None` when nothing answers.
-pub(crate) fn http_status(port: u16, path: &str) -> Option<u16> {
+pub fn http_status(port: u16, path: &str) -> Option<u16> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(
@@ -326,26 +337,4 @@ fn unchunk(mut b: &[u8]) -> Vec<u8> {
         b = &b[start + size + 2..];
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn weed_starts_survives_kill9_and_restarts_on_the_same_ports() {
-        let mut weed = Weed::start(&["clips"]);
-        let port = weed.s3_port();
-        // Unsigned requests are refused: the server enforces signatures.
-        assert_eq!(http_status(port, "/clips/"), Some(403));
-        weed.kill9();
-        assert_eq!(
-            http_status(port, "/"),
-            None,
-            "nothing answers after kill -9"
-        );
-        weed.restart();
-        assert_eq!(weed.s3_port(), port);
-        assert_eq!(http_status(port, "/clips/"), Some(403));
-    }
 }
