@@ -64,15 +64,21 @@ pub(crate) fn get(store: &AmazonS3, key: &str) -> Vec<u8> {
     })
 }
 
-/// A home pointed at `weed` with the all-rights keys in the AWS variables, logging at trace level
-/// into the home (so the secret scan reads the log too).
+/// A home pointed at `weed` with the all-rights keys in the AWS variables, its inbox, clip
+/// cache and log in the home too (the log at trace level, so the secret scan reads it).
 pub(crate) fn home(weed: &Weed) -> Home {
     let mut h = Home::new();
     for (k, v) in weed.env() {
         h.set(k, &v);
     }
-    let logs = h.dir.path().join("logs").display().to_string();
-    h.set("CLIPNOTE_LOG_DIR", &logs);
+    for (var, dir) in [
+        ("CLIPNOTE_LOG_DIR", "logs"),
+        ("CLIPNOTE_INBOX_DIR", "inbox"),
+        ("CLIPNOTE_CACHE_DIR", "cache"),
+    ] {
+        let path = h.dir.path().join(dir).display().to_string();
+        h.set(var, &path);
+    }
     h
 }
 
