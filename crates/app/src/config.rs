@@ -21,6 +21,13 @@
 //! model = "tiny.en"        # a model name or a model file's path
 //! language = "auto"        # or a code such as en, de
 //! post = true              # carry the transcript with each post (Settings → Transcripts)
+//! [s3]                     # team storage (`--to s3://BUCKET/PREFIX`); keys: `clipnote login s3`
+//! endpoint = "https://<account>.r2.cloudflarestorage.com"   # default: AWS
+//! region = "auto"          # default: us-east-1
+//! addressing = "path"      # or "virtual" (https://BUCKET.host/…)
+//! link_expires = "7d"      # presigned share links: s, m, h or d; at most 7 days
+//! [s3.buckets.team-clips]
+//! public_base_url = "https://clips.example.com"   # permanent links for this bucket
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -50,6 +57,30 @@ pub struct File {
     pub models: ModelsConf,
     #[serde(default)]
     pub transcript: TranscriptConf,
+    #[serde(default)]
+    pub s3: S3Conf,
+}
+
+/// Team storage on an S3-compatible bucket (the keys are in the keyring: `clipnote login s3`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Conf {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// `path` (the default) or `virtual`.
+    pub addressing: Option<String>,
+    /// How long presigned share links work: `90s`, `30m`, `12h`, `7d` (at most 7 days).
+    pub link_expires: Option<String>,
+    #[serde(default)]
+    pub buckets: std::collections::BTreeMap<String, S3BucketConf>,
+}
+
+/// One bucket's settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3BucketConf {
+    /// Where the bucket's objects are served publicly: links are then `<url>/<key>`, permanent.
+    pub public_base_url: Option<String>,
 }
 
 /// Transcripts made while recording (see `live_transcript::Plan` for the defaults).
@@ -292,11 +323,70 @@ pub fn publish_settings(file: &File) -> Result<publish::Settings, UserError> {
         s.notion_version = v.clone();
     }
     s.clickup_team_id = file.clickup.team_id.clone();
+    s.s3.endpoint = file.s3.endpoint.clone();
+    s.s3.region = file.s3.region.clone();
+    s.s3.virtual_hosted = match file.s3.addressing.as_deref() {
+        None | Some("path") => false,
+        Some("virtual") => true,
+        Some(other) => {
+            return Err(UserError::new(
+                exit::CONFIG,
+                format!(
+                    "`addressing = \"{other}\"` under [s3] in the config file: write \"path\" or \"virtual\""
+                ),
+            ));
+        }
+    };
+    if let Some(text) = &file.s3.link_expires {
+        s.s3.link_expires = link_expires(text).map_err(|why| {
+            UserError::new(
+                exit::CONFIG,
+                format!("`link_expires` under [s3] in the config file: {why}"),
+            )
+        })?;
+    }
+    s.s3.public_base_urls = file
+        .s3
+        .buckets
+        .iter()
+        .filter_map(|(b, c)| Some((b.clone(), c.public_base_url.clone()?)))
+        .collect();
     if let Some(secs) = file.outbox.retry_for_secs {
         s.retry.max_total = std::time::Duration::from_secs(secs);
         s.retry.max_server_wait = s.retry.max_server_wait.min(s.retry.max_total);
     }
     Ok(s)
+}
+
+/// A share link's lifetime, `90s`, `30m`, `12h`, `7d` or plain seconds: at most 7 days
+/// (SigV4's longest presigned link).
+pub fn link_expires(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration: write e.g. 90s, 30m, 12h or 7d"
+            ));
+        }
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration: write e.g. 90s, 30m, 12h or 7d"))?;
+    let d = std::time::Duration::from_secs(n.saturating_mul(scale));
+    if d.is_zero() || d > publish::s3::MAX_LINK_EXPIRY {
+        return Err(format!(
+            "{text:?} is out of range: a presigned link works from 1 second to 7 days (7d), the most S3's signatures allow; set a bucket's public_base_url for permanent links"
+        ));
+    }
+    Ok(d)
 }
 
 /// The author under posted clips: the config, else the login name.

@@ -68,7 +68,7 @@ pub async fn check(settings: &Settings, service: Service) -> Result<Account> {
                 max_file_bytes: Some(clickup::MAX_FILE_BYTES),
             })
         }
-        Service::Library | Service::Folder => Err(Error::BadReference(format!(
+        Service::Library | Service::Folder | Service::S3 => Err(Error::BadReference(format!(
             "{service} has no account to check: only Notion and ClickUp have one"
         ))),
     }

@@ -43,6 +43,10 @@ pub struct Post {
     /// What is said in the clip, carried under the summary (`None`: left out, or none made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Transcript>,
+    /// The clip's poster frame (a PNG the app made), uploaded beside the clip where the
+    /// destination keeps files (team storage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<PathBuf>,
 }
 
 /// The clip a post answers. A destination places the reply with it: Notion right after the
@@ -117,6 +121,9 @@ pub struct StepDone {
     /// Unix seconds when the step completed (Notion uploads expire an hour after creation).
     #[serde(default)]
     pub at_unix: u64,
+    /// Unix seconds when `url` stops working (a presigned link); `None`: it does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_unix: Option<u64>,
 }
 
 impl StepDone {
@@ -125,6 +132,7 @@ impl StepDone {
             remote_id: remote_id.into(),
             url,
             at_unix: crate::now_unix(),
+            expires_unix: None,
         }
     }
 }
@@ -137,6 +145,69 @@ pub struct PostedClip {
     pub file_name: Option<String>,
     pub title: Option<String>,
     pub summary: Option<String>,
+}
+
+/// How far a multipart upload got: saved in the job as each part completes, so a run after a
+/// crash, a `kill -9` or a dropped network sends only the parts that are missing (S3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartsDone {
+    /// The object the parts belong to.
+    pub key: String,
+    /// The server's id for the upload (not a secret: useless without the keys).
+    pub upload_id: String,
+    /// Every part but the last is this long.
+    pub part_bytes: u64,
+    /// The id (ETag) of each finished part, in order.
+    pub etags: Vec<String>,
+}
+
+/// Where a resumable upload keeps its [`PartsDone`]: the outbox gives one to each upload step,
+/// holding what an earlier run saved, and writes the job file on every [`Checkpoint::save`].
+pub struct Checkpoint<'a> {
+    parts: std::sync::Mutex<Option<PartsDone>>,
+    save: SaveParts<'a>,
+}
+
+/// What writes a [`Checkpoint`]'s state (the outbox: into the job file).
+type SaveParts<'a> = Box<dyn Fn(Option<&PartsDone>) -> Result<()> + Send + Sync + 'a>;
+
+impl std::fmt::Debug for Checkpoint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("parts", &self.get())
+            .finish()
+    }
+}
+
+impl<'a> Checkpoint<'a> {
+    /// Starts from `parts` and calls `save` with each new state.
+    pub fn new(
+        parts: Option<PartsDone>,
+        save: impl Fn(Option<&PartsDone>) -> Result<()> + Send + Sync + 'a,
+    ) -> Self {
+        Checkpoint {
+            parts: std::sync::Mutex::new(parts),
+            save: Box::new(save),
+        }
+    }
+
+    /// One that keeps the state in memory only (a destination used outside the outbox).
+    pub fn in_memory() -> Checkpoint<'static> {
+        Checkpoint::new(None, |_| Ok(()))
+    }
+
+    pub fn get(&self) -> Option<PartsDone> {
+        self.parts.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Records `parts` (or that there is no upload in progress) and saves it at once.
+    pub fn save(&self, parts: Option<PartsDone>) -> Result<()> {
+        (self.save)(parts.as_ref())?;
+        if let Ok(mut held) = self.parts.lock() {
+            *held = parts;
+        }
+        Ok(())
+    }
 }
 
 /// A place clips are posted to. One conformance suite runs against every implementation.
@@ -161,6 +232,18 @@ pub trait Destination: Send + Sync {
         post: &'a Post,
         progress: &'a Progress,
     ) -> BoxFuture<'a, Result<StepDone>>;
+
+    /// Step 1 for an upload of many requests that can resume: the outbox calls this, with the
+    /// job's [`Checkpoint`]. By default it is [`Destination::upload`].
+    fn upload_resumable<'a>(
+        &'a self,
+        post: &'a Post,
+        progress: &'a Progress,
+        checkpoint: &'a Checkpoint<'a>,
+    ) -> BoxFuture<'a, Result<StepDone>> {
+        let _ = checkpoint;
+        self.upload(post, progress)
+    }
 
     /// Step 2: put the uploaded clip on the task.
     ///

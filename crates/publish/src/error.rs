@@ -15,6 +15,8 @@ pub enum Service {
     ClickUp,
     Library,
     Folder,
+    /// Team storage: an S3-compatible bucket.
+    S3,
 }
 
 impl std::fmt::Display for Service {
@@ -24,6 +26,7 @@ impl std::fmt::Display for Service {
             Service::ClickUp => "ClickUp",
             Service::Library => "the local library",
             Service::Folder => "the shared folder",
+            Service::S3 => "S3 storage",
         })
     }
 }
@@ -34,6 +37,7 @@ impl Service {
         match self {
             Service::Notion => "notion",
             Service::ClickUp => "clickup",
+            Service::S3 => "s3",
             Service::Library | Service::Folder => "",
         }
     }
@@ -114,6 +118,27 @@ pub enum Error {
     /// and the fix.
     #[error("{0}")]
     UnplayableClip(String),
+    /// The storage server refused the access key id or the secret (S3 `InvalidAccessKeyId`,
+    /// `SignatureDoesNotMatch`).
+    #[error(
+        "the S3 storage refused the access key or secret ({detail}): run `clipnote login s3` with the right access key id and secret (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY override the stored ones)"
+    )]
+    BadKeys { detail: String },
+    /// The bucket does not exist at the endpoint (S3 `NoSuchBucket`).
+    #[error(
+        "the bucket `{bucket}` does not exist at {endpoint}: check the name in s3://BUCKET/PREFIX and the endpoint (`clipnote login s3`, AWS_ENDPOINT_URL), or create the bucket"
+    )]
+    NoSuchBucket { bucket: String, endpoint: String },
+    /// The keys are valid but may not do this on the bucket or prefix (S3 `AccessDenied`).
+    #[error(
+        "access denied to {location} (AccessDenied): ask the bucket's owner to let these keys read and write under that prefix, or run `clipnote login s3` with keys that may"
+    )]
+    AccessDenied { location: String },
+    /// The server refused the request's time (S3 `RequestTimeTooSkewed`): the clock is off.
+    #[error(
+        "the storage server refused the request because this machine's clock is off (RequestTimeTooSkewed): set the clock right (e.g. turn on network time: `timedatectl set-ntp true`), then run `clipnote outbox retry JOB`"
+    )]
+    ClockSkew,
     /// Another process is working on this job right now.
     #[error("job {0} is being posted by another clipnote process (pid {1}); wait for it to finish")]
     Busy(String, u32),

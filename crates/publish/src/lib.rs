@@ -1,4 +1,5 @@
-//! Posting clips: Notion, ClickUp, the local library and a shared folder behind one
+//! Posting clips: Notion, ClickUp, the local library, a shared folder and team storage (an
+//! S3-compatible bucket) behind one
 //! [`Destination`] trait, a durable [`Outbox`] that posts each clip exactly once through
 //! faults, and reading posted clips back.
 //!
@@ -39,13 +40,14 @@ pub mod notion;
 pub mod outbox;
 pub mod progress;
 pub mod retry;
+pub mod s3;
 pub mod secrets;
 pub mod settings;
 pub mod taskref;
 pub mod transcript;
 
 pub use account::Account;
-pub use destination::{Destination, Post, PostedClip, ReplyTo, StepDone};
+pub use destination::{Checkpoint, Destination, PartsDone, Post, PostedClip, ReplyTo, StepDone};
 pub use error::{Error, Service};
 pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};
 pub use outbox::{ClipCheck, Job, JobStatus, NewPost, Outbox};

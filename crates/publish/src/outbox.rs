@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::destination::{Post, ReplyTo, StepDone};
+use crate::destination::{Checkpoint, PartsDone, Post, ReplyTo, StepDone};
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress, Step};
 use crate::settings::Settings;
@@ -72,6 +72,9 @@ pub struct Job {
     /// A file the outbox made (a re-encoded clip) and removes when the job is done.
     #[serde(default)]
     pub owned_clip: Option<PathBuf>,
+    /// The parts of an unfinished multipart upload (team storage), saved as each completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<PartsDone>,
 }
 
 impl Job {
@@ -190,6 +193,7 @@ impl Outbox {
                 duration_secs: new.duration_secs,
                 reply_to: new.reply_to,
                 transcript: new.transcript.filter(|t| !t.is_empty()),
+                poster: None,
             },
             status: JobStatus::Queued,
             upload: None,
@@ -201,6 +205,7 @@ impl Outbox {
             task_url: None,
             in_flight: None,
             owned_clip: None,
+            parts: None,
         };
         self.save(&job)?;
         Ok(job)
@@ -297,6 +302,14 @@ impl Outbox {
         let mut job = self.get(id)?;
         job.post.clip = clip.clone();
         job.owned_clip = Some(clip);
+        self.save(&job)?;
+        Ok(job)
+    }
+
+    /// Records the clip's poster frame (a PNG), which destinations that keep files upload too.
+    pub fn use_poster(&self, id: &str, poster: PathBuf) -> Result<Job> {
+        let mut job = self.get(id)?;
+        job.post.poster = Some(poster);
         self.save(&job)?;
         Ok(job)
     }
@@ -421,7 +434,7 @@ impl Outbox {
             tracing::info!(%step, "step");
             match step {
                 Step::Upload => {
-                    let done = dest.upload(&job.post, progress).await?;
+                    let done = self.upload(job, dest.as_ref(), progress).await?;
                     self.record(job, step, done)?;
                 }
                 Step::Attach => {
@@ -458,6 +471,28 @@ impl Outbox {
                 }
             }
         }
+    }
+
+    /// The upload step, resumable: the destination saves each finished part in the job file.
+    async fn upload(
+        &self,
+        job: &mut Job,
+        dest: &dyn crate::destination::Destination,
+        progress: &Progress,
+    ) -> Result<StepDone> {
+        let snapshot = std::sync::Mutex::new(job.clone());
+        let checkpoint = Checkpoint::new(job.parts.clone(), |parts| {
+            let mut saved = snapshot.lock().unwrap_or_else(|p| p.into_inner());
+            saved.parts = parts.cloned();
+            self.save(&saved)
+        });
+        let done = dest
+            .upload_resumable(&job.post, progress, &checkpoint)
+            .await;
+        job.parts = checkpoint.get();
+        let done = done?;
+        job.parts = None;
+        Ok(done)
     }
 
     /// Runs the [`ClipCheck`], if any, off the async threads.

@@ -36,6 +36,8 @@ impl std::fmt::Debug for Token {
 pub fn env_var(service: Service) -> &'static str {
     match service {
         Service::Notion => "CLIPNOTE_NOTION_TOKEN",
+        // The S3 keys are a set; each of the standard AWS variables overrides its part.
+        Service::S3 => "AWS_ACCESS_KEY_ID",
         _ => "CLIPNOTE_CLICKUP_TOKEN",
     }
 }
@@ -84,6 +86,13 @@ pub fn resolve(service: Service, config_dir: &Path) -> Result<(Token, TokenSourc
             return Ok((t, TokenSource::Env(var)));
         }
     }
+    resolve_stored(service, config_dir)
+}
+
+/// Finds the stored secret for `service` (keyring, then the fallback file), ignoring the
+/// environment.
+pub fn resolve_stored(service: Service, config_dir: &Path) -> Result<(Token, TokenSource), Error> {
+    let var = env_var(service);
     if let Some(entry) = keyring_entry(service)
         && let Ok(v) = entry.get_password()
     {

@@ -10,6 +10,7 @@ use crate::error::{Error, Result, Service};
 use crate::local::Folder;
 use crate::notion::{self, Notion, NotionConfig};
 use crate::retry::RetryPolicy;
+use crate::s3::{S3, S3Keys, S3Settings};
 use crate::secrets::{self, Token};
 use crate::taskref::TaskRef;
 
@@ -29,6 +30,10 @@ pub struct Settings {
     /// Tokens given directly (tests); otherwise they are resolved from env/keyring/file.
     pub notion_token: Option<Token>,
     pub clickup_token: Option<Token>,
+    /// Team storage: endpoint, region, addressing, public base URLs, link lifetime.
+    pub s3: S3Settings,
+    /// Keys given directly (tests); otherwise keyring/file with the AWS variables over them.
+    pub s3_keys: Option<S3Keys>,
 }
 
 impl Settings {
@@ -47,6 +52,8 @@ impl Settings {
             retry: RetryPolicy::default(),
             notion_token: None,
             clickup_token: None,
+            s3: S3Settings::default(),
+            s3_keys: None,
         }
     }
 
@@ -84,7 +91,17 @@ impl Settings {
             }
             TaskRef::Library => Box::new(Folder::library(self.library_dir.clone())),
             TaskRef::Folder { path } => Box::new(Folder::shared(path.clone())),
+            TaskRef::S3 { bucket, prefix } => Box::new(self.s3(bucket, prefix)?),
         })
+    }
+
+    /// Opens team storage at `s3://bucket/prefix` (resolving its keys).
+    pub fn s3(&self, bucket: &str, prefix: &str) -> Result<S3> {
+        let keys = match &self.s3_keys {
+            Some(k) => k.clone(),
+            None => S3Keys::resolve(&self.config_dir)?,
+        };
+        S3::open(bucket, prefix, &keys, self.s3.clone())
     }
 
     pub(crate) fn notion_config(&self) -> Result<NotionConfig> {

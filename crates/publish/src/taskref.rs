@@ -7,6 +7,7 @@
 //! - ClickUp: `https://app.clickup.com/t/<id>`, `https://app.clickup.com/t/<team>/<CUSTOM-ID>`,
 //!   a bare task id (`86b0x2k7q`) or a custom id (`ENG-142`).
 //! - `library` (the default, no account) and `folder:<path>` (a shared folder).
+//! - `s3://<bucket>/<prefix>`: team storage on an S3-compatible bucket (the prefix may be empty).
 
 use std::path::PathBuf;
 
@@ -31,6 +32,8 @@ pub enum TaskRef {
     Library,
     /// A shared folder (synced by the team).
     Folder { path: PathBuf },
+    /// Team storage: a prefix in an S3-compatible bucket (no leading or trailing `/`).
+    S3 { bucket: String, prefix: String },
 }
 
 impl TaskRef {
@@ -53,6 +56,9 @@ impl TaskRef {
             return Ok(TaskRef::Folder {
                 path: PathBuf::from(path),
             });
+        }
+        if let Some(rest) = s.strip_prefix("s3://") {
+            return parse_s3(input, rest);
         }
         if let Some(rest) = strip_scheme(s) {
             return parse_url(input, rest);
@@ -89,6 +95,7 @@ impl TaskRef {
                 None => format!("https://app.clickup.com/t/{custom_id}"),
             },
             TaskRef::Library | TaskRef::Folder { .. } => String::new(),
+            TaskRef::S3 { .. } => self.to_string(),
         }
     }
 }
@@ -101,14 +108,39 @@ impl std::fmt::Display for TaskRef {
             TaskRef::ClickUpCustom { custom_id, .. } => write!(f, "ClickUp task {custom_id}"),
             TaskRef::Library => f.write_str("the local library"),
             TaskRef::Folder { path } => write!(f, "the shared folder {}", path.display()),
+            TaskRef::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            TaskRef::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
 }
 
 fn bad(input: &str, why: &str) -> Error {
     Error::BadReference(format!(
-        "cannot use {input:?} as a destination ({why}): paste a Notion page URL (https://www.notion.so/…-<32 hex>) or page id, a ClickUp task URL (https://app.clickup.com/t/<id>) or task id, `library`, or `folder:<path>`"
+        "cannot use {input:?} as a destination ({why}): paste a Notion page URL (https://www.notion.so/…-<32 hex>) or page id, a ClickUp task URL (https://app.clickup.com/t/<id>) or task id, `library`, `folder:<path>`, or `s3://<bucket>/<prefix>`"
     ))
+}
+
+/// `s3://BUCKET/PREFIX`: a bucket name as S3 allows it (3–63 of `a-z0-9.-`), any prefix.
+fn parse_s3(input: &str, rest: &str) -> Result<TaskRef, Error> {
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let valid = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    if !valid {
+        return Err(bad(
+            input,
+            "an S3 bucket name is 3 to 63 lower-case letters, digits, dots or dashes, e.g. s3://team-clips/updates",
+        ));
+    }
+    let prefix = prefix.trim_matches('/');
+    if prefix.split('/').any(|p| p == "." || p == "..") || prefix.contains("//") {
+        return Err(bad(input, "the prefix has an empty, `.` or `..` part"));
+    }
+    Ok(TaskRef::S3 {
+        bucket: bucket.to_string(),
+        prefix: prefix.to_string(),
+    })
 }
 
 fn strip_scheme(s: &str) -> Option<&str> {
@@ -313,7 +345,23 @@ mod tests {
                     path: "/srv/clips".into(),
                 }),
             ),
+            (
+                "s3://team-clips/updates/eng/",
+                Some(TaskRef::S3 {
+                    bucket: "team-clips".into(),
+                    prefix: "updates/eng".into(),
+                }),
+            ),
+            (
+                "s3://team-clips",
+                Some(TaskRef::S3 {
+                    bucket: "team-clips".into(),
+                    prefix: String::new(),
+                }),
+            ),
             // Malformed:
+            ("s3://Team_Clips/x", None),
+            ("s3://clips/a/../b", None),
             ("", None),
             ("https://www.notion.so/acme/Login-bug", None),
             (

@@ -30,6 +30,7 @@ mod app_wayland;
 mod player;
 mod post;
 mod recover;
+mod storage;
 mod table;
 mod transcribe;
 mod walkthrough;
@@ -37,7 +38,7 @@ mod wayland;
 mod x11;
 use table::{check_targets, print_services, print_table};
 
-const BENCHES: &str = "the benches are: record, post, app, player, recover, transcribe";
+const BENCHES: &str = "the benches are: record, post, app, player, recover, transcribe, storage";
 const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
@@ -47,6 +48,8 @@ usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthr
        cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
        cargo xtask bench recover (a 10-minute recording a crash cut off, made whole, beside
                                 `ffmpeg -c copy`)
+       cargo xtask bench storage [--clipnote PATH] (a 200 MiB clip to a local SeaweedFS beside
+                                boto3, a resume after kill -9, an inbox of 10,000 clips)
 
   --backend x11|wayland     record in the X11 world beside the ffmpeg CLI (default), or in the
                             Wayland world (sway, the ScreenCast portal) beside wf-recorder
@@ -83,6 +86,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         Some("player") => player::run(),
         Some("recover") => recover::run(&args[1..]),
         Some("transcribe") => transcribe::run(&args[1..]),
+        Some("storage") => storage::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{HELP}{}", transcribe::HELP);
             Ok(0)

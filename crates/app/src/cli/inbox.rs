@@ -14,7 +14,7 @@ pub struct InboxArgs {
     /// Print the entries as JSON (an array; each with its id, title, author, task, date, duration, summary, poster).
     #[arg(long)]
     pub json: bool,
-    /// Only clips on this task: a Notion page URL or id, a ClickUp task URL or id, `library`, or `folder:PATH`.
+    /// Only clips on this task: a Notion page URL or id, a ClickUp task URL or id, `library`, `folder:PATH`, or `s3://BUCKET/PREFIX`.
     #[arg(long, value_name = "REF")]
     pub task: Option<String>,
     /// Only clips by this person (any part of the name, any case).
@@ -32,7 +32,7 @@ pub struct InboxArgs {
 
 #[derive(Debug, Args)]
 pub struct FollowArgs {
-    /// A Notion page URL or id, a Notion database (`notion-db:ID` or its link with ?v=), a ClickUp task URL or id, a ClickUp list (`clickup-list:ID` or its link), `library`, or `folder:PATH`.
+    /// A Notion page URL or id, a Notion database (`notion-db:ID` or its link with ?v=), a ClickUp task URL or id, a ClickUp list (`clickup-list:ID` or its link), `library`, `folder:PATH`, or team storage `s3://BUCKET/PREFIX`.
     pub reference: String,
 }
 

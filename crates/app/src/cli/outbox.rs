@@ -83,6 +83,9 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
                     Ok(job) => {
                         if !args.json {
                             println!("{id} done: {}", where_it_is(job));
+                            if let Some(when) = crate::cli::post::link_expiry(job) {
+                                eprintln!("{when}");
+                            }
                         }
                     }
                     Err(e) => {

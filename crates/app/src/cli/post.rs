@@ -19,9 +19,15 @@ use crate::{config, exit};
 pub struct PostArgs {
     #[command(flatten)]
     pub clip: ClipArgs,
-    /// Where: a Notion page URL or id, a ClickUp task URL, id or custom id, `library`, or `folder:PATH`.
+    /// Where: a Notion page URL or id, a ClickUp task URL, id or custom id, `library`,
+    /// `folder:PATH`, or team storage `s3://BUCKET/PREFIX`.
     #[arg(long)]
     pub to: String,
+    /// For `s3://`: how long the share link works (`90s`, `30m`, `12h`, `7d`; at most 7 days,
+    /// S3's limit). Default: `[s3] link_expires`, else 7 days. A bucket with a
+    /// `public_base_url` gets permanent links instead.
+    #[arg(long, value_parser = crate::config::link_expires)]
+    pub link_expires: Option<std::time::Duration>,
 }
 
 /// What `post` and `reply` share: the clip, its title and summary, and the output's form.
@@ -50,7 +56,8 @@ pub struct ClipArgs {
 /// The exit code and message for a publishing error.
 pub(crate) fn user_error(e: &Error) -> UserError {
     let code = match e {
-        Error::NoToken { .. } | Error::Unauthorized { .. } => exit::AUTH,
+        Error::NoToken { .. } | Error::Unauthorized { .. } | Error::BadKeys { .. } => exit::AUTH,
+        Error::ClockSkew => exit::CONFIG,
         Error::RateLimited { .. } | Error::Transient { .. } => exit::QUEUED,
         Error::Io { .. } => exit::IO,
         Error::BadReference(_) => exit::USAGE,
@@ -106,7 +113,10 @@ pub(crate) fn progress_bar(show: bool) -> (Progress, Option<std::thread::JoinHan
 
 pub fn run(args: PostArgs) -> anyhow::Result<()> {
     let file = config::load()?;
-    let settings = config::publish_settings(&file)?;
+    let mut settings = config::publish_settings(&file)?;
+    if let Some(d) = args.link_expires {
+        settings.s3.link_expires = d;
+    }
     let to = TaskRef::parse(&args.to).map_err(|e| user_error(&e))?;
     let title = args.clip.title.clone().unwrap_or_else(|| {
         args.clip
@@ -225,6 +235,18 @@ pub(crate) fn send(
             .use_clip(&job.id, out.clone())
             .map_err(|e| user_error(&e))?;
     }
+    if matches!(job.to, TaskRef::S3 { .. }) {
+        // Team storage keeps a poster frame beside the clip for the team's inbox.
+        let poster = outbox.dir().join(format!("{}.poster.png", job.id));
+        match crate::inbox::make_poster(&clip, 1.0, &poster) {
+            Ok(()) => {
+                outbox
+                    .use_poster(&job.id, poster)
+                    .map_err(|e| user_error(&e))?;
+            }
+            Err(why) => tracing::info!(%why, "no poster frame for the clip"),
+        }
+    }
 
     let show_bar = !args.json && std::io::stderr().is_terminal();
     let (progress, drawer) = progress_bar(show_bar);
@@ -273,17 +295,45 @@ fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
             "job_id": job.id, "status": job.status.to_string(), "task_url": job.task_url,
             "error": job.last_error, "fit": fit, "reply_to": job.post.reply_to,
             "transcript_lines": job.post.transcript.as_ref().map_or(0, |t| t.lines.len()),
+            "link": job.attach.as_ref().and_then(|a| a.url.clone()),
+            "link_expires_unix": job.attach.as_ref().and_then(|a| a.expires_unix),
         });
         println!("{v}");
     } else if job.status == publish::JobStatus::Done {
         println!("{}", where_it_is(job));
+        if let Some(when) = link_expiry(job) {
+            eprintln!("{when}");
+        }
     }
+}
+
+/// For a presigned share link: when it stops working, in words.
+pub(crate) fn link_expiry(job: &Job) -> Option<String> {
+    let expires = job.attach.as_ref()?.expires_unix?;
+    let left = expires.saturating_sub(publish::now_unix());
+    let at = time::OffsetDateTime::from_unix_timestamp(expires as i64).ok()?;
+    let left_words = if left >= 86_400 {
+        format!("{} days", (left as f64 / 86_400.0).round())
+    } else if left >= 3600 {
+        format!("{} hours", (left as f64 / 3600.0).round())
+    } else {
+        format!("{} minutes", left.div_ceil(60))
+    };
+    Some(format!(
+        "The link works until {:04}-{:02}-{:02} {:02}:{:02} UTC (in {left_words}), then it is refused; a bucket with `public_base_url` under [s3.buckets.NAME] in the config gets permanent links.",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    ))
 }
 
 /// What to print for a posted job: the task's link, or the clip's path in a folder.
 pub(crate) fn where_it_is(job: &Job) -> String {
     match (&job.to, &job.attach) {
         (TaskRef::Library | TaskRef::Folder { .. }, Some(done)) => done.remote_id.clone(),
+        (TaskRef::S3 { .. }, Some(done)) => done.url.clone().unwrap_or_default(),
         _ => job.task_url.clone().unwrap_or_default(),
     }
 }

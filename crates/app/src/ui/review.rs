@@ -201,6 +201,7 @@ fn reference(to: &TaskRef) -> String {
         TaskRef::ClickUpCustom { custom_id, .. } => custom_id.clone(),
         TaskRef::Library => "library".into(),
         TaskRef::Folder { path } => format!("folder:{}", path.display()),
+        TaskRef::S3 { .. } => to.to_string(),
     }
 }
 
@@ -490,7 +491,7 @@ impl App {
             Err(e) => {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
-            Ok(to @ (TaskRef::Library | TaskRef::Folder { .. })) => {
+            Ok(to @ (TaskRef::Library | TaskRef::Folder { .. } | TaskRef::S3 { .. })) => {
                 ui.label(format!("✔ {to}: {} (no size limit)", mib(bytes)));
             }
             Ok(to) => {
@@ -711,5 +712,6 @@ fn service_name(to: &TaskRef) -> &'static str {
         TaskRef::ClickUp { .. } | TaskRef::ClickUpCustom { .. } => "ClickUp task",
         TaskRef::Library => "Library",
         TaskRef::Folder { .. } => "Folder",
+        TaskRef::S3 { .. } => "Team storage",
     }
 }

@@ -83,7 +83,7 @@ impl std::fmt::Display for Follow {
 
 fn bad(input: &str, why: &str) -> Error {
     Error::BadReference(format!(
-        "cannot follow {input:?} ({why}): give a Notion page URL or id, a Notion database (`notion-db:<id>` or its link with ?v=), a ClickUp task URL or id, a ClickUp list (`clickup-list:<id>` or https://app.clickup.com/<team>/v/li/<id>), `library`, or `folder:<path>`"
+        "cannot follow {input:?} ({why}): give a Notion page URL or id, a Notion database (`notion-db:<id>` or its link with ?v=), a ClickUp task URL or id, a ClickUp list (`clickup-list:<id>` or https://app.clickup.com/<team>/v/li/<id>), `library`, `folder:<path>`, or team storage `s3://<bucket>/<prefix>`"
     ))
 }
 

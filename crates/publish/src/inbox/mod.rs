@@ -17,6 +17,7 @@ mod cache;
 mod clickup;
 pub mod follow;
 mod notion;
+mod s3;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -82,6 +83,7 @@ impl Entry {
             TaskRef::Folder { path } => {
                 self.source == Service::Folder && Path::new(&self.task_id) == path.as_path()
             }
+            TaskRef::S3 { .. } => self.source == Service::S3 && self.task_id == to.to_string(),
         }
     }
 }
@@ -117,6 +119,10 @@ impl Entry {
                     },
                 },
                 attachment_id.clone(),
+            ),
+            Handle::S3Object { key, .. } => (
+                TaskRef::parse(&self.task_id).unwrap_or(TaskRef::Library),
+                key.clone(),
             ),
             Handle::File { path } => (
                 match self.source {
@@ -155,6 +161,8 @@ pub enum Handle {
     },
     /// A clip in the library or a shared folder.
     File { path: PathBuf },
+    /// A clip in team storage: a fresh presigned link is signed for each download.
+    S3Object { bucket: String, key: String },
 }
 
 /// Where the inbox keeps its state and cache, and how much it may read and keep.
@@ -405,6 +413,9 @@ impl Inbox {
                 Follow::Task {
                     to: TaskRef::Folder { path },
                 } => read_folder(path, Service::Folder, &mut r),
+                Follow::Task {
+                    to: TaskRef::S3 { bucket, prefix },
+                } => s3::read_prefix(settings, bucket, prefix, &mut r).await,
             };
             if let Err(e) = result {
                 r.keep_group();
@@ -564,6 +575,7 @@ async fn fresh_url(settings: &Settings, entry: &Entry) -> Result<String> {
         } => clickup::attachment_url(settings, task_id, team_id.clone(), attachment_id).await,
         Handle::Link { url } => Ok(url.clone()),
         Handle::File { path } => Ok(path.display().to_string()),
+        Handle::S3Object { bucket, key } => s3::fresh_url(settings, bucket, key).await,
     }
 }
 
@@ -617,6 +629,7 @@ pub(crate) fn entry_id(service: Service, key: &str) -> String {
         Service::ClickUp => 'c',
         Service::Library => 'l',
         Service::Folder => 'f',
+        Service::S3 => 's',
     };
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
