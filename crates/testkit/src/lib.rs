@@ -5,6 +5,7 @@
 //! transcripts by.
 
 pub mod clip;
+pub mod draft;
 pub mod said;
 pub mod speech;
 pub mod world;
