@@ -27,6 +27,7 @@ use crate::{Result, fail};
 
 mod app;
 mod app_wayland;
+mod draft;
 mod player;
 mod post;
 mod recover;
@@ -37,7 +38,7 @@ mod wayland;
 mod x11;
 use table::{check_targets, print_services, print_table};
 
-const BENCHES: &str = "the benches are: record, post, app, player, recover, transcribe";
+const BENCHES: &str = "the benches are: record, post, app, player, recover, transcribe, draft";
 const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
@@ -47,6 +48,8 @@ usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthr
        cargo xtask bench player (1080p30 at 2x for 30 s, beside ffmpeg's decode floor)
        cargo xtask bench recover (a 10-minute recording a crash cut off, made whole, beside
                                 `ffmpeg -c copy`)
+       cargo xtask bench draft  (the written update from a 1-, 3- and 10-minute spoken one, by
+                                the local language model and by the extractive method)
 
   --backend x11|wayland     record in the X11 world beside the ffmpeg CLI (default), or in the
                             Wayland world (sway, the ScreenCast portal) beside wf-recorder
@@ -83,6 +86,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         Some("player") => player::run(),
         Some("recover") => recover::run(&args[1..]),
         Some("transcribe") => transcribe::run(&args[1..]),
+        Some("draft") => draft::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{HELP}{}", transcribe::HELP);
             Ok(0)
