@@ -326,6 +326,15 @@ fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
             .any(|l| l.starts_with("- ") && l.len() > 3)
     };
     step_until(&mut h, "the model's first words in the box", written);
+    let fallback = h
+        .query_all_by_label_contains("Not drafted by the local model")
+        .next()
+        .is_some();
+    assert!(
+        !fallback,
+        "the extractive draft came: {}",
+        h.state().review_summary()
+    );
     step_until_shown(&mut h, "Drafting with the local model");
     let typed = "My own words.\n";
     h.get_by_label("Summary").set_text_value_accesskit(typed);
