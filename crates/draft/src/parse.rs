@@ -57,10 +57,10 @@ fn bullet(line: &str) -> Option<&str> {
         }
     }
     let digits = t.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 {
-        if let Some(rest) = t[digits..].strip_prefix(". ") {
-            return Some(rest.trim());
-        }
+    if digits > 0
+        && let Some(rest) = t[digits..].strip_prefix(". ")
+    {
+        return Some(rest.trim());
     }
     None
 }
@@ -161,10 +161,10 @@ pub fn parse(answer: &str, headings: &[Heading], said: &Said, complete: bool) ->
     }
     // The line being written shows as it grows (so the box fills word by word); it is checked
     // once it is whole.
-    if let (Some(line), Some(i)) = (partial, current) {
-        if let Some(text) = bullet(line).filter(|t| !t.is_empty() && !t.starts_with('(')) {
-            out.sections[i].sentences.push(text.to_owned());
-        }
+    if let (Some(line), Some(i)) = (partial, current)
+        && let Some(text) = bullet(line).filter(|t| !t.is_empty() && !t.starts_with('('))
+    {
+        out.sections[i].sentences.push(text.to_owned());
     }
     out
 }
