@@ -71,6 +71,19 @@ pub struct DraftBox {
     pub models_dir: Option<PathBuf>,
 }
 
+impl DraftBox {
+    /// A new box for a clip, the drafting model looked for in `models_dir` (else the model
+    /// folder).
+    pub fn for_models(models_dir: Option<PathBuf>) -> Self {
+        Self {
+            state: Drafting::Idle,
+            clip: None,
+            looked: None,
+            models_dir,
+        }
+    }
+}
+
 impl Drop for DraftBox {
     fn drop(&mut self) {
         if let Drafting::Working { stop, .. } = &self.state {
