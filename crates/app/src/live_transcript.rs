@@ -188,7 +188,7 @@ fn run(
 
 /// `SCHED_IDLE` for the calling thread (it runs only when nothing else wants the CPU), else
 /// nice 19. A refusal is logged: the worker then only competes at normal priority.
-fn lowest_priority() {
+pub(crate) fn lowest_priority() {
     #[cfg(target_os = "linux")]
     {
         let param = libc::sched_param { sched_priority: 0 };

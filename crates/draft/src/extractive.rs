@@ -124,6 +124,22 @@ impl Drafter for Extractive {
             title,
             sections,
             method: Method::Extractive,
+            fallback: None,
+        }
+    }
+}
+
+impl Extractive {
+    /// The extractive draft in place of a language model's, saying why.
+    pub fn draft_instead(
+        &self,
+        transcript: &Transcript,
+        headings: &[Heading],
+        why: &dyn std::fmt::Display,
+    ) -> Draft {
+        Draft {
+            fallback: Some(why.to_string()),
+            ..self.draft(transcript, headings)
         }
     }
 }
@@ -152,7 +168,7 @@ fn is_small_talk(words: &[String]) -> bool {
 
 /// The first thing that changed (else the first thing said), cut at a word to
 /// [`MAX_TITLE_CHARS`], without its closing stop.
-fn title(sections: &[Section], headings: &[Heading]) -> String {
+pub(crate) fn title(sections: &[Section], headings: &[Heading]) -> String {
     let changed = headings
         .iter()
         .position(|h| h.kind == Kind::Changed)

@@ -1,17 +1,29 @@
 //! The written update, drafted from a clip's transcript in the summary template's sections.
 //!
-//! Invariant: every sentence in a draft is a sentence of the transcript, verbatim; a section
-//! nothing was said for stays empty. This crate knows no UI and no network: it takes a
-//! [`speech::Transcript`] and the template's text and returns a [`Draft`].
+//! Invariant: every number, date and name in a draft was said in the transcript (the
+//! extractive method's sentences are the transcript's, verbatim; each line a language model
+//! writes is checked and dropped when it has one that was not said); a section nothing was
+//! said for stays empty. This crate knows no UI, no network and no model folder: it takes a
+//! [`speech::Transcript`], the template's text and (for [`LocalModel`]) a model file's path,
+//! and returns a [`Draft`].
 //!
 //! [`Drafter`] is the seam for the methods: [`Extractive`] (sentences sorted by what they say)
-//! now, a local language model later; a [`Draft`] says which [`Method`] made it.
+//! and [`LocalModel`] (a local language model through llama.cpp, which falls back to the
+//! extractive method when it cannot draft); a [`Draft`] says which [`Method`] made it.
 
+mod error;
 mod extractive;
+pub mod facts;
+mod ground;
+mod local;
+mod parse;
+mod prompt;
 mod sentences;
 mod template;
 
+pub use error::DraftError;
 pub use extractive::Extractive;
+pub use local::{Drafted, LocalModel};
 pub use template::{Heading, Kind, headings};
 
 use serde::Serialize;
@@ -23,6 +35,8 @@ use speech::Transcript;
 pub enum Method {
     /// Sentences of the transcript, sorted into the sections by what they say.
     Extractive,
+    /// Written by the local language model, each line checked against the transcript.
+    Model,
 }
 
 impl Method {
@@ -30,6 +44,7 @@ impl Method {
     pub fn label(self) -> &'static str {
         match self {
             Method::Extractive => "extractive",
+            Method::Model => "local model",
         }
     }
 }
@@ -42,7 +57,8 @@ pub struct Section {
     /// The heading line as the template writes it ("**What changed**").
     #[serde(skip)]
     pub line: String,
-    /// Sentences of the transcript, verbatim; empty when nothing was said for this section.
+    /// Sentences of the transcript, verbatim (or a model's lines, checked); empty when nothing
+    /// was said for this section.
     pub sentences: Vec<String>,
 }
 
@@ -53,6 +69,10 @@ pub struct Draft {
     pub title: String,
     pub sections: Vec<Section>,
     pub method: Method,
+    /// Why the language model's draft was not used, when this one is the extractive method's
+    /// in its place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 impl Draft {

@@ -1,44 +1,14 @@
 //! The extractive draft on realistic transcripts with known facts: each fact lands in its
 //! section, verbatim, and nothing appears that was not said.
 
+mod common;
+
+use common::transcript;
 use draft::{Draft, Drafter, Extractive, Method, headings};
-use speech::{Segment, Transcript};
+use speech::Transcript;
+use testkit::draft::{EMAILS, UPLOADS};
 
 const TEMPLATE: &str = include_str!("../../../assets/summary-template.md");
-
-/// A bug and its cause, a date, a decision with two options and its trade-off, a next step.
-const UPLOADS: &str = "Hi team, quick update on the upload service. Last week some customers \
-saw uploads fail for files over 2 GB. I fixed the upload crash in the chunker. The crash was \
-caused by a 32-bit offset that overflowed after 2 GB. I also added a retry for timeouts in the \
-Frankfurt region. We need to decide whether to keep the 5 MB chunks or move to 20 MB chunks. \
-Bigger chunks are faster on good networks, but a failed chunk costs more to resend. Tomorrow \
-I'll roll the fix out to the EU customers, and on March 14 we'll turn it on for everyone. \
-Thanks, bye.";
-
-/// A choice put as "which … or …", its options' costs, and nothing done yet.
-const EMAILS: &str = "This is about the onboarding emails for Acme. Which provider should we \
-use, Postmark or SES? Postmark costs 50 dollars a month, SES is cheaper but needs more setup. \
-Next I'm going to write the three templates with Dana.";
-
-/// Whisper's way: segments of about a dozen words that cut sentences anywhere.
-fn transcript(text: &str) -> Transcript {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let segments = words
-        .chunks(12)
-        .enumerate()
-        .map(|(i, chunk)| Segment {
-            start_secs: i as f64 * 4.0,
-            end_secs: i as f64 * 4.0 + 3.9,
-            text: chunk.join(" "),
-            words: Vec::new(),
-            no_speech_prob: 0.01,
-        })
-        .collect();
-    Transcript {
-        language: "en".into(),
-        segments,
-    }
-}
 
 fn draft(text: &str, template: &str) -> Draft {
     Extractive.draft(&transcript(text), &headings(template))

@@ -85,10 +85,19 @@ fn check(model: &KnownModel, path: &Path, bytes: u64, hashes: Option<&Hashes>) -
         Some(h) => h.clone(),
         None => hash_file(path)?,
     };
-    if hashes.sha256 != model.sha256 && hashes.sha1 != model.published_sha1 {
+    let published = !model.published_sha1.is_empty() && hashes.sha1 == model.published_sha1;
+    if hashes.sha256 != model.sha256 && !published {
+        let or_sha1 = if model.published_sha1.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (or whisper.cpp's published SHA-1 {})",
+                model.published_sha1
+            )
+        };
         return Err(mismatch(format!(
-            "its SHA-256 is {}, {} is pinned to {} (or whisper.cpp's published SHA-1 {})",
-            hashes.sha256, model.name, model.sha256, model.published_sha1
+            "its SHA-256 is {}, {} is pinned to {}{or_sha1}",
+            hashes.sha256, model.name, model.sha256
         )));
     }
     Ok(hashes)
@@ -172,7 +181,7 @@ impl ModelDir {
     /// A model to load: a known name (installed and checked) or the path of a model file
     /// (anything with a `/`, or an existing file; not checked against pins).
     pub fn resolve(&self, name_or_path: &str) -> Result<PathBuf> {
-        if let Some(model) = catalog::find(name_or_path) {
+        if let Some(model) = catalog::find_speech(name_or_path) {
             return self.checked_path(model);
         }
         let path = Path::new(name_or_path);
@@ -181,7 +190,7 @@ impl ModelDir {
         }
         Err(SpeechError::UnknownModel {
             name: name_or_path.to_owned(),
-            known: catalog::names(),
+            known: catalog::speech_names(),
         })
     }
 

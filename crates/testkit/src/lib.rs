@@ -6,6 +6,7 @@
 //! that counts what reaches it ([`proxy::Proxy`]).
 
 pub mod clip;
+pub mod draft;
 pub mod proxy;
 pub mod s3;
 pub mod said;

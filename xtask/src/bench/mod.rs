@@ -27,6 +27,7 @@ use crate::{Result, fail};
 
 mod app;
 mod app_wayland;
+mod draft;
 mod player;
 mod post;
 mod recover;
@@ -38,7 +39,8 @@ mod wayland;
 mod x11;
 use table::{check_targets, print_services, print_table};
 
-const BENCHES: &str = "the benches are: record, post, app, player, recover, transcribe, storage";
+const BENCHES: &str =
+    "the benches are: record, post, app, player, recover, transcribe, storage, draft";
 const HELP: &str = "\
 usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthrough-seconds N]
                                 [--clipnote PATH]
@@ -50,6 +52,8 @@ usage: cargo xtask bench record [--backend x11|wayland] [--seconds N] [--walkthr
                                 `ffmpeg -c copy`)
        cargo xtask bench storage [--clipnote PATH] (a 200 MiB clip to a local SeaweedFS beside
                                 boto3, a resume after kill -9, an inbox of 10,000 clips)
+       cargo xtask bench draft  (the written update from a 1-, 3- and 10-minute spoken one, by
+                                the local language model and by the extractive method)
 
   --backend x11|wayland     record in the X11 world beside the ffmpeg CLI (default), or in the
                             Wayland world (sway, the ScreenCast portal) beside wf-recorder
@@ -87,6 +91,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         Some("recover") => recover::run(&args[1..]),
         Some("transcribe") => transcribe::run(&args[1..]),
         Some("storage") => storage::run(&args[1..]),
+        Some("draft") => draft::run(&args[1..]),
         Some("-h" | "--help") | None => {
             print!("{HELP}{}", transcribe::HELP);
             Ok(0)

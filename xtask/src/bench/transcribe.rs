@@ -303,7 +303,7 @@ fn transcribed(cmd: &mut Command, file: &SpeechFile, log: &Path) -> Result<(Usag
     measured(cmd, log).map_err(|e| fail(format!("{}: {e}", file.name)))
 }
 
-fn measured(cmd: &mut Command, log: &Path) -> Result<(Usage, String)> {
+pub(super) fn measured(cmd: &mut Command, log: &Path) -> Result<(Usage, String)> {
     let named = |ext: &str| {
         let mut name = log.as_os_str().to_owned();
         name.push(ext);

