@@ -4,7 +4,8 @@
 //! fix. Publish reads no media, so the outbox gets the check from here ([`outbox`]).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use publish::Outbox;
 
@@ -15,12 +16,30 @@ pub(crate) const FIX_APP: &str = "Record it again, or open the clip file itself"
 
 /// Checks a clip that is about to be posted; the error names the cause and then `fix`.
 pub(crate) fn check(path: &Path, fix: &str) -> Result<capture::clip::ClipInfo, String> {
-    capture::clip::check_playable(path).map_err(|e| format!("{e}. {fix}"))
+    let info = capture::clip::check_playable(path).map_err(|e| format!("{e}. {fix}"))?;
+    *LAST_PASSED.lock().unwrap_or_else(|p| p.into_inner()) = stamp(path);
+    Ok(info)
+}
+
+/// The file this process last found playable, as it was then: the outbox's check right after
+/// `post`'s need not read a large clip's every packet a second time.
+static LAST_PASSED: Mutex<Option<Stamp>> = Mutex::new(None);
+
+/// A file's path, size and modification time: a file replaced or written since differs.
+type Stamp = (PathBuf, u64, SystemTime);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((path.to_owned(), meta.len(), meta.modified().ok()?))
 }
 
 /// The check the outbox runs right before a job's upload: the file may have been replaced or
 /// damaged since the job was queued.
 fn check_queued(path: &Path) -> Result<(), String> {
+    let now = stamp(path);
+    if now.is_some() && *LAST_PASSED.lock().unwrap_or_else(|p| p.into_inner()) == now {
+        return Ok(());
+    }
     capture::clip::check_playable(path).map(drop).map_err(|e| {
         format!(
             "{e}. The file changed after the post was queued: put the clip back and retry the job, or record it again"

@@ -84,8 +84,10 @@ fn scan(path: &Path) -> Result<Scan> {
     let time_bases: Vec<f64> = input.streams().map(|s| f64::from(s.time_base())).collect();
     let mut keyframes = Vec::new();
     let (mut first_secs, mut end_secs) = (f64::INFINITY, 0.0f64);
-    let mut packet = ffmpeg::Packet::empty();
     loop {
+        // A fresh packet each time: FFmpeg's read does not free what a reused packet held, so
+        // one packet kept across the loop held the whole file in memory by the end.
+        let mut packet = ffmpeg::Packet::empty();
         match packet.read(&mut input) {
             Ok(()) => {
                 let unit = time_bases.get(packet.stream()).copied().unwrap_or(0.0);

@@ -122,8 +122,10 @@ impl AudioInput {
     }
 
     /// Reads one packet: when its first sample was captured (monotonic clock) and its samples.
-    /// `None` when nothing is ready yet.
-    fn read(&mut self, packet: &mut ffmpeg::Packet) -> Result<Option<(Instant, Vec<f32>)>> {
+    /// `None` when nothing is ready yet. A fresh packet each time: FFmpeg's read does not free
+    /// what a reused packet held, so one packet kept across reads leaked every buffer.
+    fn read(&mut self) -> Result<Option<(Instant, Vec<f32>)>> {
+        let mut packet = ffmpeg::Packet::empty();
         match packet.read(&mut self.input) {
             Ok(()) => {}
             Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
@@ -160,10 +162,9 @@ impl AudioInput {
         stats: Arc<Stats>,
         muted: Arc<AtomicBool>,
     ) -> Result<()> {
-        let mut packet = ffmpeg::Packet::empty();
         let mut silence = SilentRun::default();
         while !stop.load(Ordering::Relaxed) {
-            let Some((captured, mut samples)) = self.read(&mut packet)? else {
+            let Some((captured, mut samples)) = self.read()? else {
                 continue;
             };
             let Some(at) = timeline.map(captured) else {
@@ -260,9 +261,8 @@ impl MicMeter {
                         return;
                     }
                 };
-                let mut packet = ffmpeg::Packet::empty();
                 while !sh.stop.load(Ordering::Relaxed) {
-                    match input.read(&mut packet) {
+                    match input.read() {
                         Ok(Some((_, samples))) => {
                             let p = peak(&samples);
                             sh.level_bits.store(p.to_bits(), Ordering::Relaxed);

@@ -73,6 +73,8 @@ pub struct Muxer {
     path: std::path::PathBuf,
     video: usize,
     audio: Option<usize>,
+    /// Where the file ended after the last write that reached it whole: a fragment boundary.
+    whole_bytes: u64,
 }
 
 fn not_writable(path: &Path, e: impl std::fmt::Display) -> CaptureError {
@@ -111,11 +113,13 @@ impl Muxer {
             .write_header_with(opts)
             .map_err(|e| not_writable(path, e))?;
         ff::flush_output(&mut output).map_err(|e| not_writable(path, e))?;
+        let whole_bytes = ff::output_position(&mut output);
         Ok(Self {
             output,
             path: path.to_owned(),
             video: video_index,
             audio: audio_index,
+            whole_bytes,
         })
     }
 
@@ -135,26 +139,48 @@ impl Muxer {
         p.packet.set_stream(index);
         p.packet.rescale_ts(p.time_base, stream_tb);
         p.packet.write_interleaved(&mut self.output)?;
-        ff::flush_output(&mut self.output)
+        ff::flush_output(&mut self.output)?;
+        self.whole_bytes = ff::output_position(&mut self.output);
+        Ok(())
     }
 
     /// Writes packets until both encoders hang up, then closes the file.
     ///
-    /// A write error (a full disk) stops writing; the fragments already on disk stay playable.
+    /// A write error (a full disk) stops writing; the fragments already on disk stay playable:
+    /// a fragment the disk took only part of is cut off the end.
     pub fn run(
         mut self,
         rx: Receiver<MuxPacket>,
         stats: Arc<Stats>,
     ) -> std::result::Result<(), ffmpeg::Error> {
         for packet in rx {
-            self.write(packet)?;
+            if let Err(e) = self.write(packet) {
+                self.cut_back_to_whole();
+                return Err(e);
+            }
             stats
                 .bytes_written
-                .store(ff::output_position(&mut self.output), Ordering::Relaxed);
+                .store(self.whole_bytes, Ordering::Relaxed);
         }
-        let bytes = self.finish()?;
-        stats.bytes_written.store(bytes, Ordering::Relaxed);
-        Ok(())
+        let (path, whole) = (self.path.clone(), self.whole_bytes);
+        match self.finish() {
+            Ok(bytes) => {
+                stats.bytes_written.store(bytes, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                cut_back(&path, whole);
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes the file and cuts off whatever a failed write left after the last whole fragment
+    /// (a half-written fragment header makes the whole file unreadable to players).
+    fn cut_back_to_whole(self) {
+        let (path, whole) = (self.path.clone(), self.whole_bytes);
+        drop(self);
+        cut_back(&path, whole);
     }
 
     /// Writes the end of the file; returns its size.
@@ -162,6 +188,25 @@ impl Muxer {
         self.output.write_trailer()?;
         ff::flush_output(&mut self.output)?;
         Ok(ff::output_position(&mut self.output))
+    }
+}
+
+/// Shortens the file at `path` to `len` bytes (shortening needs no free space).
+fn cut_back(path: &Path, len: u64) {
+    let cut = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| {
+            if f.metadata()?.len() > len {
+                f.set_len(len)?;
+            }
+            Ok(())
+        });
+    match cut {
+        Ok(()) => tracing::info!(path = %path.display(), bytes = len, "kept the whole fragments"),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "could not cut off a half-written fragment")
+        }
     }
 }
 

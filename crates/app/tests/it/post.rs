@@ -419,3 +419,59 @@ fn post_to_the_library_prints_where_the_clip_is() {
         serde_json::from_slice(&std::fs::read(printed.with_extension("json")).unwrap()).unwrap();
     assert_eq!(sidecar["title"], "Notes");
 }
+
+/// Runs `cmd` to its end and returns its exit status's success and its peak resident memory
+/// (`wait4`'s `ru_maxrss`), in bytes.
+fn peak_rss(mut cmd: Command) -> (bool, u64) {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: waits for our own child, which `child` (never waited on) does not reap.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    (ok, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
+}
+
+#[test]
+fn posting_a_large_clip_never_holds_the_file_in_memory() {
+    let home = Home::new();
+    let post = |clip: &Path| {
+        let mut c = home.cmd(&["post", clip.to_str().unwrap(), "--to", "library"]);
+        c.env("RUST_LOG", "info");
+        peak_rss(c)
+    };
+    let small = home.clip();
+    // ~75 MiB of noise: the checks before a post read every packet of it.
+    let large = home.dir.path().join("large.mp4");
+    testkit::clip::Synth {
+        width: 640,
+        height: 480,
+        secs: 4,
+        crf: 0,
+        noise: true,
+        ..Default::default()
+    }
+    .make(&large);
+    let large_bytes = std::fs::metadata(&large).unwrap().len();
+    assert!(large_bytes >= 60 << 20, "the clip is {large_bytes} bytes");
+
+    let (ok, small_rss) = post(&small);
+    assert!(ok, "posting the small clip failed");
+    let (ok, large_rss) = post(&large);
+    assert!(ok, "posting the large clip failed");
+    let grew = large_rss.saturating_sub(small_rss);
+    assert!(
+        grew < large_bytes / 4,
+        "posting a {} MiB clip peaked {} MiB above posting a small one ({} vs {} MiB): the file is held in memory",
+        large_bytes >> 20,
+        grew >> 20,
+        large_rss >> 20,
+        small_rss >> 20
+    );
+}
