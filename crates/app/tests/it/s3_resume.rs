@@ -36,7 +36,7 @@ fn a_multipart_upload_cut_by_kill_9_of_the_server_resumes_with_at_most_one_part_
     h.set("AWS_ENDPOINT_URL", &proxy.endpoint());
     h.config("[outbox]\nretry_for_secs = 1\n");
 
-    // ~75 MiB: nine 8 MiB parts, the last one shorter.
+    // ~75 MiB: five 16 MiB parts, the last one shorter.
     let clip = h.dir.path().join("long.mp4");
     testkit::clip::Synth {
         width: 640,
@@ -49,7 +49,7 @@ fn a_multipart_upload_cut_by_kill_9_of_the_server_resumes_with_at_most_one_part_
     .make(&clip);
     let size = std::fs::metadata(&clip).unwrap().len();
     assert!(size >= 60 * 1024 * 1024, "the clip is {size} bytes");
-    let part = 8 * 1024 * 1024u64;
+    let part = 16 * 1024 * 1024u64;
     let parts = size.div_ceil(part) as usize;
 
     // Two parts go through; the third waits at the proxy while the server is killed.

@@ -47,7 +47,7 @@ impl Default for S3Settings {
             virtual_hosted: false,
             public_base_urls: BTreeMap::new(),
             link_expires: MAX_LINK_EXPIRY,
-            part_bytes: 8 * 1024 * 1024,
+            part_bytes: 16 * 1024 * 1024,
         }
     }
 }
