@@ -15,6 +15,7 @@
 
 mod audio;
 mod backend;
+mod boxes;
 pub mod clip;
 pub mod cut;
 pub mod devices;

@@ -213,9 +213,21 @@ fn cut_back(path: &Path, len: u64) {
 /// Rewrites a (fragmented) MP4 into a plain one with its index first (`faststart`).
 ///
 /// Streams are copied, not re-encoded. The new file is written beside `to` and renamed into
-/// place, so `to` is either complete or absent.
+/// place, so `to` is either complete or absent. A file whose last fragment was cut off inside its
+/// header (a crash or a full disk mid-write), which FFmpeg refuses whole, is read up to that
+/// fragment instead.
 pub fn finalize(from: &Path, to: &Path) -> Result<()> {
-    remux(from, to, None)
+    match remux(from, to, None) {
+        Err(CaptureError::BadClip { path, reason }) => {
+            let Some(end) = crate::boxes::whole_end(from).filter(|end| *end > 0) else {
+                return Err(CaptureError::BadClip { path, reason });
+            };
+            tracing::info!(path = %from.display(), whole_bytes = end, %reason, "reading the clip up to its cut-off fragment");
+            let whole = format!("subfile,,start,0,end,{end},,:file:{}", from.display());
+            remux(Path::new(&whole), to, None).map_err(|_| CaptureError::BadClip { path, reason })
+        }
+        other => other,
+    }
 }
 
 /// Copies the packets of `from` from `range.0` (seconds; it must be a video keyframe) up to

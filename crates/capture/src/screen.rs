@@ -80,9 +80,6 @@ pub trait ScreenSource: Send {
     /// Blocks until the next frame is due and returns it.
     fn next_frame(&mut self) -> Result<RawFrame>;
     fn size(&self) -> (u32, u32);
-    /// The recording starts at `start`: a source that paces itself (the portal's) can tick in
-    /// step with the frame slots measured from it.
-    fn pace_from(&mut self, _start: Instant) {}
 }
 
 /// Opens the screen source of `backend`: `x11grab` on X11; on Wayland the desktop's ScreenCast
@@ -226,7 +223,6 @@ pub fn run_capture(
 ) -> Result<()> {
     let mut last_slot: Option<i64> = None;
     let mut was_paused = false;
-    source.pace_from(timeline.start());
     while !stop.load(Ordering::Relaxed) {
         let frame = source.next_frame()?;
         stats.frames_captured.fetch_add(1, Ordering::Relaxed);

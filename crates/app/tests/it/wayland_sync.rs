@@ -3,6 +3,10 @@
 //! presentation feedback) at the instant a beep starts playing into PipeWire's null sink (timed
 //! by the sink's own clock), while `clipnote record` records that corner through the portal and
 //! the sink's monitor through pipewire-pulse. In the clip, the flash and the beep line up.
+//!
+//! One recording's offset carries the portal's frame timing (xdpw copies the screen when it is
+//! damaged, and a picture now and then comes a frame or two late: −33 and −60 ms were seen
+//! between runs of −4 to −23 ms), so the offset is the median of three recordings, each printed.
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
@@ -16,6 +20,18 @@ use crate::wayland::{clipnote, text};
 #[test]
 fn on_wayland_with_pipewire_sound_and_pictures_stay_together() {
     let _screen = screen_lock();
+    let mut offsets: Vec<f64> = (0..3).map(|_| one_offset_ms()).collect();
+    eprintln!("A/V offsets of three recordings: {offsets:.1?} ms");
+    offsets.sort_by(f64::total_cmp);
+    let median = offsets[1];
+    assert!(
+        median.abs() <= 40.0,
+        "audio is {median:+.1} ms from video (the median of {offsets:.1?})"
+    );
+}
+
+/// Records the flash and the beep once; their offset in the clip.
+fn one_offset_ms() -> f64 {
     let w = wayland_world();
     let home = tempfile::tempdir().unwrap();
     let out = home.path().join("sync.mp4");
@@ -61,9 +77,5 @@ fn on_wayland_with_pipewire_sound_and_pictures_stay_together() {
     assert!(status.success(), "clipnote record: {said}{rest}");
     eprintln!("{}", text(rest.as_bytes()));
 
-    let offset_ms = testkit::stimulus::av_offset_ms(&out, flash_late);
-    assert!(
-        offset_ms.abs() <= 40.0,
-        "audio is {offset_ms:+.1} ms from video"
-    );
+    testkit::stimulus::av_offset_ms(&out, flash_late)
 }

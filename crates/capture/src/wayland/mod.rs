@@ -29,13 +29,6 @@ use stream::PipeWireStream;
 /// How long the first picture may take after the portal started the stream.
 const FIRST_PICTURE: Duration = Duration::from_secs(5);
 
-/// Where in each frame slot (from the recording's start) a tick falls. The picture taken at a
-/// tick is placed `delay` before it (1–17 ms measured here, against a 33 ms slot): ticking on a
-/// slot's edge put pictures either side of it by a millisecond of wake-up jitter, which the
-/// recorder counted as a dropped frame and then as two frames in one slot (26 times in 8 s of
-/// full motion); at 0.65 of the slot they land inside it.
-const TICK_PHASE: f64 = 0.65;
-
 /// A screen source on a Wayland desktop.
 pub struct PortalSource {
     // Field order is drop order: the stream stops before the portal session closes.
@@ -44,8 +37,6 @@ pub struct PortalSource {
     size: (u32, u32),
     interval: Duration,
     next_due: Option<Instant>,
-    /// The recording's start, once known: ticks fall at `TICK_PHASE` of each slot from it.
-    start: Option<Instant>,
 }
 
 impl PortalSource {
@@ -86,7 +77,6 @@ impl PortalSource {
             size,
             interval: Duration::from_secs_f64(1.0 / f64::from(fps.max(1))),
             next_due: None,
-            start: None,
         })
     }
 }
@@ -118,37 +108,16 @@ fn region_crop(
     })
 }
 
-impl PortalSource {
-    fn next_tick(&self, now: Instant) -> Instant {
-        next_tick(self.start, self.interval, now)
-    }
-}
-
-/// The first tick at or after `now`: `TICK_PHASE` into a slot of `interval` counted from
-/// `start`, or `now` while the recording's start is not known.
-fn next_tick(start: Option<Instant>, interval: Duration, now: Instant) -> Instant {
-    let Some(start) = start else {
-        return now;
-    };
-    let since = now.saturating_duration_since(start).as_secs_f64() / interval.as_secs_f64();
-    start + interval.mul_f64((since - TICK_PHASE).max(0.0).ceil() + TICK_PHASE)
-}
-
 impl ScreenSource for PortalSource {
     /// The newest picture at each tick of the recording's rate; when the desktop sent nothing
     /// new (a still screen) the previous picture again, which the encoder recognises as
     /// unchanged.
-    fn pace_from(&mut self, start: Instant) {
-        self.start = Some(start);
-        self.next_due = None;
-    }
-
     fn next_frame(&mut self) -> Result<RawFrame> {
         let now = Instant::now();
         let due = match self.next_due {
-            None => self.next_tick(now),
-            // Late by a whole tick or more: go on from the next tick (the recorder counts the gap).
-            Some(due) if now > due + self.interval => self.next_tick(now),
+            None => now,
+            // Late by a whole tick or more: go on from now (the recorder counts the gap).
+            Some(due) if now > due + self.interval => now,
             Some(due) => due,
         };
         if let Some(wait) = due.checked_duration_since(now) {
@@ -162,7 +131,6 @@ impl ScreenSource for PortalSource {
         // its delay before it reached us: place it there, as x11grab's stamps place X11's.
         let now = Instant::now();
         let captured = now.checked_sub(picture.delay).unwrap_or(now);
-        tracing::trace!(delay_us = picture.delay.as_micros() as u64, "wayland: tick");
         Ok(RawFrame::shared(
             Arc::clone(&picture),
             stride,
@@ -178,33 +146,7 @@ impl ScreenSource for PortalSource {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, Instant};
-
-    use super::{TICK_PHASE, next_tick, region_crop};
-
-    #[test]
-    fn ticks_fall_inside_the_frame_slots_not_on_their_edges() {
-        let (start, slot) = (Instant::now(), Duration::from_millis(40));
-        let at = |ms: u64| start + Duration::from_millis(ms);
-        let phase = |t: Instant| (t - start).as_secs_f64() / slot.as_secs_f64();
-        // Before the first slot's tick, on a slot's edge, and just after a tick: each time the
-        // next tick is the first at TICK_PHASE of a slot, never in the past.
-        for (now, want) in [
-            (0, TICK_PHASE),
-            (40, 1.0 + TICK_PHASE),
-            (27, 1.0 + TICK_PHASE),
-        ] {
-            let tick = next_tick(Some(start), slot, at(now));
-            assert!(tick >= at(now), "a tick before now ({now} ms)");
-            assert!(
-                (phase(tick) - want).abs() < 1e-6,
-                "{now} ms: {}",
-                phase(tick)
-            );
-        }
-        let now = at(1234);
-        assert_eq!(next_tick(None, slot, now), now, "no start yet: tick now");
-    }
+    use super::region_crop;
 
     #[test]
     fn regions_are_cut_from_the_monitor_they_are_on() {

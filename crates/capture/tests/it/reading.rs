@@ -168,3 +168,69 @@ fn check_playable_passes_a_clip_and_names_what_is_wrong_with_anything_else() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(reason(&sound).contains("no video stream"));
 }
+
+/// The top-level boxes of an MP4 file: (start, type, size).
+fn top_level_boxes(bytes: &[u8]) -> Vec<(usize, [u8; 4], usize)> {
+    let mut boxes = Vec::new();
+    let mut pos = 0;
+    while pos + 8 <= bytes.len() {
+        let size = u32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+        boxes.push((pos, bytes[pos + 4..pos + 8].try_into().unwrap(), size));
+        pos += size.max(8);
+    }
+    boxes
+}
+
+#[test]
+fn a_recording_cut_off_inside_a_fragment_header_is_made_whole_up_to_that_fragment() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("c.recording.mp4");
+    // Fragmented as the recorder writes it (an empty index, then half-second fragments).
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=640x360:rate=30:duration=4")
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=4",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+        ])
+        .args([
+            "-movflags",
+            "empty_moov+default_base_moof",
+            "-frag_duration",
+            "500000",
+        ])
+        .args(["-f", "mp4"])
+        .arg(&recording)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let bytes = std::fs::read(&recording).unwrap();
+    let boxes = top_level_boxes(&bytes);
+    let (last_moof, _, moof_size) = *boxes
+        .iter()
+        .rev()
+        .find(|b| &b.1 == b"moof")
+        .expect("a fragment");
+    // A full disk or a crash stopped the write inside the last fragment's header.
+    std::fs::write(&recording, &bytes[..last_moof + moof_size - 10]).unwrap();
+
+    let out = dir.path().join("c.mp4");
+    capture::finalize(&recording, &out).expect("the whole fragments are kept");
+    let info = clip::check_playable(&out).unwrap();
+    assert!(
+        info.duration_secs > 3.0 && info.duration_secs < 4.1,
+        "kept {} s of 4",
+        info.duration_secs
+    );
+    assert!(info.has_audio);
+}
