@@ -263,6 +263,18 @@ impl Default for Synth {
 }
 
 impl Synth {
+    /// A large clip made quickly: 4 s of lossless noise at 640x480 (~75 MiB).
+    pub fn large() -> Self {
+        Self {
+            width: 640,
+            height: 480,
+            secs: 4,
+            crf: 0,
+            noise: true,
+            ..Default::default()
+        }
+    }
+
     /// Writes the clip (H.264 yuv420p + AAC, index first) to `path`.
     pub fn make(&self, path: &Path) {
         let o = Command::new("ffmpeg")

@@ -449,15 +449,7 @@ fn posting_a_large_clip_never_holds_the_file_in_memory() {
     let small = home.clip();
     // ~75 MiB of noise: the checks before a post read every packet of it.
     let large = home.dir.path().join("large.mp4");
-    testkit::clip::Synth {
-        width: 640,
-        height: 480,
-        secs: 4,
-        crf: 0,
-        noise: true,
-        ..Default::default()
-    }
-    .make(&large);
+    testkit::clip::Synth::large().make(&large);
     let large_bytes = std::fs::metadata(&large).unwrap().len();
     assert!(large_bytes >= 60 << 20, "the clip is {large_bytes} bytes");
 

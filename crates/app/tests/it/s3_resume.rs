@@ -38,15 +38,7 @@ fn a_multipart_upload_cut_by_kill_9_of_the_server_resumes_with_at_most_one_part_
 
     // ~75 MiB: five 16 MiB parts, the last one shorter.
     let clip = h.dir.path().join("long.mp4");
-    testkit::clip::Synth {
-        width: 640,
-        height: 480,
-        secs: 4,
-        crf: 0,
-        noise: true,
-        ..Default::default()
-    }
-    .make(&clip);
+    testkit::clip::Synth::large().make(&clip);
     let size = std::fs::metadata(&clip).unwrap().len();
     assert!(size >= 60 * 1024 * 1024, "the clip is {size} bytes");
     let part = 16 * 1024 * 1024u64;
