@@ -431,9 +431,10 @@ fn peak_rss(mut cmd: Command) -> (bool, u64) {
         .unwrap();
     let pid = child.id() as libc::pid_t;
     let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
-    // SAFETY: waits for our own child, which `child` (never waited on) does not reap.
+    // SAFETY: waits for our own child, which `child` (never waited on by std) does not reap.
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
+    std::mem::forget(child); // reaped by wait4: std must not wait for it again
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
     (ok, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
 }

@@ -426,6 +426,8 @@ fn delay_since(drawn_ns: Option<i64>) -> Duration {
     };
     // SAFETY: clock_gettime writes the timespec it is given.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    // `time_t` and `c_long` are 32 bits on some targets: widen before multiplying.
+    #[allow(clippy::useless_conversion)]
     let now_ns = i64::from(now.tv_sec) * 1_000_000_000 + i64::from(now.tv_nsec);
     u64::try_from(now_ns - drawn)
         .map(Duration::from_nanos)
