@@ -27,6 +27,10 @@ pub struct RawFrame {
     pub stride: usize,
     pub height: u32,
     pub captured: Instant,
+    /// The source handed on every picture it had since the frame before, and it sends one only
+    /// when the screen changes (a Wayland stream): slots between the two showed that frame, so
+    /// none of them was lost.
+    pub follows: bool,
 }
 
 enum FrameData {
@@ -48,6 +52,7 @@ impl RawFrame {
             stride,
             height,
             captured,
+            follows: false,
         }
     }
 
@@ -57,12 +62,14 @@ impl RawFrame {
         stride: usize,
         height: u32,
         captured: Instant,
+        follows: bool,
     ) -> Self {
         Self {
             data: FrameData::Shared(picture),
             stride,
             height,
             captured,
+            follows,
         }
     }
 
@@ -195,6 +202,7 @@ impl ScreenSource for X11Grab {
             stride,
             height: self.height,
             captured,
+            follows: false,
         })
     }
 
@@ -247,7 +255,7 @@ pub fn run_capture(
                 );
                 continue; // two frames in one slot: keep the first
             }
-            if slot > last + 1 && !was_paused {
+            if slot > last + 1 && !was_paused && !frame.follows {
                 tracing::debug!(slot, last, at_ms = at.as_millis() as u64, "slots skipped");
                 stats
                     .frames_dropped

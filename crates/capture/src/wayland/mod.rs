@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! portal::PortalSession ── fd + node ──▶ stream::PipeWireStream ── Latest ──▶ PortalSource
-//!  (asked once, then a restore token)        (pipewire-capture thread)        (fps ticks)
+//!  (asked once, then a restore token)        (pipewire-capture thread)  (each new picture)
 //! ```
 //!
 //! A region is a crop of the monitor's stream. The pointer is drawn by the desktop (cursor mode
@@ -23,6 +23,7 @@ use crate::error::{CaptureError, Result};
 use crate::screen::{RawFrame, ScreenSource};
 use crate::settings::Source;
 use copy::Crop;
+use picture::Picture;
 use portal::{Kind, PortalSession};
 use stream::PipeWireStream;
 
@@ -36,7 +37,15 @@ pub struct PortalSource {
     _session: PortalSession,
     size: (u32, u32),
     interval: Duration,
-    next_due: Option<Instant>,
+    /// The picture handed out last.
+    shown: Option<Shown>,
+}
+
+/// What is remembered of the picture handed out last (not the picture: its buffer is reused).
+#[derive(Clone, Copy)]
+struct Shown {
+    seq: u64,
+    delay: Duration,
 }
 
 impl PortalSource {
@@ -76,8 +85,18 @@ impl PortalSource {
             _session: session,
             size,
             interval: Duration::from_secs_f64(1.0 / f64::from(fps.max(1))),
-            next_due: None,
+            shown: None,
         })
+    }
+
+    /// `picture` as a frame of the screen at `at`, remembered as the one shown.
+    fn frame(&mut self, picture: Arc<Picture>, at: Instant, follows: bool) -> RawFrame {
+        let (stride, height) = (picture.width as usize * 4, picture.height);
+        self.shown = Some(Shown {
+            seq: picture.seq(),
+            delay: picture.delay,
+        });
+        RawFrame::shared(picture, stride, height, at, follows)
     }
 }
 
@@ -109,34 +128,39 @@ fn region_crop(
 }
 
 impl ScreenSource for PortalSource {
-    /// The newest picture at each tick of the recording's rate; when the desktop sent nothing
-    /// new (a still screen) the previous picture again, which the encoder recognises as
-    /// unchanged.
+    /// Each new picture, placed when the desktop drew it; while the desktop sends nothing new (a
+    /// still screen) the previous picture again each frame interval, which the encoder
+    /// recognises as unchanged.
     fn next_frame(&mut self) -> Result<RawFrame> {
-        let now = Instant::now();
-        let due = match self.next_due {
-            None => now,
-            // Late by a whole tick or more: go on from now (the recorder counts the gap).
-            Some(due) if now > due + self.interval => now,
-            Some(due) => due,
+        let latest = &self.stream.latest;
+        let Some(shown) = self.shown else {
+            // The first frame: what the screen shows as the recording starts.
+            let picture = latest.get(FIRST_PICTURE)?;
+            return Ok(self.frame(picture, Instant::now(), false));
         };
-        if let Some(wait) = due.checked_duration_since(now) {
-            std::thread::sleep(wait);
+        // Holding no picture while waiting lets the stream draw the next one into the buffer
+        // of the last (only what changed is copied).
+        let picture = match latest.newer(shown.seq, self.interval)? {
+            Some(picture) => picture,
+            None => latest.get(FIRST_PICTURE)?,
+        };
+        if picture.seq() > shown.seq {
+            // Pictures replaced before this thread saw them may each have been a frame's only
+            // one.
+            let follows = picture.seq() == shown.seq + 1 && picture.follows;
+            // The recorder shows a frame from the start of the slot its moment falls in. This
+            // picture is the screen exactly as drawn: half a slot later puts it in the slot
+            // nearest to that moment, early or late by at most half a frame.
+            let at = picture.drawn + self.interval / 2;
+            return Ok(self.frame(picture, at, follows));
         }
-        self.next_due = Some(due + self.interval);
-        let picture = self.stream.latest.get(FIRST_PICTURE)?;
-        let stride = picture.width as usize * 4;
-        let height = picture.height;
-        // The newest picture shows the screen as it was when the desktop drew it, which is
-        // its delay before it reached us: place it there, as x11grab's stamps place X11's.
+        // The screen still shows the same picture. Placed far enough back that a picture drawn
+        // just now, which reaches us after its own delay, still lands after it.
         let now = Instant::now();
-        let captured = now.checked_sub(picture.delay).unwrap_or(now);
-        Ok(RawFrame::shared(
-            Arc::clone(&picture),
-            stride,
-            height,
-            captured,
-        ))
+        let at = now
+            .checked_sub(self.interval * 2 + shown.delay)
+            .unwrap_or(now);
+        Ok(self.frame(picture, at, true))
     }
 
     fn size(&self) -> (u32, u32) {

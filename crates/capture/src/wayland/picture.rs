@@ -22,11 +22,24 @@ pub struct Picture {
     pub data: Vec<u8>,
     pub width: u32,
     pub height: u32,
-    /// How long after the desktop drew the picture it reached us (zero when the desktop does
-    /// not say when it drew it): what the recorder takes off the moment it takes the picture.
+    /// When the desktop drew the picture (when it reached us, if the desktop does not say): the
+    /// screen showed it from then until the next picture.
+    pub drawn: Instant,
+    /// How long after it was drawn the picture reached us.
     pub delay: Duration,
+    /// The desktop's picture before this one was ours too: nothing it drew in between was lost.
+    pub follows: bool,
+    /// Its place among the pictures published (from 1).
+    seq: u64,
     /// Where the buffer goes when the last holder lets go of the picture.
     pool: Weak<Pool>,
+}
+
+impl Picture {
+    /// Its place among the pictures published: one more than the picture before it.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
 }
 
 impl Drop for Picture {
@@ -86,6 +99,8 @@ struct Slot {
     size: Option<(u32, u32)>,
     /// Why the stream ended, if it did.
     ended: Option<String>,
+    /// How many pictures were published.
+    published: u64,
 }
 
 impl Latest {
@@ -95,14 +110,19 @@ impl Latest {
             data,
             width,
             height,
+            drawn: Instant::now(),
             delay: Duration::ZERO,
+            follows: false,
+            seq: 0,
             pool: Arc::downgrade(&self.pool),
         }
     }
 
     /// Makes `picture` the newest.
-    pub fn publish(&self, picture: Picture) {
+    pub fn publish(&self, mut picture: Picture) {
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
+        slot.published += 1;
+        picture.seq = slot.published;
         slot.picture = Some(Arc::new(picture));
         self.ready.notify_all();
     }
@@ -156,8 +176,31 @@ impl Latest {
         self.wait_for(wait, |slot| slot.picture.clone())
     }
 
+    /// The first picture published after the one numbered `seq`; waits up to `wait` for it,
+    /// `None` when none came (the screen did not change).
+    pub fn newer(&self, seq: u64, wait: Duration) -> Result<Option<Arc<Picture>>> {
+        self.wait_until(wait, |slot| {
+            slot.picture.as_ref().filter(|p| p.seq > seq).cloned()
+        })
+    }
+
     /// Waits up to `wait` until `found` finds something in the slot, or the stream ends.
     fn wait_for<T>(&self, wait: Duration, found: impl Fn(&Slot) -> Option<T>) -> Result<T> {
+        self.wait_until(wait, found)?.ok_or_else(|| {
+            CaptureError::Portal(format!(
+                "the desktop's screen stream sent no picture in {:.0} s",
+                wait.as_secs_f64()
+            ))
+        })
+    }
+
+    /// Waits up to `wait` until `found` finds something in the slot (`None` if it did not), or
+    /// the stream ends.
+    fn wait_until<T>(
+        &self,
+        wait: Duration,
+        found: impl Fn(&Slot) -> Option<T>,
+    ) -> Result<Option<T>> {
         let deadline = Instant::now() + wait;
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         loop {
@@ -167,14 +210,11 @@ impl Latest {
                 )));
             }
             if let Some(it) = found(&slot) {
-                return Ok(it);
+                return Ok(Some(it));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(CaptureError::Portal(format!(
-                    "the desktop's screen stream sent no picture in {:.0} s",
-                    wait.as_secs_f64()
-                )));
+                return Ok(None);
             }
             slot = self
                 .ready
@@ -232,6 +272,31 @@ mod tests {
         };
         assert!(spare.capacity() >= 16, "a used buffer, not a new one");
         assert_eq!(latest.pool().spares(), 1);
+    }
+
+    #[test]
+    fn a_newer_picture_is_waited_for_and_numbered_one_more() {
+        let latest = Latest::default();
+        fill(&latest, 1);
+        let first = latest.get(Duration::ZERO).unwrap().seq();
+        assert!(
+            latest
+                .newer(first, Duration::from_millis(5))
+                .unwrap()
+                .is_none(),
+            "nothing newer was published"
+        );
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                fill(&latest, 2);
+            });
+            let next = latest.newer(first, Duration::from_secs(10)).unwrap();
+            let next = next.expect("the picture published meanwhile");
+            assert_eq!((next.seq(), next.data[0]), (first + 1, 2));
+        });
+        latest.end("the stream was stopped".into());
+        assert!(latest.newer(first, Duration::ZERO).is_err());
     }
 
     #[test]

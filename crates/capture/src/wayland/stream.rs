@@ -25,7 +25,7 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::mpsc::sync_channel;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pipewire as pw;
 use pw::spa;
@@ -335,6 +335,9 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
     // one was ours too (numbered one less).
     let seq = buffer.seq();
     let delay = delay_since(buffer.drawn_ns());
+    let drawn = Instant::now()
+        .checked_sub(delay)
+        .unwrap_or_else(Instant::now);
     let follows = matches!((state.last_seq, seq), (Some(a), Some(b)) if b == a.wrapping_add(1));
     state.last_seq = seq;
     let damage = if follows { buffer.damage() } else { None };
@@ -394,7 +397,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
                 &mut previous.data,
             );
             state.counts.damaged += 1;
-            previous.delay = delay;
+            (previous.drawn, previous.delay, previous.follows) = (drawn, delay, follows);
             state.latest.publish(previous);
         }
         (reused, _) => {
@@ -405,7 +408,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
             copy_picture(bytes, stride, area, layout.order, out, &mut pixels);
             state.counts.whole += 1;
             let mut picture = state.latest.picture(pixels, out.0, out.1);
-            picture.delay = delay;
+            (picture.drawn, picture.delay, picture.follows) = (drawn, delay, follows);
             state.latest.publish(picture);
         }
     }
