@@ -274,3 +274,66 @@ pub fn run_capture(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::sync::mpsc::sync_channel;
+    use std::time::Duration;
+
+    /// Frames at given milliseconds from the start, each saying whether the source handed on
+    /// every picture since the one before; stops the capture after the last.
+    struct Script {
+        start: Instant,
+        frames: VecDeque<(u64, bool)>,
+        stop: Arc<AtomicBool>,
+    }
+
+    impl ScreenSource for Script {
+        fn next_frame(&mut self) -> Result<RawFrame> {
+            let (ms, follows) = self.frames.pop_front().expect("a frame left");
+            if self.frames.is_empty() {
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            let at = self.start + Duration::from_millis(ms);
+            let mut frame = RawFrame::owned(vec![0; 8], 8, 1, at);
+            frame.follows = follows;
+            Ok(frame)
+        }
+
+        fn size(&self) -> (u32, u32) {
+            (2, 1)
+        }
+    }
+
+    /// Slots given frames, and frames counted as dropped, at 10 fps.
+    fn capture(frames: &[(u64, bool)]) -> (Vec<i64>, u64) {
+        let start = Instant::now();
+        let stop = Arc::new(AtomicBool::new(false));
+        let source = Script {
+            start,
+            frames: frames.iter().copied().collect(),
+            stop: stop.clone(),
+        };
+        let (tx, rx) = sync_channel(frames.len());
+        let stats = Arc::new(Stats::default());
+        let timeline = Arc::new(Timeline::new(start));
+        run_capture(Box::new(source), 10, timeline, tx, stop, stats.clone()).unwrap();
+        (rx.try_iter().map(|f| f.slot).collect(), stats.dropped())
+    }
+
+    #[test]
+    fn skipped_slots_are_dropped_frames_unless_the_screen_showed_the_frame_before() {
+        // A grabber late by two slots lost them.
+        assert_eq!(capture(&[(0, false), (130, false)]), (vec![0, 1], 0));
+        assert_eq!(capture(&[(0, false), (350, false)]), (vec![0, 3], 2));
+        // A stream that sends a picture only when the screen changes lost nothing in between.
+        assert_eq!(capture(&[(0, false), (350, true)]), (vec![0, 3], 0));
+        // Two in one slot: the first is kept, and that is no drop.
+        assert_eq!(
+            capture(&[(0, false), (120, true), (150, true), (210, true)]),
+            (vec![0, 1, 2], 0)
+        );
+    }
+}
