@@ -290,6 +290,13 @@ pub trait Destination: Send + Sync {
         true
     }
 
+    /// Gives up a resumable upload that will not be finished (a cancelled post), so what was
+    /// sent of it does not stay behind. Destinations with nothing to clean up do nothing.
+    fn abandon<'a>(&'a self, parts: &'a PartsDone) -> BoxFuture<'a, Result<()>> {
+        let _ = parts;
+        Box::pin(async { Ok(()) })
+    }
+
     /// Reads back the clips on the task, oldest first.
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>>;
 

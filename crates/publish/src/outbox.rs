@@ -286,6 +286,43 @@ impl Outbox {
         Ok(job)
     }
 
+    /// Cancels a job that is not done, as [`Outbox::cancel`], and gives up the upload it had
+    /// begun to team storage, so the parts already sent do not stay in the bucket (a retry
+    /// starts that upload over). The job is cancelled either way; when the parts could not be
+    /// removed (offline, no keys) they stay recorded and the error says why.
+    pub async fn cancel_and_clean(
+        &self,
+        id: &str,
+        settings: &Settings,
+    ) -> Result<(Job, Option<Error>)> {
+        let job = self.cancel(id)?;
+        let Some(parts) = job
+            .parts
+            .clone()
+            .filter(|_| job.status == JobStatus::Cancelled)
+        else {
+            return Ok((job, None));
+        };
+        let abandoned = match settings.open(&job.to) {
+            Ok(dest) => dest.abandon(&parts).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = abandoned {
+            return Ok((job, Some(e)));
+        }
+        let _lock = self.lock(id)?;
+        let mut job = self.get(id)?;
+        if job
+            .parts
+            .as_ref()
+            .is_some_and(|p| p.upload_id == parts.upload_id)
+        {
+            job.parts = None;
+            self.save(&job)?;
+        }
+        Ok((job, None))
+    }
+
     /// Puts a failed or cancelled job back in the queue.
     pub fn requeue(&self, id: &str) -> Result<Job> {
         let _lock = self.lock(id)?;

@@ -145,7 +145,7 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
             }
         }
         Action::Cancel { id } => {
-            let job = outbox.cancel(&id).map_err(|e| user_error(&e))?;
+            let (job, left_behind) = cancel(&outbox, &id)?;
             if args.json {
                 println!("{}", job_json(&job));
             } else if job.status == JobStatus::Done {
@@ -153,9 +153,24 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
             } else {
                 println!("Cancelled job {id}.");
             }
+            if let Some(e) = left_behind {
+                eprintln!(
+                    "clipnote: the part of the clip already uploaded stays in the bucket: {e}. Run `clipnote outbox cancel {id}` again to remove it, or let the bucket's lifecycle rule for incomplete multipart uploads do so."
+                );
+            }
             Ok(())
         }
     }
+}
+
+/// Cancels job `id` and removes what its upload left in team storage; with no usable settings
+/// (a broken config file) it is only cancelled.
+fn cancel(outbox: &publish::Outbox, id: &str) -> anyhow::Result<(Job, Option<publish::Error>)> {
+    let Ok(settings) = config::load().and_then(|f| config::publish_settings(&f)) else {
+        return Ok((outbox.cancel(id).map_err(|e| user_error(&e))?, None));
+    };
+    let cancelled = runtime()?.block_on(outbox.cancel_and_clean(id, &settings));
+    Ok(cancelled.map_err(|e| user_error(&e))?)
 }
 
 fn job_json(j: &Job) -> serde_json::Value {

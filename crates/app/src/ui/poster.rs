@@ -173,11 +173,16 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
                     self.emit(event) && self.emit(Event::Outbox(self.list()))
                 }
                 Command::Cancel(id) => {
-                    if let Err(e) = self
-                        .outbox()
-                        .and_then(|o| o.cancel(&id).map_err(|e| e.to_string()))
-                    {
-                        tracing::warn!("cancel {id}: {e}");
+                    let cancelled = self.outbox().and_then(|o| {
+                        rt.block_on(o.cancel_and_clean(&id, &self.setup.settings))
+                            .map_err(|e| e.to_string())
+                    });
+                    match cancelled {
+                        Err(e) => tracing::warn!("cancel {id}: {e}"),
+                        Ok((_, Some(e))) => {
+                            tracing::warn!(error = %e, "cancel {id}: its uploaded parts stay in the bucket");
+                        }
+                        Ok((_, None)) => {}
                     }
                     self.emit(Event::Outbox(self.list()))
                 }

@@ -1,5 +1,6 @@
 //! A large clip to team storage through a crash of the server: the multipart upload's parts are
-//! saved in the job as they finish, and `clipnote outbox run` sends only what is missing.
+//! saved in the job as they finish, and `clipnote outbox run` sends only what is missing; a
+//! cancelled one leaves no parts behind.
 
 use std::process::Stdio;
 
@@ -7,7 +8,7 @@ use testkit::proxy::Proxy;
 use testkit::s3::Weed;
 
 use crate::post::text;
-use crate::s3::{bucket, get, home, keys};
+use crate::s3::{bucket, get, home, keys, rt};
 
 /// The job files in the outbox, parsed.
 fn jobs(outbox: &std::path::Path) -> Vec<serde_json::Value> {
@@ -108,5 +109,76 @@ fn a_multipart_upload_cut_by_kill_9_of_the_server_resumes_with_at_most_one_part_
     assert!(
         jobs(&outbox)[0]["parts"].is_null(),
         "the finished job keeps no upload state"
+    );
+}
+
+#[test]
+fn cancelling_a_post_cut_off_mid_upload_removes_its_parts_from_the_bucket() {
+    use object_store::PutPayload;
+    use object_store::multipart::MultipartStore;
+    use object_store::path::Path as Key;
+
+    let weed = Weed::start(&["clips"]);
+    let upstream = weed
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let proxy = Proxy::start(upstream);
+    let mut h = home(&weed);
+    h.set("AWS_ENDPOINT_URL", &proxy.endpoint());
+    let clip = h.dir.path().join("long.mp4");
+    testkit::clip::Synth::large().make(&clip);
+
+    // Two parts go through; the app dies while the third waits at the proxy.
+    proxy.hold_parts_after(2);
+    let mut poster = h
+        .cmd(&["post", clip.to_str().unwrap(), "--to", "s3://clips/long"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    proxy.wait_held();
+    poster.kill().unwrap();
+    poster.wait().unwrap();
+    proxy.release();
+
+    let outbox = h.dir.path().join("outbox");
+    let job = jobs(&outbox).remove(0);
+    let (id, key, upload) = (
+        job["id"].as_str().unwrap().to_string(),
+        job["parts"]["key"].as_str().unwrap().to_string(),
+        job["parts"]["upload_id"].as_str().unwrap().to_string(),
+    );
+    let store = bucket(&weed, "clips");
+    let add_part = || {
+        let payload = PutPayload::from(vec![0u8; 1024]);
+        rt().block_on(store.put_part(&Key::from(key.as_str()), &upload, 9, payload))
+    };
+    assert!(
+        add_part().is_ok(),
+        "the upload is open on the server before the cancel"
+    );
+
+    let cancel = h.run(&["outbox", "cancel", &id]);
+    assert!(cancel.status.success(), "{}", text(&cancel.stderr));
+    assert!(
+        text(&cancel.stdout).contains(&format!("Cancelled job {id}")),
+        "{}",
+        text(&cancel.stdout)
+    );
+    let gone = add_part().expect_err("the upload was aborted on the server");
+    assert!(format!("{gone:?}").contains("NoSuchUpload"), "{gone:?}");
+    let job = jobs(&outbox).remove(0);
+    assert_eq!(job["status"], "cancelled");
+    assert!(
+        job["parts"].is_null(),
+        "the job keeps no upload state: {job}"
+    );
+    assert!(
+        keys(&store).iter().all(|k| !k.ends_with(".mp4")),
+        "no clip object: {:?}",
+        keys(&store)
     );
 }

@@ -31,7 +31,9 @@ use object_store::{ObjectStore, ObjectStoreExt};
 
 pub use store::{MAX_LINK_EXPIRY, S3Keys, S3Settings};
 
-use crate::destination::{BoxFuture, Checkpoint, Destination, Post, PostedClip, StepDone};
+use crate::destination::{
+    BoxFuture, Checkpoint, Destination, PartsDone, Post, PostedClip, StepDone,
+};
 use crate::error::{Error, Result, Service};
 use crate::local::Sidecar;
 use crate::progress::{Progress, Step};
@@ -203,6 +205,10 @@ impl Destination for S3 {
                 .await?;
             Ok(StepDone::new(key.to_string(), None))
         })
+    }
+
+    fn abandon<'a>(&'a self, parts: &'a PartsDone) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.abort(parts))
     }
 
     /// The poster frame beside the clip (when the app made one), and the clip's share link.

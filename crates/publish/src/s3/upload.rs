@@ -99,8 +99,10 @@ impl S3 {
                 p
             }
             stale => {
-                if let Some(old) = stale {
-                    self.abort(&old).await;
+                if let Some(old) = stale
+                    && let Err(e) = self.abort(&old).await
+                {
+                    tracing::info!(error = %e, "could not abort an abandoned multipart upload");
                 }
                 let upload_id = self
                     .store
@@ -175,11 +177,18 @@ impl S3 {
         checkpoint.save(None)
     }
 
-    /// Aborts an upload that will not be completed (so its parts do not linger).
-    pub(crate) async fn abort(&self, parts: &PartsDone) {
+    /// Aborts an upload that will not be completed, so its parts do not stay in the bucket
+    /// (stored, and billed, until a lifecycle rule removes them).
+    pub(crate) async fn abort(&self, parts: &PartsDone) -> Result<()> {
         let key = Key::from(parts.key.as_str());
-        if let Err(e) = self.store.abort_multipart(&key, &parts.upload_id).await {
-            tracing::info!(error = %super::fault::without_urls(&e.to_string()), "could not abort an abandoned multipart upload");
+        match self.store.abort_multipart(&key, &parts.upload_id).await {
+            Ok(()) => {
+                tracing::info!(parts = parts.etags.len(), "aborted a multipart upload");
+                Ok(())
+            }
+            // Already completed, aborted or expired: nothing is left of it.
+            Err(e) if super::fault::is_no_such_upload(&e) => Ok(()),
+            Err(e) => Err(self.fault(&e, &key)),
         }
     }
 }
