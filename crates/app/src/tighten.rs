@@ -32,6 +32,8 @@ pub struct Tightened {
     pub cuts: Vec<Cut>,
     /// The new clip's transcript (also beside it).
     pub transcript: Transcript,
+    /// For each of its lines, the index of the clip's transcript line it was cut from.
+    pub origin: Vec<usize>,
     /// The model that transcribed the clip now; `None` when its transcript was beside it.
     pub transcribed_with: Option<String>,
 }
@@ -214,7 +216,13 @@ pub fn tighten(
             .map_err(clip_error)?
             .after_secs
     };
-    let shifted = speech::tighten::shift(&transcript, &cuts);
+    let (origin, segments) = speech::tighten::shift_kept(&transcript, &cuts)
+        .into_iter()
+        .unzip();
+    let shifted = Transcript {
+        language: transcript.language.clone(),
+        segments,
+    };
     // A person's corrections carry over to the new clip, still marked as such.
     let corrected = speech::beside::is_corrected(clip);
     speech::beside::write_marked(out, &shifted, corrected).map_err(|e| {
@@ -232,6 +240,7 @@ pub fn tighten(
         after_secs,
         cuts,
         transcript: shifted,
+        origin,
         transcribed_with,
     })
 }

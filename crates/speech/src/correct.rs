@@ -133,6 +133,36 @@ fn matching_words(old: &[Word], new: &[&str]) -> Vec<(usize, usize)> {
     pairs
 }
 
+/// Brings the corrections made to a tightened clip's transcript back to the original's.
+/// `as_cut` is the tightened transcript as tighten wrote it, its line `k` being the original's
+/// line `origin[k]`; `now` is that transcript as corrected since (corrections keep a line's
+/// times, which is how its lines are found). A line written anew there is written so here (its
+/// whole text, filler words and all); a line removed there is removed here. Returns whether
+/// anything changed.
+pub fn carry_back(
+    original: &mut Transcript,
+    as_cut: &Transcript,
+    origin: &[usize],
+    now: &Transcript,
+) -> bool {
+    let same_times = |a: &Segment, b: &Segment| {
+        (a.start_secs - b.start_secs).abs() < 1e-6 && (a.end_secs - b.end_secs).abs() < 1e-6
+    };
+    let mut changed = false;
+    // From the last line, so that removing one leaves the earlier ones where they were.
+    for (was, &index) in as_cut.segments.iter().zip(origin).rev() {
+        let text = now
+            .segments
+            .iter()
+            .find(|s| same_times(s, was))
+            .map_or("", |s| s.text.as_str());
+        if text.trim() != was.text.trim() {
+            changed |= correct_line(original, index, text);
+        }
+    }
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +204,52 @@ mod tests {
             .iter()
             .map(|w| (w.text.clone(), w.start_secs, w.end_secs))
             .collect()
+    }
+
+    #[test]
+    fn corrections_to_the_tightened_transcript_come_back_to_the_original() {
+        use crate::tighten::{Cut, Reason, shift_kept};
+        let original = said();
+        let cuts = [Cut {
+            start_secs: 4.5,
+            end_secs: 4.9,
+            reason: Reason::Silence,
+        }];
+        let (origin, segments): (Vec<usize>, Vec<Segment>) =
+            shift_kept(&original, &cuts).into_iter().unzip();
+        let as_cut = Transcript {
+            language: "en".into(),
+            segments,
+        };
+        let mut back = original.clone();
+        assert!(
+            !carry_back(&mut back, &as_cut, &origin, &as_cut),
+            "nothing corrected, nothing changes"
+        );
+        assert_eq!(back, original);
+
+        // The first line corrected, the second removed, on the tightened clip.
+        let mut now = as_cut.clone();
+        assert!(correct_line(
+            &mut now,
+            0,
+            "Ask not what your country can do."
+        ));
+        assert!(correct_line(&mut now, 1, ""));
+        assert!(carry_back(&mut back, &as_cut, &origin, &now));
+        assert_eq!(back.segments.len(), 1);
+        let line = &back.segments[0];
+        assert_eq!(line.text, "Ask not what your country can do.");
+        assert_eq!(
+            (line.start_secs, line.end_secs),
+            (0.8, 4.5),
+            "the original's times"
+        );
+        assert_eq!(line.words[4].text, "country");
+        assert_eq!(
+            (line.words[4].start_secs, line.words[4].end_secs),
+            (2.7, 3.4)
+        );
     }
 
     #[test]

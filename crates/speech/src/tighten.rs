@@ -253,15 +253,20 @@ fn is_cut(word: &Word, cuts: &[Cut]) -> bool {
 /// The transcript of the clip once `cuts` are removed: words in cut spans dropped, every later
 /// time moved earlier by what was cut before it, and a segment whose words are all cut gone.
 pub fn shift(transcript: &Transcript, cuts: &[Cut]) -> Transcript {
-    let segments = transcript
-        .segments
-        .iter()
-        .filter_map(|s| shift_segment(s, cuts))
-        .collect();
     Transcript {
         language: transcript.language.clone(),
-        segments,
+        segments: shift_kept(transcript, cuts)
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect(),
     }
+}
+
+/// [`shift`]'s segments, each with its index in `transcript`.
+pub fn shift_kept(transcript: &Transcript, cuts: &[Cut]) -> Vec<(usize, Segment)> {
+    let kept = transcript.segments.iter().enumerate();
+    kept.filter_map(|(i, s)| Some((i, shift_segment(s, cuts)?)))
+        .collect()
 }
 
 fn shift_segment(segment: &Segment, cuts: &[Cut]) -> Option<Segment> {

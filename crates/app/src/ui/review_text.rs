@@ -80,6 +80,12 @@ impl ReviewText {
         }
     }
 
+    /// The transcript, once read, if it is `clip`'s.
+    pub fn transcript_of(&self, clip: &Path) -> Option<&Transcript> {
+        self.transcript()
+            .filter(|_| self.clip.as_deref() == Some(clip))
+    }
+
     fn start_save(&mut self, ctx: &egui::Context) {
         let (Some(clip), State::Ready(transcript)) = (&self.clip, &self.state) else {
             return;

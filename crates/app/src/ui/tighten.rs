@@ -32,6 +32,10 @@ pub enum Tighten {
     /// Review shows `tightened`; Undo shows `original` again.
     Done {
         original: Clip,
+        /// The tightened clip's transcript as written, and the original line of each of its
+        /// lines: what Undo compares Review's transcript with, to keep its corrections.
+        as_cut: Box<speech::Transcript>,
+        origin: Vec<usize>,
         /// "3:12 → 2:31" and what was cut.
         lengths: String,
         what: String,
@@ -113,6 +117,8 @@ impl App {
                     original,
                     lengths: done.lengths(),
                     what: done.what_was_cut(),
+                    as_cut: Box::new(done.transcript),
+                    origin: done.origin,
                 };
                 self.show_in_review(tightened);
             }
@@ -174,8 +180,36 @@ impl App {
             ui.colored_label(ui.visuals().error_fg_color, message);
         }
         if let Some(original) = undo {
-            self.review.tighten = Tighten::Idle;
+            let done = std::mem::take(&mut self.review.tighten);
+            if let Err(message) = self.keep_corrections(&original.path, &done) {
+                self.review.tighten = Tighten::Failed(message);
+            }
             self.show_in_review(original);
         }
+    }
+
+    /// Before Undo: the corrections made to the tightened clip's transcript, written into the
+    /// original clip's (beside it), so going back does not lose them.
+    fn keep_corrections(&self, original: &Path, done: &Tighten) -> Result<(), String> {
+        let tightened = tightened_path(original);
+        let now = self.review.text.transcript_of(&tightened);
+        let (Tighten::Done { as_cut, origin, .. }, Some(now)) = (done, now) else {
+            return Ok(());
+        };
+        let cannot = |e: std::io::Error| {
+            format!(
+                "the corrections made to the tightened clip's transcript cannot be kept beside {}: {e}. They are still beside {}",
+                original.display(),
+                tightened.display()
+            )
+        };
+        let Some(mut transcript) = speech::beside::read_beside(original).map_err(cannot)? else {
+            return Ok(());
+        };
+        if speech::correct::carry_back(&mut transcript, as_cut, origin, now) {
+            speech::beside::write_corrected(original, &transcript).map_err(cannot)?;
+            tracing::info!(clip = %original.display(), "app: corrections kept through Undo");
+        }
+        Ok(())
     }
 }

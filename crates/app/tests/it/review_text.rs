@@ -20,7 +20,7 @@ use crate::tighten::paused_speech_clip;
 use crate::ui::{Home, PAGE, posted, review_harness, step_until, step_until_shown};
 
 /// What Review shows as a line's time.
-fn clock(secs: f64) -> String {
+pub(crate) fn clock(secs: f64) -> String {
     let s = secs.max(0.0) as u64;
     format!("{:02}:{:02}", s / 60, s % 60)
 }

@@ -336,13 +336,51 @@ fn review_tightens_previews_undoes_and_posts_what_it_shows() {
         app.review_player().1
     });
 
-    // Undo: the original again, whole.
+    // A line of the tightened clip's transcript corrected (as in review_text's test).
+    let original_lines = speech::beside::read_beside(&clip).unwrap().unwrap();
+    let cut = speech::beside::read_beside(&tightened).unwrap().unwrap();
+    step_until(&mut h, "the tightened clip's transcript", |app| {
+        app.review_transcript().is_some_and(|t| *t == cut)
+    });
+    let said = cut.segments[0].clone();
+    let fixed = "Clipnote keeps this corrected line";
+    h.get_by_label(said.text.trim()).click_accesskit();
+    h.run_steps(3);
+    h.get_by_label(&crate::review_text::clock(said.start_secs))
+        .set_text_value_accesskit(fixed);
+    h.run_steps(1);
+    h.key_press(eframe::egui::Key::Enter);
+    step_until_shown(&mut h, "Saved (corrected)");
+
+    // Undo: the original again, whole, with the correction on the line it was cut from.
     h.get_by_label("Undo").click();
     h.run_steps(2);
     let shown = h.state().review_clip().cloned().unwrap();
     assert_eq!(shown.path, clip);
     assert_eq!(h.state().review_trim(), [0.0, shown.duration_secs]);
     assert!(h.query_by_label("Tighten").is_some());
+    let kept = speech::beside::read_beside(&clip).unwrap().unwrap();
+    assert!(speech::beside::is_corrected(&clip));
+    assert_eq!(kept.segments.len(), original_lines.segments.len());
+    let changed: Vec<(usize, &str)> = (original_lines.segments.iter().zip(&kept.segments))
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, (_, b))| (i, b.text.as_str()))
+        .collect();
+    assert_eq!(changed.len(), 1, "one line changed: {changed:?}");
+    let (index, text) = changed[0];
+    assert_eq!(text, fixed);
+    let (was, now) = (&original_lines.segments[index], &kept.segments[index]);
+    assert_eq!(
+        (was.start_secs, was.end_secs),
+        (now.start_secs, now.end_secs),
+        "the original line's own times"
+    );
+    step_until(
+        &mut h,
+        "Review's transcript of the original, corrected",
+        |app| app.review_transcript().is_some_and(|t| *t == kept),
+    );
 
     // Tighten again and post to the library: the tightened clip is what goes.
     h.get_by_label("Tighten").click();
