@@ -267,6 +267,7 @@ pub fn run_capture(
         match tx.try_send(SlottedFrame { slot, frame }) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
+                tracing::debug!(slot, "the encoder had no room: frame dropped");
                 stats.frames_dropped.fetch_add(1, Ordering::Relaxed);
             }
             Err(TrySendError::Disconnected(_)) => break,

@@ -146,8 +146,9 @@ impl ScreenSource for PortalSource {
         };
         if picture.seq() > shown.seq {
             // Pictures replaced before this thread saw them may each have been a frame's only
-            // one.
-            let follows = picture.seq() == shown.seq + 1 && picture.follows;
+            // one. (Whether the desktop drew others it never sent cannot be known: its own
+            // numbering skips even between pictures sent one after the other.)
+            let follows = picture.seq() == shown.seq + 1;
             // The recorder shows a frame from the start of the slot its moment falls in. This
             // picture is the screen exactly as drawn: half a slot later puts it in the slot
             // nearest to that moment, early or late by at most half a frame.

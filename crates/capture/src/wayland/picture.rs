@@ -27,8 +27,6 @@ pub struct Picture {
     pub drawn: Instant,
     /// How long after it was drawn the picture reached us.
     pub delay: Duration,
-    /// The desktop's picture before this one was ours too: nothing it drew in between was lost.
-    pub follows: bool,
     /// Its place among the pictures published (from 1).
     seq: u64,
     /// Where the buffer goes when the last holder lets go of the picture.
@@ -112,7 +110,6 @@ impl Latest {
             height,
             drawn: Instant::now(),
             delay: Duration::ZERO,
-            follows: false,
             seq: 0,
             pool: Arc::downgrade(&self.pool),
         }

@@ -339,6 +339,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
         .checked_sub(delay)
         .unwrap_or_else(Instant::now);
     let follows = matches!((state.last_seq, seq), (Some(a), Some(b)) if b == a.wrapping_add(1));
+    tracing::trace!(?seq, last = ?state.last_seq, ?delay, "wayland: picture");
     state.last_seq = seq;
     let damage = if follows { buffer.damage() } else { None };
     let Some(data) = buffer.plane() else {
@@ -397,7 +398,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
                 &mut previous.data,
             );
             state.counts.damaged += 1;
-            (previous.drawn, previous.delay, previous.follows) = (drawn, delay, follows);
+            (previous.drawn, previous.delay) = (drawn, delay);
             state.latest.publish(previous);
         }
         (reused, _) => {
@@ -408,7 +409,7 @@ fn on_buffer(state: &mut State, mut buffer: Dequeued<'_>) {
             copy_picture(bytes, stride, area, layout.order, out, &mut pixels);
             state.counts.whole += 1;
             let mut picture = state.latest.picture(pixels, out.0, out.1);
-            (picture.drawn, picture.delay, picture.follows) = (drawn, delay, follows);
+            (picture.drawn, picture.delay) = (drawn, delay);
             state.latest.publish(picture);
         }
     }
