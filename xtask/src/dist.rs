@@ -1,7 +1,8 @@
 //! `cargo xtask dist [--debug] [--verify]`: the Debian package, `target/dist/clipnote_<version>_amd64.deb`,
 //! built with `dpkg-deb` from a release build of `clipnote`:
 //!
-//! - `/usr/bin/clipnote`, stripped;
+//! - `/usr/bin/clipnote` (the small front program) and `/usr/bin/clipnote-app` (the full one it
+//!   runs), stripped;
 //! - `Depends`: what `dpkg-shlibdeps` finds for the binary's shared libraries, plus what it
 //!   loads or talks to at run time ([`run_depends`]);
 //! - `clipnote.desktop` (checked with `desktop-file-validate`), the icon in the hicolor theme
@@ -89,13 +90,13 @@ pub fn build(debug: bool) -> Result<Package> {
     deps::ensure(&[deps::BUILD, PACKAGING])?;
     let profile = if debug { "debug" } else { "release" };
     let mut cmd = cargo();
-    cmd.args(["build", "--package", "app", "--bin", "clipnote"]);
+    cmd.args(["build", "--package", "app", "--bins"]);
     if !debug {
         cmd.arg("--release");
     }
     eprintln!("xtask: building clipnote ({profile}): {cmd:?}");
     run_checked(&mut cmd)?;
-    let binary = target_dir().join(profile).join("clipnote");
+    let binaries = target_dir().join(profile);
     let version = workspace_version()?;
     let out_dir = if debug {
         target_dir().join("dist").join("debug")
@@ -105,8 +106,9 @@ pub fn build(debug: bool) -> Result<Package> {
     let name = format!("clipnote_{version}_amd64");
     let stage = out_dir.join(&name);
     let _ = fs::remove_dir_all(&stage);
-    stage_tree(&binary, &stage, &version)?;
-    let depends = depends(&stage.join("usr/bin/clipnote"))?;
+    stage_tree(&binaries, &stage, &version)?;
+    // The front program needs only libc, which the full one needs too.
+    let depends = depends(&stage.join("usr/bin/clipnote-app"))?;
     write_control(&stage, &version, &depends)?;
     let deb = out_dir.join(format!("{name}.deb"));
     run_checked(
@@ -151,16 +153,18 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<()> {
 }
 
 /// Lays out the package's files under `stage` (the root of the installed system).
-fn stage_tree(binary: &Path, stage: &Path, version: &str) -> Result<()> {
+fn stage_tree(binaries: &Path, stage: &Path, version: &str) -> Result<()> {
     let usr = stage.join("usr");
     let bin = usr.join("bin/clipnote");
     mkdir(&usr.join("bin"))?;
-    run_checked(
-        Command::new("strip")
-            .args(["--strip-unneeded", "-o"])
-            .arg(&bin)
-            .arg(binary),
-    )?;
+    for name in ["clipnote", "clipnote-app"] {
+        run_checked(
+            Command::new("strip")
+                .args(["--strip-unneeded", "-o"])
+                .arg(usr.join("bin").join(name))
+                .arg(binaries.join(name)),
+        )?;
+    }
     let share = usr.join("share");
     let assets = root().join("assets");
     let desktop = share.join("applications/clipnote.desktop");

@@ -263,26 +263,18 @@ fn start_wayland(world: &mut world::World, xdpw: &Path) -> Result<wayland::Wayla
     })
 }
 
-/// `cargo run` of the `clipnote` binary: arguments added after this go to clipnote.
-pub fn clipnote_via_cargo() -> Command {
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--quiet",
-        "--package",
-        "app",
-        "--bin",
-        "clipnote",
-        "--",
-    ]);
-    cmd
+/// `clipnote`, built (with the full program it runs, `clipnote-app`), as a command: arguments
+/// added to it go to clipnote.
+pub fn clipnote_via_cargo() -> Result<Command> {
+    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bins"]))?;
+    Ok(Command::new(target_dir().join("debug").join("clipnote")))
 }
 
 fn run(args: &[String]) -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::RUN])?;
     let tiny = &speech::TINY_EN;
     speech::install_for_user(tiny.name, tiny.file, tiny.bytes, &speech_parts()?.model())?;
-    let mut cmd = clipnote_via_cargo();
+    let mut cmd = clipnote_via_cargo()?;
     cmd.args(args);
     let status = proc::run_foreground(&mut cmd, false)?;
     Ok(proc::exit_code(status))

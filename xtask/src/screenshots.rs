@@ -23,7 +23,7 @@ const SETTLE: Duration = Duration::from_millis(2500);
 pub fn main() -> Result<i32> {
     deps::ensure(&[deps::BUILD, deps::WORLD, deps::RUN])?;
     eprintln!("xtask: building clipnote (debug)");
-    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bin", "clipnote"]))?;
+    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bins"]))?;
     let clipnote = target_dir().join("debug").join("clipnote");
     let out = target_dir().join("screenshots");
     let _ = std::fs::remove_dir_all(&out);

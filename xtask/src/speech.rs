@@ -367,7 +367,7 @@ pub fn install_for_user(name: &str, file: &str, bytes: u64, path: &Path) -> Resu
     }
     eprintln!("xtask: installing {name} into your model folder");
     run_checked(
-        crate::clipnote_via_cargo()
+        crate::clipnote_via_cargo()?
             .args(["models", "install", name, "--from"])
             .arg(path),
     )

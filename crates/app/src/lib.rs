@@ -5,11 +5,9 @@
 pub mod autostart;
 pub mod cli;
 pub mod config;
-pub mod control;
 pub mod disk;
 pub mod doctor;
 pub mod drafting;
-pub mod exit;
 pub mod inbox;
 pub mod library;
 pub mod live_transcript;
@@ -21,6 +19,9 @@ pub mod recover;
 pub mod search;
 pub mod tighten;
 pub mod ui;
+
+pub use ::control;
+pub use control::exit;
 
 use std::process::ExitCode;
 

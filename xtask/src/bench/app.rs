@@ -156,8 +156,8 @@ impl std::fmt::Display for Frames {
 
 /// Builds the desktop app (debug; dependencies are optimised) and returns its path.
 pub(super) fn build_debug_app() -> Result<PathBuf> {
-    eprintln!("xtask: building clipnote (debug): cargo build -p app --bin clipnote");
-    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bin", "clipnote"]))?;
+    eprintln!("xtask: building clipnote (debug): cargo build -p app --bins");
+    run_checked(cargo().args(["build", "--quiet", "--package", "app", "--bins"]))?;
     Ok(target_dir().join("debug").join("clipnote"))
 }
 

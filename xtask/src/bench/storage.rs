@@ -40,8 +40,8 @@ pub fn run(args: &[String]) -> Result<i32> {
     let clipnote = match args.iter().position(|a| a == "--clipnote") {
         Some(i) => PathBuf::from(args.get(i + 1).ok_or("--clipnote needs a path")?),
         None => {
-            eprintln!("xtask: cargo build -p app --bin clipnote (debug)");
-            run_checked(cargo().args(["build", "--quiet", "-p", "app", "--bin", "clipnote"]))?;
+            eprintln!("xtask: cargo build -p app --bins (debug)");
+            run_checked(cargo().args(["build", "--quiet", "-p", "app", "--bins"]))?;
             target.join("debug").join("clipnote")
         }
     };

@@ -403,3 +403,42 @@ fn settings_say_where_to_bind_toggle_in_the_desktop() {
         "an app that does not listen says so"
     );
 }
+
+/// `clipnote` is a small program that toggles by itself and runs `clipnote-app` for the rest: a
+/// hotkey's toggle does not load FFmpeg's libraries (~85 ms of dynamic linking here).
+#[test]
+fn the_clipnote_program_toggles_without_loading_ffmpeg_and_runs_the_full_one_for_the_rest() {
+    let libs = |exe: &str| {
+        let out = Command::new("ldd").arg(exe).output().expect("ldd runs");
+        assert!(out.status.success(), "ldd {exe}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let front = libs(env!("CARGO_BIN_EXE_clipnote"));
+    assert!(front.contains("libc.so"), "{front}");
+    assert!(
+        !front.contains("libav"),
+        "the front program loads FFmpeg: {front}"
+    );
+    let full = libs(env!("CARGO_BIN_EXE_clipnote-app"));
+    assert!(full.contains("libavcodec"), "{full}");
+
+    // Everything else is the full program's, under the name people know.
+    let version = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(version.status.success());
+    assert!(
+        String::from_utf8_lossy(&version.stdout).starts_with("clipnote "),
+        "{version:?}"
+    );
+    let usage = Command::new(env!("CARGO_BIN_EXE_clipnote"))
+        .args(["toggle", "--nonsense"])
+        .output()
+        .unwrap();
+    assert_eq!(usage.status.code(), Some(2), "clap's usage error");
+    assert!(
+        String::from_utf8_lossy(&usage.stderr).contains("Usage: clipnote toggle"),
+        "{usage:?}"
+    );
+}

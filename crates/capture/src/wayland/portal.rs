@@ -149,7 +149,10 @@ async fn open_session(
     kind: Kind,
     restore_token: Option<&str>,
 ) -> Result<(PortalSession, Option<String>)> {
+    let t0 = std::time::Instant::now();
+    let step = |what: &str| tracing::debug!(elapsed = ?t0.elapsed(), "portal: {what}");
     let proxy = Screencast::new().await.map_err(portal_error)?;
+    step("connected");
     let types = proxy.available_source_types().await.map_err(portal_error)?;
     if !types.contains(kind.source_type()) {
         return Err(CaptureError::Unsupported(format!(
@@ -164,7 +167,9 @@ async fn open_session(
         Ok(modes) if modes.contains(CursorMode::Embedded) => CursorMode::Embedded,
         _ => CursorMode::Hidden,
     };
+    step("asked what it offers");
     let session = proxy.create_session().await.map_err(portal_error)?;
+    step("session created");
     proxy
         .select_sources(
             &session,
@@ -178,6 +183,7 @@ async fn open_session(
         .map_err(portal_error)?
         .response()
         .map_err(portal_error)?;
+    step("sources selected");
     let started = proxy
         .start(&session, None)
         .await
@@ -194,6 +200,7 @@ async fn open_session(
         position: first.position(),
         size: first.size(),
     };
+    step("started");
     let new_token = started.restore_token().map(str::to_owned);
     // The portal connects to PipeWire for us: when it cannot, PipeWire is not running (or
     // refuses the portal), whatever the D-Bus error says.
@@ -204,6 +211,7 @@ async fn open_session(
             .map_err(|e| CaptureError::NoPipeWire {
                 reason: format!("the desktop portal could not open a PipeWire connection ({e})"),
             })?;
+    step("PipeWire remote opened");
     Ok((
         PortalSession {
             proxy,

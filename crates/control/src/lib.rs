@@ -11,7 +11,8 @@
 //! show    →  shown          (a second `clipnote` launch brings the window forward, then exits)
 //! ```
 //!
-//! The app's end is `ui::control` (a `ui-control` thread); the client is `cli::toggle`.
+//! The app's end is `app::ui::control` (a `ui-control` thread); the client is [`toggle`], which
+//! both the small `clipnote` front program and the full one run.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -19,7 +20,11 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::exit;
+pub mod exit;
+pub mod toggle;
+
+/// The full program, beside the small `clipnote` front that runs it for everything but a toggle.
+pub const FULL_PROGRAM: &str = "clipnote-app";
 
 /// The folder inside `$XDG_RUNTIME_DIR`, and the socket in it.
 const DIR: &str = "clipnote";
@@ -193,7 +198,7 @@ fn one_line(text: &str) -> String {
 /// `clipnote` when `clipnote` on PATH is this program; otherwise its full path (what a
 /// desktop shortcut or an autostart entry runs).
 pub fn program() -> String {
-    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+    let Some(me) = front() else {
         return "clipnote".into();
     };
     let on_path = std::env::var_os("PATH").is_some_and(|paths| {
@@ -205,6 +210,16 @@ pub fn program() -> String {
     } else {
         me.display().to_string()
     }
+}
+
+/// The `clipnote` front program: this one, or the one beside it when this is the full program.
+fn front() -> Option<PathBuf> {
+    let me = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .ok()?;
+    let beside = me.with_file_name("clipnote");
+    let full = me.file_name().is_some_and(|n| n == FULL_PROGRAM);
+    Some(if full && beside.exists() { beside } else { me })
 }
 
 /// `$XDG_RUNTIME_DIR/clipnote/control.sock` (the folder is not made or checked here).
