@@ -52,6 +52,8 @@ impl Drop for Picture {
 #[derive(Default)]
 pub struct Pool {
     spare: Mutex<Vec<Vec<u8>>>,
+    /// How many buffers were made (not reused): the most pictures alive at once.
+    made: std::sync::atomic::AtomicUsize,
 }
 
 impl Pool {
@@ -64,7 +66,15 @@ impl Pool {
 
     fn get(&self) -> Vec<u8> {
         let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
-        spare.pop().unwrap_or_default()
+        spare.pop().unwrap_or_else(|| {
+            self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Vec::new()
+        })
+    }
+
+    /// How many buffers were made rather than reused.
+    pub fn made(&self) -> usize {
+        self.made.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How many spare buffers wait to be reused.
@@ -162,8 +172,7 @@ impl Latest {
         }
     }
 
-    /// The spare buffers (to see that they are reused).
-    #[cfg(test)]
+    /// The spare buffers (to see that they are reused, and how many were made).
     pub fn pool(&self) -> &Pool {
         &self.pool
     }

@@ -92,6 +92,7 @@ impl Drop for State {
             whole = c.whole,
             damaged = c.damaged,
             skipped = c.skipped,
+            buffers = self.latest.pool().made(),
             "wayland: pictures copied from the stream (whole, only the damaged rectangles)"
         );
     }
