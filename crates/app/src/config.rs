@@ -26,6 +26,7 @@
 //! region = "auto"          # default: us-east-1
 //! addressing = "path"      # or "virtual" (https://BUCKET.host/…)
 //! link_expires = "7d"      # presigned share links: s, m, h or d; at most 7 days
+//! team = "s3://team-clips/big"   # where `post --full-quality` keeps clips over a task's limit
 //! [s3.buckets.team-clips]
 //! public_base_url = "https://clips.example.com"   # permanent links for this bucket
 //! ```
@@ -71,6 +72,8 @@ pub struct S3Conf {
     pub addressing: Option<String>,
     /// How long presigned share links work: `90s`, `30m`, `12h`, `7d` (at most 7 days).
     pub link_expires: Option<String>,
+    /// Where `--full-quality` keeps clips over a task's file limit: `s3://BUCKET/PREFIX`.
+    pub team: Option<String>,
     #[serde(default)]
     pub buckets: std::collections::BTreeMap<String, S3BucketConf>,
 }

@@ -47,6 +47,19 @@ pub struct Post {
     /// destination keeps files (team storage).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poster: Option<PathBuf>,
+    /// Where the clip already is, whole, when it is over the destination's limit and the person
+    /// kept full quality (team storage): the task links to it instead of receiving the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<ExternalClip>,
+}
+
+/// A clip posted elsewhere first (team storage), that a task links to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalClip {
+    pub url: String,
+    /// Unix seconds when the link stops working (a presigned link); `None`: it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_unix: Option<u64>,
 }
 
 /// The clip a post answers. A destination places the reply with it: Notion right after the

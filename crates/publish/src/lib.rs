@@ -47,7 +47,9 @@ pub mod taskref;
 pub mod transcript;
 
 pub use account::Account;
-pub use destination::{Checkpoint, Destination, PartsDone, Post, PostedClip, ReplyTo, StepDone};
+pub use destination::{
+    Checkpoint, Destination, ExternalClip, PartsDone, Post, PostedClip, ReplyTo, StepDone,
+};
 pub use error::{Error, Service};
 pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};
 pub use outbox::{ClipCheck, Job, JobStatus, NewPost, Outbox};

@@ -586,9 +586,13 @@ impl Destination for Notion {
                     "paragraph": { "rich_text": text_run(&reply.line(), false) } }));
                 anchor = self.reply_anchor(reply).await?;
             }
-            children.push(json!({ "object": "block", "type": "video", "video": {
-                "type": "file_upload", "file_upload": { "id": upload.remote_id },
-                "caption": text_run(&caption, false) } }));
+            let video = match &post.external {
+                Some(external) => json!({ "type": "external", "external": { "url": external.url },
+                    "caption": text_run(&caption, false) }),
+                None => json!({ "type": "file_upload", "file_upload": { "id": upload.remote_id },
+                    "caption": text_run(&caption, false) }),
+            };
+            children.push(json!({ "object": "block", "type": "video", "video": video }));
             let marker = post.marker();
             retry::run(
                 &self.cfg.retry,

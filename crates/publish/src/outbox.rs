@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::destination::{Checkpoint, PartsDone, Post, ReplyTo, StepDone};
+use crate::destination::{Checkpoint, ExternalClip, PartsDone, Post, ReplyTo, StepDone};
 use crate::error::{Error, Result};
 use crate::progress::{Event, Progress, Step};
 use crate::settings::Settings;
@@ -194,6 +194,7 @@ impl Outbox {
                 reply_to: new.reply_to,
                 transcript: new.transcript.filter(|t| !t.is_empty()),
                 poster: None,
+                external: None,
             },
             status: JobStatus::Queued,
             upload: None,
@@ -331,6 +332,15 @@ impl Outbox {
             job.status = JobStatus::Queued;
             self.save(&job)?;
         }
+        Ok(job)
+    }
+
+    /// Records that the job's clip is already whole elsewhere (team storage): the job links to
+    /// it instead of uploading the file.
+    pub fn use_external(&self, id: &str, external: ExternalClip) -> Result<Job> {
+        let mut job = self.get(id)?;
+        job.post.external = Some(external);
+        self.save(&job)?;
         Ok(job)
     }
 
@@ -517,6 +527,12 @@ impl Outbox {
         dest: &dyn crate::destination::Destination,
         progress: &Progress,
     ) -> Result<StepDone> {
+        if let Some(external) = &job.post.external {
+            // Already whole in team storage: the task gets its link, not the file.
+            let mut done = StepDone::new(external.url.clone(), Some(external.url.clone()));
+            done.expires_unix = external.expires_unix;
+            return Ok(done);
+        }
         let snapshot = std::sync::Mutex::new(job.clone());
         let checkpoint = Checkpoint::new(job.parts.clone(), |parts| {
             let mut saved = snapshot.lock().unwrap_or_else(|p| p.into_inner());

@@ -48,6 +48,11 @@ pub struct ClipArgs {
     /// the config leaves it out of every post).
     #[arg(long)]
     pub no_transcript: bool,
+    /// A clip over the destination's file limit (Notion, ClickUp) is kept whole in team
+    /// storage (`[s3] team` in the config) and the task links to it, instead of being
+    /// re-encoded to fit.
+    #[arg(long)]
+    pub full_quality: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -189,7 +194,21 @@ pub(crate) fn send(
     };
     let mut clip = args.clip.clone();
     let mut fitted: Option<(PathBuf, capture::fit::FitReport)> = None;
-    if let Some(limit) = limit.filter(|l| meta.len() > *l) {
+    let mut external = None;
+    let over = limit.filter(|l| meta.len() > *l);
+    if let (Some(limit), true) = (over, args.full_quality) {
+        let whole = super::full_quality::Whole {
+            clip: &args.clip,
+            title: &title,
+            summary: &summary,
+            size: meta.len(),
+            limit,
+            service: dest.service(),
+        };
+        external = Some(super::full_quality::keep_whole(
+            file, settings, &rt, &outbox, &whole, args.json,
+        )?);
+    } else if let Some(limit) = over {
         eprintln!(
             "The clip is {} but {} accepts at most {} per file: re-encoding it to fit…",
             mib(meta.len()),
@@ -218,47 +237,26 @@ pub(crate) fn send(
         fitted = Some((out, report));
     }
 
-    let job = outbox
-        .enqueue(NewPost {
-            to,
-            clip: clip.clone(),
-            title,
-            summary,
-            author: config::author(file),
-            duration_secs: publish::mp4::duration_secs(&clip),
-            reply_to,
-            transcript,
-        })
-        .map_err(|e| user_error(&e))?;
-    if let Some((out, _)) = &fitted {
-        outbox
-            .use_clip(&job.id, out.clone())
-            .map_err(|e| user_error(&e))?;
-    }
-    if matches!(job.to, TaskRef::S3 { .. }) {
-        // Team storage keeps a poster frame beside the clip for the team's inbox.
-        let poster = outbox.dir().join(format!("{}.poster.png", job.id));
-        match crate::inbox::make_poster(&clip, 1.0, &poster) {
-            Ok(()) => {
-                outbox
-                    .use_poster(&job.id, poster)
-                    .map_err(|e| user_error(&e))?;
-            }
-            Err(why) => tracing::info!(%why, "no poster frame for the clip"),
-        }
-    }
-
-    let show_bar = !args.json && std::io::stderr().is_terminal();
-    let (progress, drawer) = progress_bar(show_bar);
-    let result = rt.block_on(outbox.run_job(&job.id, settings, &progress));
-    progress.emit(Event::Done {
-        job_id: job.id.clone(),
-        task_url: String::new(),
-    });
-    drop(progress);
-    if let Some(d) = drawer {
-        let _ = d.join();
-    }
+    let new = NewPost {
+        to,
+        clip: clip.clone(),
+        title,
+        summary,
+        author: config::author(file),
+        duration_secs: publish::mp4::duration_secs(&clip),
+        reply_to,
+        transcript,
+    };
+    let fitted_clip = fitted.as_ref().map(|(out, _)| out.clone());
+    let (job, result) = enqueue_and_run(
+        &outbox,
+        &rt,
+        settings,
+        new,
+        fitted_clip,
+        external,
+        !args.json,
+    )?;
     let fit_json = fitted
         .as_ref()
         .map(|(_, r)| serde_json::to_value(r).unwrap_or_default());
@@ -289,6 +287,53 @@ pub(crate) fn send(
     }
 }
 
+/// Queues `new` (posting `fitted` instead of its clip, or linking to `external`), gives a post
+/// to team storage its poster frame, and runs the job, with a progress bar when `bar` and
+/// stderr is a terminal. Returns the job as queued and how its run ended.
+pub(crate) fn enqueue_and_run(
+    outbox: &publish::Outbox,
+    rt: &tokio::runtime::Runtime,
+    settings: &Settings,
+    new: NewPost,
+    fitted: Option<PathBuf>,
+    external: Option<publish::ExternalClip>,
+    bar: bool,
+) -> Result<(Job, Result<Job, Error>), UserError> {
+    let clip = new.clip.clone();
+    let mut job = outbox.enqueue(new).map_err(|e| user_error(&e))?;
+    if let Some(out) = fitted {
+        job = outbox.use_clip(&job.id, out).map_err(|e| user_error(&e))?;
+    }
+    if let Some(external) = external {
+        job = outbox
+            .use_external(&job.id, external)
+            .map_err(|e| user_error(&e))?;
+    }
+    if matches!(job.to, TaskRef::S3 { .. }) {
+        // Team storage keeps a poster frame beside the clip for the team's inbox.
+        let poster = outbox.dir().join(format!("{}.poster.png", job.id));
+        match crate::inbox::make_poster(&clip, 1.0, &poster) {
+            Ok(()) => {
+                job = outbox
+                    .use_poster(&job.id, poster)
+                    .map_err(|e| user_error(&e))?;
+            }
+            Err(why) => tracing::info!(%why, "no poster frame for the clip"),
+        }
+    }
+    let (progress, drawer) = progress_bar(bar && std::io::stderr().is_terminal());
+    let result = rt.block_on(outbox.run_job(&job.id, settings, &progress));
+    progress.emit(Event::Done {
+        job_id: job.id.clone(),
+        task_url: String::new(),
+    });
+    drop(progress);
+    if let Some(d) = drawer {
+        let _ = d.join();
+    }
+    Ok((job, result))
+}
+
 fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
     if json {
         let v = serde_json::json!({
@@ -297,6 +342,7 @@ fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {
             "transcript_lines": job.post.transcript.as_ref().map_or(0, |t| t.lines.len()),
             "link": job.attach.as_ref().and_then(|a| a.url.clone()),
             "link_expires_unix": job.attach.as_ref().and_then(|a| a.expires_unix),
+            "full_quality_link": job.post.external.as_ref().map(|e| e.url.clone()),
         });
         println!("{v}");
     } else if job.status == publish::JobStatus::Done {

@@ -17,6 +17,7 @@ mod region;
 mod review_text;
 mod s3;
 mod s3_follow;
+mod s3_full_quality;
 mod s3_resume;
 mod search;
 mod text_ui;

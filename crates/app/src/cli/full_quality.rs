@@ -1,0 +1,110 @@
+//! `--full-quality`: a clip over a task's file limit (Notion Free's 5 MiB, ClickUp's) goes whole to
+//! team storage (`[s3] team`), and the post to the task links to it (Notion: a video block of the
+//! link; ClickUp: the link in the comment) instead of carrying a re-encoded copy.
+
+use std::path::Path;
+
+use publish::{ExternalClip, NewPost, Service, Settings, TaskRef};
+
+use super::UserError;
+use super::post::{enqueue_and_run, link_expiry, user_error};
+use crate::{config, exit, mib};
+
+/// The clip that does not fit, and where it was going.
+pub(crate) struct Whole<'a> {
+    pub clip: &'a Path,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub size: u64,
+    pub limit: u64,
+    pub service: Service,
+}
+
+/// Posts the clip to team storage and returns the link the task's post carries instead.
+pub(crate) fn keep_whole(
+    file: &config::File,
+    settings: &Settings,
+    rt: &tokio::runtime::Runtime,
+    outbox: &publish::Outbox,
+    whole: &Whole<'_>,
+    json: bool,
+) -> Result<ExternalClip, UserError> {
+    let team = team_storage(file)?;
+    eprintln!(
+        "The clip is {} but {} accepts at most {} per file: keeping it whole in team storage ({}) and linking it from the task…",
+        mib(whole.size),
+        whole.service,
+        mib(whole.limit),
+        team.to_string()
+    );
+    let new = NewPost {
+        to: team,
+        clip: whole.clip.to_path_buf(),
+        title: whole.title.to_owned(),
+        summary: whole.summary.to_owned(),
+        author: config::author(file),
+        duration_secs: publish::mp4::duration_secs(whole.clip),
+        reply_to: None,
+        transcript: None,
+    };
+    let (job, result) = enqueue_and_run(outbox, rt, settings, new, None, None, !json)?;
+    let stored = result.map_err(|e| {
+        let u = user_error(&e);
+        let then = if e.is_retryable() {
+            format!(
+                "it waits in the outbox as job {} (`clipnote outbox run` sends it); post again with --full-quality once it is up",
+                job.id
+            )
+        } else {
+            "fix that, or leave out --full-quality to re-encode the clip to fit".into()
+        };
+        UserError::new(
+            u.code,
+            format!(
+                "the clip could not be kept in team storage, so nothing was posted to the task: {}; {then}",
+                u.message
+            ),
+        )
+    })?;
+    let Some(url) = stored.attach.as_ref().and_then(|a| a.url.clone()) else {
+        return Err(UserError::new(
+            exit::DESTINATION,
+            "team storage kept the clip but gave no link to it; nothing was posted to the task",
+        ));
+    };
+    if whole.service == Service::Notion && !url.starts_with("https://") {
+        return Err(UserError::new(
+            exit::DESTINATION,
+            format!(
+                "Notion embeds only https links, and team storage's link is not one ({}…). The clip is kept in team storage; give its bucket an https `public_base_url` under [s3.buckets.NAME] or use an https endpoint, then post again",
+                url.split('?').next().unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(when) = link_expiry(&stored) {
+        eprintln!("The task links to the clip in team storage. {when}");
+    }
+    Ok(ExternalClip {
+        url,
+        expires_unix: stored.attach.and_then(|a| a.expires_unix),
+    })
+}
+
+/// Team storage for full-quality clips: `[s3] team`.
+fn team_storage(file: &config::File) -> Result<TaskRef, UserError> {
+    let Some(text) = &file.s3.team else {
+        return Err(UserError::new(
+            exit::CONFIG,
+            "--full-quality keeps the clip whole in team storage, and none is set: add `team = \"s3://BUCKET/PREFIX\"` under [s3] in the config file (keys: `clipnote login s3`), or leave out --full-quality to re-encode the clip to fit",
+        ));
+    };
+    match TaskRef::parse(text) {
+        Ok(team @ TaskRef::S3 { .. }) => Ok(team),
+        _ => Err(UserError::new(
+            exit::CONFIG,
+            format!(
+                "`team = {text:?}` under [s3] in the config file is not team storage: write it as s3://BUCKET/PREFIX"
+            ),
+        )),
+    }
+}

@@ -1,0 +1,97 @@
+//! `post --full-quality`: a clip over Notion's file limit is kept whole in team storage (`[s3]
+//! team`) and the page links to it, instead of carrying a re-encoded copy.
+
+use fakes::NotionFake;
+use testkit::s3::Weed;
+
+use crate::post::{NOTION_TOKEN, PAGE, text};
+use crate::s3::{bucket, get, home, keys};
+
+#[test]
+fn a_clip_over_the_plans_limit_is_kept_whole_in_team_storage_and_the_page_links_to_it() {
+    let weed = Weed::start(&["team"]);
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    notion.state().max_file_bytes = fakes::notion::FREE_LIMIT_BYTES;
+    let mut h = home(&weed);
+    h.set("CLIPNOTE_NOTION_BASE_URL", &notion.base_url());
+    let clip = h.dir.path().join("big.mp4");
+    testkit::clip::Synth {
+        secs: 12,
+        crf: 12,
+        keyint: 250,
+        ..Default::default()
+    }
+    .make(&clip);
+    let bytes = std::fs::read(&clip).unwrap();
+    assert!(bytes.len() as u64 > fakes::notion::FREE_LIMIT_BYTES);
+    let c = clip.to_str().unwrap();
+
+    // No team storage set: the error says where to set it; nothing is posted.
+    let o = h.run(&["post", c, "--to", PAGE, "--full-quality"]);
+    assert_eq!(o.status.code(), Some(8), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("team = \"s3://BUCKET/PREFIX\""),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(notion.state().blocks(PAGE).is_empty());
+
+    // Team storage over http: Notion would refuse the link, and the error says so first.
+    h.config("[s3]\nteam = \"s3://team/big\"\n");
+    let o = h.run(&["post", c, "--to", PAGE, "--full-quality"]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("Notion embeds only https links"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(notion.state().blocks(PAGE).is_empty());
+
+    // With the bucket served over https: the clip goes whole, the page embeds its link.
+    h.config(
+        "[s3]\nteam = \"s3://team/big\"\n[s3.buckets.team]\npublic_base_url = \"https://clips.example.com\"\n",
+    );
+    let o = h.run(&["post", c, "--to", PAGE, "--full-quality", "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("keeping it whole in team storage"),
+        "{}",
+        text(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let link = v["full_quality_link"]
+        .as_str()
+        .expect("the link")
+        .to_string();
+    let key = link
+        .strip_prefix("https://clips.example.com/")
+        .unwrap_or_else(|| panic!("a link under the public base URL: {link}"));
+    assert!(key.starts_with("big/") && key.ends_with(".mp4"), "{key}");
+    assert!(v["fit"].is_null(), "not re-encoded: {v}");
+
+    let store = bucket(&weed, "team");
+    assert!(keys(&store).iter().any(|k| k == key), "{:?}", keys(&store));
+    assert!(
+        get(&store, key) == bytes,
+        "the stored clip is the whole file"
+    );
+
+    let st = notion.state();
+    let blocks = st.blocks(PAGE);
+    let videos: Vec<_> = blocks.iter().filter(|b| b.kind == "video").collect();
+    assert_eq!(videos.len(), 1, "{blocks:?}");
+    assert_eq!(
+        videos[0].body["external"]["url"],
+        link.as_str(),
+        "{:?}",
+        videos[0]
+    );
+    assert!(
+        videos[0].video_upload.is_none(),
+        "no file was uploaded to Notion"
+    );
+    assert!(
+        st.uploads.values().all(|u| !u.attached),
+        "no upload attached to the page"
+    );
+}
