@@ -26,7 +26,7 @@ use crate::timeline::Timeline;
 use crate::video::{self, VideoEncoder};
 
 /// Frames waiting for the encoder: few, since each 1080p frame is 8 MB.
-const FRAME_QUEUE: usize = 3;
+const FRAME_QUEUE: usize = 2;
 /// Audio chunks (20 ms each) waiting for the encoder: 2 s.
 const AUDIO_QUEUE: usize = 100;
 /// Encoded packets waiting for the muxer.

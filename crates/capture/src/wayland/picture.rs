@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use crate::error::{CaptureError, Result};
 
-/// How many spare buffers are kept: the recorder holds at most a frame in its queue and one
-/// in the encoder, beside the newest.
-const SPARES: usize = 2;
+/// How many spare buffers are kept: pictures the recorder let go of are reused for the next
+/// ones; its queue and its encoder hold the others while they are in use.
+const SPARES: usize = 1;
 
 /// One picture: packed B, G, R, X bytes, `width * 4` bytes a row.
 pub struct Picture {
