@@ -66,13 +66,23 @@ pub(crate) fn keep_whole(
             ),
         )
     })?;
+    let external = link_of(&stored, whole.service)?;
+    if let Some(when) = link_expiry(&stored) {
+        eprintln!("The task links to the clip in team storage. {when}");
+    }
+    Ok(external)
+}
+
+/// The link to a clip `stored` in team storage, for a post to `service` to carry: refused for
+/// Notion when it is not https (Notion embeds only those).
+pub(crate) fn link_of(stored: &publish::Job, service: Service) -> Result<ExternalClip, UserError> {
     let Some(url) = stored.attach.as_ref().and_then(|a| a.url.clone()) else {
         return Err(UserError::new(
             exit::DESTINATION,
             "team storage kept the clip but gave no link to it; nothing was posted to the task",
         ));
     };
-    if whole.service == Service::Notion && !url.starts_with("https://") {
+    if service == Service::Notion && !url.starts_with("https://") {
         return Err(UserError::new(
             exit::DESTINATION,
             format!(
@@ -81,30 +91,18 @@ pub(crate) fn keep_whole(
             ),
         ));
     }
-    if let Some(when) = link_expiry(&stored) {
-        eprintln!("The task links to the clip in team storage. {when}");
-    }
     Ok(ExternalClip {
         url,
-        expires_unix: stored.attach.and_then(|a| a.expires_unix),
+        expires_unix: stored.attach.as_ref().and_then(|a| a.expires_unix),
     })
 }
 
-/// Team storage for full-quality clips: `[s3] team`.
+/// Team storage for full-quality clips: `[s3] team`, which must be set.
 fn team_storage(file: &config::File) -> Result<TaskRef, UserError> {
-    let Some(text) = &file.s3.team else {
-        return Err(UserError::new(
+    config::team_storage(file)?.ok_or_else(|| {
+        UserError::new(
             exit::CONFIG,
             "--full-quality keeps the clip whole in team storage, and none is set: add `team = \"s3://BUCKET/PREFIX\"` under [s3] in the config file (keys: `clipnote login s3`), or leave out --full-quality to re-encode the clip to fit",
-        ));
-    };
-    match TaskRef::parse(text) {
-        Ok(team @ TaskRef::S3 { .. }) => Ok(team),
-        _ => Err(UserError::new(
-            exit::CONFIG,
-            format!(
-                "`team = {text:?}` under [s3] in the config file is not team storage: write it as s3://BUCKET/PREFIX"
-            ),
-        )),
-    }
+        )
+    })
 }

@@ -201,6 +201,7 @@ fn publish_setup() -> Result<poster::Setup, String> {
         outbox_dir: crate::config::outbox_dir().map_err(|e| e.message)?,
         author: crate::config::author(&file),
         post_transcript: crate::post_transcript::enabled(&file),
+        team: crate::config::team_storage(&file).map_err(|e| e.message)?,
     })
 }
 

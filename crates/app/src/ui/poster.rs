@@ -18,6 +18,9 @@ pub struct Setup {
     /// Posts carry the transcript beside the clip unless Review says otherwise
     /// (`[transcript] post`): where Review's choice starts.
     pub post_transcript: bool,
+    /// Where a clip over a task's limit is kept whole when Review says "full quality"
+    /// (`[s3] team`; `None`: it is always re-encoded to fit).
+    pub team: Option<TaskRef>,
 }
 
 /// A clip to post, with the part to keep.
@@ -33,6 +36,9 @@ pub struct Request {
     pub reply_to: Option<publish::ReplyTo>,
     /// Carry the transcript beside the clip (Review's "Post it with the clip").
     pub with_transcript: bool,
+    /// Over the destination's limit: keep the clip whole in team storage and link to it, rather
+    /// than re-encode it to fit (only with [`Setup::team`]).
+    pub full_quality: bool,
 }
 
 #[derive(Debug)]
@@ -70,6 +76,8 @@ pub struct Found {
     pub title: String,
     /// The largest file it takes (`None`: no known cap).
     pub limit: Option<u64>,
+    /// Team storage a clip over the limit can be kept whole in (`[s3] team`).
+    pub team: Option<TaskRef>,
 }
 
 #[derive(Debug)]
@@ -244,7 +252,8 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         let dest = self.setup.settings.open(to).map_err(|e| e.to_string())?;
         let title = dest.title().await.map_err(|e| e.to_string())?;
         let limit = dest.max_file_bytes().await.map_err(|e| e.to_string())?;
-        Ok(Found { title, limit })
+        let team = self.setup.team.clone();
+        Ok(Found { title, limit, team })
     }
 
     async fn limit(&self, to: &TaskRef) -> Result<Option<u64>, String> {
@@ -307,7 +316,18 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             Err(e) => return failed(e),
         };
         let bytes = std::fs::metadata(&clip).map_or(0, |m| m.len());
-        if let Some(limit) = limit.filter(|l| bytes > *l) {
+        let mut external = None;
+        let over = limit.filter(|l| bytes > *l);
+        if let (Some(_), true, Some(team)) = (over, request.full_quality, &self.setup.team) {
+            self.working(
+                format!("Keeping the {} clip whole in {team}…", mib(bytes)),
+                None,
+            );
+            match self.store_whole(rt, &outbox, team, &clip, &request) {
+                Ok(link) => external = Some(link),
+                Err(message) => return failed(message),
+            }
+        } else if let Some(limit) = over {
             self.working(
                 format!(
                     "Re-encoding {} to fit the {} limit…",
@@ -335,8 +355,51 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             Ok(job) => job,
             Err(e) => return failed(e.to_string()),
         };
+        if let Some(external) = external
+            && let Err(e) = outbox.use_external(&job.id, external)
+        {
+            return failed(e.to_string());
+        }
         tracing::info!(job = %job.id, "post: queued");
         self.run_job(rt, &outbox, &job.id)
+    }
+
+    /// Posts `clip` whole to `team` (with its poster frame) and returns the link the post to
+    /// the task carries instead of the clip.
+    fn store_whole(
+        &self,
+        rt: &tokio::runtime::Runtime,
+        outbox: &Outbox,
+        team: &TaskRef,
+        clip: &std::path::Path,
+        request: &Request,
+    ) -> Result<publish::ExternalClip, String> {
+        let job = outbox
+            .enqueue(NewPost {
+                to: team.clone(),
+                clip: clip.to_owned(),
+                title: request.title.clone(),
+                summary: request.summary.clone(),
+                author: self.setup.author.clone(),
+                duration_secs: publish::mp4::duration_secs(clip),
+                reply_to: None,
+                transcript: None,
+            })
+            .and_then(|job| crate::cli::post::give_poster(outbox, job, clip))
+            .map_err(|e| e.to_string())?;
+        if let Event::Failed { message, .. } = self.run_job(rt, outbox, &job.id) {
+            return Err(format!(
+                "the clip could not be kept whole in {team}, so nothing was posted to the task: {message}"
+            ));
+        }
+        let stored = outbox.get(&job.id).map_err(|e| e.to_string())?;
+        let service = match request.to {
+            TaskRef::Notion { .. } => Service::Notion,
+            _ => Service::ClickUp,
+        };
+        let link = crate::cli::full_quality::link_of(&stored, service).map_err(|e| e.message)?;
+        tracing::info!(job = %job.id, expires = ?link.expires_unix, "post: clip kept whole in team storage");
+        Ok(link)
     }
 
     fn retry(&self, rt: &tokio::runtime::Runtime, id: &str) -> Event {

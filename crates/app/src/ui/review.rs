@@ -90,6 +90,8 @@ pub struct Review {
     pub(super) draft: super::draft::DraftBox,
     /// The transcript, corrected here (`review_text.rs`).
     pub(super) text: super::review_text::ReviewText,
+    /// Over the destination's limit: keep the clip whole in team storage and link to it.
+    pub(super) full_quality: bool,
 }
 
 impl Review {
@@ -113,6 +115,7 @@ impl Review {
             tighten: super::tighten::Tighten::Idle,
             draft: super::draft::DraftBox::default(),
             text: super::review_text::ReviewText::default(),
+            full_quality: false,
         }
     }
 
@@ -524,14 +527,28 @@ impl App {
                         );
                         match found.limit {
                             Some(limit) if bytes > limit => {
+                                let what = match &found.team {
+                                    Some(team) if self.review.full_quality => format!(
+                                        "it will be kept whole in {team} and the task will link to it"
+                                    ),
+                                    _ => "it will be re-encoded to fit (smaller picture, text kept legible)".into(),
+                                };
                                 ui.colored_label(
                                     ui.visuals().warn_fg_color,
                                     format!(
-                                        "The clip is {} but files there can be at most {}; it will be re-encoded to fit (smaller picture, text kept legible)",
+                                        "The clip is {} but files there can be at most {}; {what}",
                                         mib(bytes),
                                         mib(limit)
                                     ),
                                 );
+                                if let Some(team) = &found.team {
+                                    ui.checkbox(
+                                        &mut self.review.full_quality,
+                                        format!(
+                                            "Keep full quality: store it in {team} and link it"
+                                        ),
+                                    );
+                                }
                             }
                             Some(limit) => {
                                 ui.label(format!(
@@ -668,6 +685,7 @@ impl App {
             summary: self.review.summary.clone(),
             reply_to: self.review.reply.as_ref().map(|(_, r)| r.clone()),
             with_transcript: self.review_posts_transcript(),
+            full_quality: self.review.full_quality,
         };
         let destination = self.review.destination.trim().to_owned();
         self.prefs.remember(&destination);

@@ -95,3 +95,76 @@ fn a_clip_over_the_plans_limit_is_kept_whole_in_team_storage_and_the_page_links_
         "no upload attached to the page"
     );
 }
+
+/// Review offers the same choice when team storage is set: ticked, the clip goes whole to the
+/// bucket and the Notion page embeds its link.
+#[test]
+fn review_offers_to_keep_a_clip_over_the_limit_whole_in_team_storage() {
+    use crate::ui::{Home, PAGE, harness, posted, step_until, step_until_shown};
+    use egui_kittest::kittest::Queryable;
+
+    let _busy = testkit::world::screen_lock();
+    let weed = Weed::start(&["team"]);
+    let notion = NotionFake::start(NOTION_TOKEN, PAGE);
+    notion.state().max_file_bytes = fakes::notion::FREE_LIMIT_BYTES;
+    let home = Home::new();
+    let clip = home.path("library").join("big.mp4");
+    testkit::clip::Synth {
+        secs: 12,
+        crf: 12,
+        keyint: 250,
+        ..Default::default()
+    }
+    .make(&clip);
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    let setup = options.publish.as_mut().unwrap();
+    setup.settings.s3_keys = Some(publish::s3::S3Keys {
+        access_key_id: testkit::s3::ACCESS_KEY.into(),
+        secret_access_key: testkit::s3::SECRET_KEY.into(),
+        session_token: None,
+        endpoint: Some(weed.endpoint()),
+        region: Some(testkit::s3::REGION.into()),
+    });
+    setup
+        .settings
+        .s3
+        .public_base_urls
+        .insert("team".into(), "https://clips.example.com".into());
+    setup.team = Some(publish::TaskRef::S3 {
+        bucket: "team".into(),
+        prefix: "big".into(),
+    });
+    options.review_clip = Some(clip.clone());
+    let mut h = harness(options);
+    step_until(&mut h, "the clip opened for review", |app| {
+        app.review_clip().is_some_and(|c| c.path == clip)
+    });
+    h.get_by_label("Title")
+        .set_text_value_accesskit("Big update");
+    h.get_by_label("Post to").set_text_value_accesskit(PAGE);
+    step_until_shown(&mut h, "it will be re-encoded to fit");
+    h.get_by_label("Keep full quality: store it in s3://team/big and link it")
+        .click();
+    step_until_shown(&mut h, "it will be kept whole in s3://team/big");
+    h.get_by_label("Post").click();
+    step_until(&mut h, "the post", posted);
+
+    let store = bucket(&weed, "team");
+    let stored: Vec<String> = keys(&store)
+        .into_iter()
+        .filter(|k| k.ends_with(".mp4"))
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(get(&store, &stored[0]) == std::fs::read(&clip).unwrap());
+    let st = notion.state();
+    let blocks = st.blocks(PAGE);
+    let video = blocks
+        .iter()
+        .find(|b| b.kind == "video")
+        .expect("a video block");
+    assert_eq!(
+        video.body["external"]["url"],
+        format!("https://clips.example.com/{}", stored[0]).as_str(),
+        "{video:?}"
+    );
+}

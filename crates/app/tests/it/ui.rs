@@ -59,6 +59,7 @@ impl Home {
                 outbox_dir: self.path("outbox"),
                 author: "Ada".into(),
                 post_transcript: true,
+                team: None,
             }),
             countdown: Some(true),
             // The control socket belongs to the real app (see toggle.rs).
