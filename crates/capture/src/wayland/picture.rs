@@ -233,7 +233,7 @@ impl Latest {
 
 #[cfg(test)]
 mod tests {
-    use super::{Latest, Reused};
+    use super::{Latest, Reused, SPARES};
     use std::time::Duration;
 
     /// Fills the next buffer with `byte` and publishes it; true when it was the previous picture.
@@ -269,7 +269,9 @@ mod tests {
         assert!(!fill(&latest, 4));
         assert_eq!((held_a.data[0], held_b.data[0]), (2, 3));
         drop((held_a, held_b));
-        assert_eq!(latest.pool().spares(), 2);
+        assert_eq!(latest.pool().spares(), SPARES, "no more are kept than that");
+        let made = latest.pool().made();
+        assert_eq!(made, 3, "one for each picture alive at once");
 
         // The next buffer while the newest is held is a spare one, not a new allocation.
         let _held = latest.get(Duration::ZERO).unwrap();
@@ -277,7 +279,8 @@ mod tests {
             panic!("the newest picture is held")
         };
         assert!(spare.capacity() >= 16, "a used buffer, not a new one");
-        assert_eq!(latest.pool().spares(), 1);
+        assert_eq!(latest.pool().spares(), SPARES - 1);
+        assert_eq!(latest.pool().made(), made);
     }
 
     #[test]
