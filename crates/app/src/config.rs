@@ -403,6 +403,23 @@ pub fn author(file: &File) -> String {
         .unwrap_or_default()
 }
 
+/// The team storage `--full-quality` and Review keep clips over a task's limit in: `[s3] team`
+/// (`None` when it is not set).
+pub fn team_storage(file: &File) -> Result<Option<publish::TaskRef>, UserError> {
+    let Some(text) = &file.s3.team else {
+        return Ok(None);
+    };
+    match publish::TaskRef::parse(text) {
+        Ok(team @ publish::TaskRef::S3 { .. }) => Ok(Some(team)),
+        _ => Err(UserError::new(
+            exit::CONFIG,
+            format!(
+                "`team = {text:?}` under [s3] in the config file is not team storage: write it as s3://BUCKET/PREFIX"
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,22 +490,5 @@ mod tests {
         let f = load_from(&path).unwrap();
         assert_eq!(f.author.as_deref(), Some("Ada"));
         assert_eq!(f.notion.version.as_deref(), Some("2026-03-11"));
-    }
-}
-
-/// The team storage `--full-quality` and Review keep clips over a task's limit in: `[s3] team`
-/// (`None` when it is not set).
-pub fn team_storage(file: &File) -> Result<Option<publish::TaskRef>, UserError> {
-    let Some(text) = &file.s3.team else {
-        return Ok(None);
-    };
-    match publish::TaskRef::parse(text) {
-        Ok(team @ publish::TaskRef::S3 { .. }) => Ok(Some(team)),
-        _ => Err(UserError::new(
-            exit::CONFIG,
-            format!(
-                "`team = {text:?}` under [s3] in the config file is not team storage: write it as s3://BUCKET/PREFIX"
-            ),
-        )),
     }
 }

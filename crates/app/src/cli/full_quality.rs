@@ -35,7 +35,7 @@ pub(crate) fn keep_whole(
         mib(whole.size),
         whole.service,
         mib(whole.limit),
-        team.to_string()
+        team
     );
     let new = NewPost {
         to: team,
