@@ -275,6 +275,16 @@ impl Synth {
         }
     }
 
+    /// A 12-s clip just over Notion Free's 5 MiB a file (~6 MiB).
+    pub fn over_notion_free() -> Self {
+        Self {
+            secs: 12,
+            crf: 12,
+            keyint: 250,
+            ..Default::default()
+        }
+    }
+
     /// Writes the clip (H.264 yuv420p + AAC, index first) to `path`.
     pub fn make(&self, path: &Path) {
         let o = Command::new("ffmpeg")

@@ -338,13 +338,7 @@ fn a_clip_over_the_notion_free_limit_is_re_encoded_to_fit() {
     let mut home = Home::new();
     home.set("CLIPNOTE_NOTION_BASE_URL", &fake.base_url());
     let clip = home.dir.path().join("big.mp4");
-    testkit::clip::Synth {
-        secs: 12,
-        crf: 12,
-        keyint: 250,
-        ..Default::default()
-    }
-    .make(&clip);
+    testkit::clip::Synth::over_notion_free().make(&clip);
     let original = std::fs::metadata(&clip).unwrap().len();
     assert!(
         original > fakes::notion::FREE_LIMIT_BYTES,

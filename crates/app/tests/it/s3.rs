@@ -82,6 +82,19 @@ pub(crate) fn home(weed: &Weed) -> Home {
     h
 }
 
+/// A home whose S3 requests go through a counting, holding proxy in front of `weed`.
+pub(crate) fn home_via_proxy(weed: &Weed) -> (Home, testkit::proxy::Proxy) {
+    let upstream = weed
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let proxy = testkit::proxy::Proxy::start(upstream);
+    let mut h = home(weed);
+    h.set("AWS_ENDPOINT_URL", &proxy.endpoint());
+    (h, proxy)
+}
+
 /// Fails if the secret key appears in any file under the home (job files, logs; not the 0600
 /// file `login s3` keeps the keys in when there is no keyring) or in `outs`.
 fn assert_no_secret(h: &Home, outs: &[&Output]) {

@@ -8,7 +8,7 @@ use testkit::proxy::Proxy;
 use testkit::s3::Weed;
 
 use crate::post::text;
-use crate::s3::{bucket, home, rt};
+use crate::s3::{bucket, rt};
 
 /// Milliseconds of the first seeded clip; each next one a minute later.
 const T0_MS: u64 = 1_790_000_000_000;
@@ -70,14 +70,7 @@ fn following_a_prefix_of_10000_clips_lists_the_newest_first_and_refreshes_only_w
     let weed = Weed::start(&["clips"]);
     let store = bucket(&weed, "clips");
     seed(&store, 0..10_000);
-    let upstream = weed
-        .endpoint()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let proxy = Proxy::start(upstream);
-    let mut h = home(&weed);
-    h.set("AWS_ENDPOINT_URL", &proxy.endpoint());
+    let (h, proxy) = crate::s3::home_via_proxy(&weed);
 
     let out = h.run(&["follow", "s3://clips/team"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -15,37 +15,23 @@ fn a_clip_over_the_plans_limit_is_kept_whole_in_team_storage_and_the_page_links_
     let mut h = home(&weed);
     h.set("CLIPNOTE_NOTION_BASE_URL", &notion.base_url());
     let clip = h.dir.path().join("big.mp4");
-    testkit::clip::Synth {
-        secs: 12,
-        crf: 12,
-        keyint: 250,
-        ..Default::default()
-    }
-    .make(&clip);
+    testkit::clip::Synth::over_notion_free().make(&clip);
     let bytes = std::fs::read(&clip).unwrap();
     assert!(bytes.len() as u64 > fakes::notion::FREE_LIMIT_BYTES);
     let c = clip.to_str().unwrap();
 
-    // No team storage set: the error says where to set it; nothing is posted.
-    let o = h.run(&["post", c, "--to", PAGE, "--full-quality"]);
-    assert_eq!(o.status.code(), Some(8), "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("team = \"s3://BUCKET/PREFIX\""),
-        "{}",
-        text(&o.stderr)
-    );
-    assert!(notion.state().blocks(PAGE).is_empty());
-
+    // Refused with `code`, saying `why`, and nothing on the page.
+    let refused = |code: i32, why: &str| {
+        let o = h.run(&["post", c, "--to", PAGE, "--full-quality"]);
+        assert_eq!(o.status.code(), Some(code), "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(why), "{}", text(&o.stderr));
+        assert!(notion.state().blocks(PAGE).is_empty());
+    };
+    // No team storage set: the error says where to set it.
+    refused(8, "team = \"s3://BUCKET/PREFIX\"");
     // Team storage over http: Notion would refuse the link, and the error says so first.
     h.config("[s3]\nteam = \"s3://team/big\"\n");
-    let o = h.run(&["post", c, "--to", PAGE, "--full-quality"]);
-    assert_eq!(o.status.code(), Some(6), "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("Notion embeds only https links"),
-        "{}",
-        text(&o.stderr)
-    );
-    assert!(notion.state().blocks(PAGE).is_empty());
+    refused(6, "Notion embeds only https links");
 
     // With the bucket served over https: the clip goes whole, the page embeds its link.
     h.config(
@@ -109,13 +95,7 @@ fn review_offers_to_keep_a_clip_over_the_limit_whole_in_team_storage() {
     notion.state().max_file_bytes = fakes::notion::FREE_LIMIT_BYTES;
     let home = Home::new();
     let clip = home.path("library").join("big.mp4");
-    testkit::clip::Synth {
-        secs: 12,
-        crf: 12,
-        keyint: 250,
-        ..Default::default()
-    }
-    .make(&clip);
+    testkit::clip::Synth::over_notion_free().make(&clip);
     let mut options = home.options(&notion, NOTION_TOKEN);
     let setup = options.publish.as_mut().unwrap();
     setup.settings.s3_keys = Some(publish::s3::S3Keys {

@@ -4,11 +4,10 @@
 
 use std::process::Stdio;
 
-use testkit::proxy::Proxy;
 use testkit::s3::Weed;
 
 use crate::post::text;
-use crate::s3::{bucket, get, home, keys, rt};
+use crate::s3::{bucket, get, keys, rt};
 
 /// The job files in the outbox, parsed.
 fn jobs(outbox: &std::path::Path) -> Vec<serde_json::Value> {
@@ -27,14 +26,7 @@ fn jobs(outbox: &std::path::Path) -> Vec<serde_json::Value> {
 #[test]
 fn a_multipart_upload_cut_by_kill_9_of_the_server_resumes_with_at_most_one_part_sent_again() {
     let mut weed = Weed::start(&["clips"]);
-    let upstream = weed
-        .endpoint()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let proxy = Proxy::start(upstream);
-    let mut h = home(&weed);
-    h.set("AWS_ENDPOINT_URL", &proxy.endpoint());
+    let (h, proxy) = crate::s3::home_via_proxy(&weed);
     h.config("[outbox]\nretry_for_secs = 1\n");
 
     // ~75 MiB: five 16 MiB parts, the last one shorter.
@@ -119,14 +111,7 @@ fn cancelling_a_post_cut_off_mid_upload_removes_its_parts_from_the_bucket() {
     use object_store::path::Path as Key;
 
     let weed = Weed::start(&["clips"]);
-    let upstream = weed
-        .endpoint()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let proxy = Proxy::start(upstream);
-    let mut h = home(&weed);
-    h.set("AWS_ENDPOINT_URL", &proxy.endpoint());
+    let (h, proxy) = crate::s3::home_via_proxy(&weed);
     let clip = h.dir.path().join("long.mp4");
     testkit::clip::Synth::large().make(&clip);
 
