@@ -17,6 +17,7 @@ pub mod post_transcript;
 pub mod recording_watch;
 pub mod recover;
 pub mod search;
+pub mod team_storage;
 pub mod tighten;
 pub mod ui;
 

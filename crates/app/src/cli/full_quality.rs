@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use publish::{ExternalClip, NewPost, Service, Settings, TaskRef};
+use publish::{ExternalClip, Service, Settings, TaskRef};
 
 use super::UserError;
 use super::post::{enqueue_and_run, link_expiry, user_error};
-use crate::{config, exit, mib};
+use crate::{config, exit, mib, team_storage};
 
 /// The clip that does not fit, and where it was going.
 pub(crate) struct Whole<'a> {
@@ -37,16 +37,13 @@ pub(crate) fn keep_whole(
         mib(whole.limit),
         team
     );
-    let new = NewPost {
-        to: team,
-        clip: whole.clip.to_path_buf(),
-        title: whole.title.to_owned(),
-        summary: whole.summary.to_owned(),
-        author: config::author(file),
-        duration_secs: publish::mp4::duration_secs(whole.clip),
-        reply_to: None,
-        transcript: None,
-    };
+    let new = team_storage::post(
+        team,
+        whole.clip,
+        whole.title,
+        whole.summary,
+        config::author(file),
+    );
     let (job, result) = enqueue_and_run(outbox, rt, settings, new, None, None, !json)?;
     let stored = result.map_err(|e| {
         let u = user_error(&e);
@@ -66,35 +63,11 @@ pub(crate) fn keep_whole(
             ),
         )
     })?;
-    let external = link_of(&stored, whole.service)?;
+    let external = team_storage::link_of(&stored, whole.service)?;
     if let Some(when) = link_expiry(&stored) {
         eprintln!("The task links to the clip in team storage. {when}");
     }
     Ok(external)
-}
-
-/// The link to a clip `stored` in team storage, for a post to `service` to carry: refused for
-/// Notion when it is not https (Notion embeds only those).
-pub(crate) fn link_of(stored: &publish::Job, service: Service) -> Result<ExternalClip, UserError> {
-    let Some(url) = stored.attach.as_ref().and_then(|a| a.url.clone()) else {
-        return Err(UserError::new(
-            exit::DESTINATION,
-            "team storage kept the clip but gave no link to it; nothing was posted to the task",
-        ));
-    };
-    if service == Service::Notion && !url.starts_with("https://") {
-        return Err(UserError::new(
-            exit::DESTINATION,
-            format!(
-                "Notion embeds only https links, and team storage's link is not one ({}…). The clip is kept in team storage; give its bucket an https `public_base_url` under [s3.buckets.NAME] or use an https endpoint, then post again",
-                url.split('?').next().unwrap_or_default()
-            ),
-        ));
-    }
-    Ok(ExternalClip {
-        url,
-        expires_unix: stored.attach.as_ref().and_then(|a| a.expires_unix),
-    })
 }
 
 /// Team storage for full-quality clips: `[s3] team`, which must be set.

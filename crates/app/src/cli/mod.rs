@@ -3,7 +3,7 @@
 mod devices;
 mod doctor;
 mod draft;
-pub(crate) mod full_quality;
+mod full_quality;
 mod generate;
 pub(crate) mod inbox;
 mod login;

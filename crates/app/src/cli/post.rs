@@ -309,7 +309,7 @@ pub(crate) fn enqueue_and_run(
             .use_external(&job.id, external)
             .map_err(|e| user_error(&e))?;
     }
-    let job = give_poster(outbox, job, &clip).map_err(|e| user_error(&e))?;
+    let job = crate::team_storage::give_poster(outbox, job, &clip).map_err(|e| user_error(&e))?;
     let (progress, drawer) = progress_bar(bar && std::io::stderr().is_terminal());
     let result = rt.block_on(outbox.run_job(&job.id, settings, &progress));
     progress.emit(Event::Done {
@@ -321,25 +321,6 @@ pub(crate) fn enqueue_and_run(
         let _ = d.join();
     }
     Ok((job, result))
-}
-
-/// A post to team storage keeps a poster frame beside the clip, for the team's inbox.
-pub(crate) fn give_poster(
-    outbox: &publish::Outbox,
-    job: Job,
-    clip: &std::path::Path,
-) -> Result<Job, Error> {
-    if !matches!(job.to, TaskRef::S3 { .. }) {
-        return Ok(job);
-    }
-    let poster = outbox.dir().join(format!("{}.poster.png", job.id));
-    match crate::inbox::make_poster(clip, 1.0, &poster) {
-        Ok(()) => outbox.use_poster(&job.id, poster),
-        Err(why) => {
-            tracing::info!(%why, "no poster frame for the clip");
-            Ok(job)
-        }
-    }
 }
 
 fn print_result(job: &Job, json: bool, fit: Option<serde_json::Value>) {

@@ -3,7 +3,7 @@
 //! outbox — all off the UI thread. Commands come in on a bounded channel; events go back on
 //! another, each followed by a repaint.
 
-use crate::mib;
+use crate::{mib, team_storage};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender};
 
@@ -374,18 +374,16 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
         clip: &std::path::Path,
         request: &Request,
     ) -> Result<publish::ExternalClip, String> {
+        let new = team_storage::post(
+            team.clone(),
+            clip,
+            &request.title,
+            &request.summary,
+            self.setup.author.clone(),
+        );
         let job = outbox
-            .enqueue(NewPost {
-                to: team.clone(),
-                clip: clip.to_owned(),
-                title: request.title.clone(),
-                summary: request.summary.clone(),
-                author: self.setup.author.clone(),
-                duration_secs: publish::mp4::duration_secs(clip),
-                reply_to: None,
-                transcript: None,
-            })
-            .and_then(|job| crate::cli::post::give_poster(outbox, job, clip))
+            .enqueue(new)
+            .and_then(|job| team_storage::give_poster(outbox, job, clip))
             .map_err(|e| e.to_string())?;
         if let Event::Failed { message, .. } = self.run_job(rt, outbox, &job.id) {
             return Err(format!(
@@ -397,7 +395,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             TaskRef::Notion { .. } => Service::Notion,
             _ => Service::ClickUp,
         };
-        let link = crate::cli::full_quality::link_of(&stored, service).map_err(|e| e.message)?;
+        let link = team_storage::link_of(&stored, service).map_err(|e| e.message)?;
         tracing::info!(job = %job.id, expires = ?link.expires_unix, "post: clip kept whole in team storage");
         Ok(link)
     }
