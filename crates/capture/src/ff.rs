@@ -132,26 +132,37 @@ pub struct Scaler(pub ffmpeg::software::scaling::Context);
 // SAFETY: an SwsContext has no thread affinity; we never share it, only move it.
 unsafe impl Send for Scaler {}
 
-/// Converts a packed BGR0/BGRA picture into a YUV420P frame with swscale, reading it in place.
-pub fn scale_packed(
+/// One plane of a picture: its bytes, `stride` bytes a row, `rows` rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Plane<'a> {
+    pub bytes: &'a [u8],
+    pub stride: usize,
+    pub rows: usize,
+}
+
+/// Converts a picture given as planes (one for packed BGR0, three for YUV420P: what the scaler
+/// was made for) into `dst` with swscale, reading it in place.
+pub fn scale_planes(
     scaler: &mut Scaler,
-    src: &[u8],
-    src_stride: usize,
+    src: &[Plane<'_>],
     src_height: u32,
     dst: &mut ffmpeg::frame::Video,
 ) -> Result<(), ffmpeg::Error> {
-    if src.len() < src_stride * src_height as usize {
+    let mut planes = [std::ptr::null(); 4];
+    let mut strides = [0i32; 4];
+    if src.is_empty() || src.len() > 4 || src[0].rows < src_height as usize {
         return Err(ffmpeg::Error::InvalidData);
     }
-    let planes = [
-        src.as_ptr(),
-        std::ptr::null(),
-        std::ptr::null(),
-        std::ptr::null(),
-    ];
-    let strides = [src_stride as i32, 0, 0, 0];
-    // SAFETY: src holds src_height rows of src_stride bytes (checked above); dst was allocated
-    // by FFmpeg for the scaler's output format and size.
+    for (i, p) in src.iter().enumerate() {
+        if p.bytes.len() < p.stride * p.rows {
+            return Err(ffmpeg::Error::InvalidData);
+        }
+        planes[i] = p.bytes.as_ptr();
+        strides[i] = i32::try_from(p.stride).map_err(|_| ffmpeg::Error::InvalidData)?;
+    }
+    // SAFETY: each plane holds its rows of its stride (checked above), which is what the
+    // scaler's input format reads for `src_height` rows; dst was allocated by FFmpeg for the
+    // scaler's output format and size.
     let ret = unsafe {
         let out = dst.as_mut_ptr();
         ffi::sws_scale(
@@ -169,6 +180,34 @@ pub fn scale_packed(
     } else {
         Ok(())
     }
+}
+
+/// A picture of `format` at `size`, given as planes, as RGBA bytes: `width * 4` a row.
+pub fn to_rgba(
+    format: ffmpeg::format::Pixel,
+    src: &[Plane<'_>],
+    (width, height): (u32, u32),
+) -> Result<Vec<u8>, ffmpeg::Error> {
+    use ffmpeg::software::scaling;
+    let mut scaler = Scaler(scaling::Context::get(
+        format,
+        width,
+        height,
+        ffmpeg::format::Pixel::RGBA,
+        width,
+        height,
+        scaling::Flags::POINT,
+    )?);
+    let mut rgba = ffmpeg::frame::Video::new(ffmpeg::format::Pixel::RGBA, width, height);
+    scale_planes(&mut scaler, src, height, &mut rgba)?;
+    let (row, stride) = (width as usize * 4, rgba.stride(0));
+    Ok(rgba
+        .data(0)
+        .chunks(stride)
+        .take(height as usize)
+        .flat_map(|line| &line[..row])
+        .copied()
+        .collect())
 }
 
 /// Flushes an output's I/O buffer to the file, so a crash loses nothing already muxed.

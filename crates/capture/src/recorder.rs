@@ -25,7 +25,7 @@ use crate::tap::TapFeed;
 use crate::timeline::Timeline;
 use crate::video::{self, VideoEncoder};
 
-/// Frames waiting for the encoder: few, since each 1080p frame is 8 MB.
+/// Frames waiting for the encoder: few, since each 1080p frame is 8 MB (3 MB from Wayland).
 const FRAME_QUEUE: usize = 2;
 /// Audio chunks (20 ms each) waiting for the encoder: 2 s.
 const AUDIO_QUEUE: usize = 100;
@@ -121,11 +121,11 @@ fn open_video(settings: &RecordSettings) -> Result<OpenVideo> {
         settings.backend(),
         settings.portal_tokens.as_deref(),
     )?;
-    let src_size = source.size();
+    let (src_size, src_format) = (source.size(), source.format().ffmpeg());
     let size = video::output_size(src_size.0, src_size.1, settings.max_width);
     let open = || {
         VideoEncoder::open(
-            (ffmpeg_next::format::Pixel::BGRZ, src_size),
+            (src_format, src_size),
             size,
             ffmpeg_next::Rational::new(1, settings.fps as i32),
             settings.fps,

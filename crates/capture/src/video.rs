@@ -1,4 +1,5 @@
-//! Video encoding: skip unchanged frames, convert to YUV420P, encode H.264 with libx264.
+//! Video encoding: skip unchanged frames, convert to YUV420P (when the source did not already),
+//! encode H.264 with libx264.
 //!
 //! Screen content is mostly still. A frame identical to the one before is neither converted nor
 //! encoded; the previous picture simply lasts longer (the MP4 keeps each frame's timestamp). At
@@ -149,7 +150,29 @@ impl VideoEncoder {
         pts: i64,
         sink: &mut impl PacketSink,
     ) -> Result<()> {
-        ff::scale_packed(&mut self.scaler, bytes, stride, height, &mut self.picture)
+        let rows = height as usize;
+        self.encode_planes(
+            &[ff::Plane {
+                bytes,
+                stride,
+                rows,
+            }],
+            height,
+            pts,
+            sink,
+        )
+    }
+
+    /// Converts a picture in the format the encoder was opened for, given as planes, and
+    /// encodes it at `pts`.
+    pub fn encode_planes(
+        &mut self,
+        planes: &[ff::Plane<'_>],
+        height: u32,
+        pts: i64,
+        sink: &mut impl PacketSink,
+    ) -> Result<()> {
+        ff::scale_planes(&mut self.scaler, planes, height, &mut self.picture)
             .map_err(CaptureError::ffmpeg("converting colours"))?;
         self.repeat(pts, sink)
     }
@@ -186,7 +209,7 @@ impl VideoEncoder {
     ) -> Result<()> {
         let keepalive = (KEEPALIVE_SECS * f64::from(fps)).round().max(1.0) as i64;
         // The previous picture is remembered by a fingerprint, not kept: each one holds a
-        // shared-memory buffer of 8 MB at 1080p.
+        // buffer of 3 to 8 MB at 1080p.
         let mut previous: Option<(u64, i64)> = None;
         let mut last_encoded: Option<i64> = None;
         for current in rx {
@@ -200,7 +223,12 @@ impl VideoEncoder {
                 self.repeat(current.slot, &mut tx)?;
             } else if !unchanged {
                 let f = &current.frame;
-                self.encode_packed(f.bytes(), f.stride, f.height, current.slot, &mut tx)?;
+                let planes = f.planes().ok_or_else(|| {
+                    CaptureError::Unsupported(
+                        "the screen sent a picture shorter than its size".into(),
+                    )
+                })?;
+                self.encode_planes(&planes, f.height, current.slot, &mut tx)?;
             }
             if !unchanged || due {
                 stats.frames_encoded.fetch_add(1, Ordering::Relaxed);

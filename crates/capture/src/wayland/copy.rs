@@ -1,8 +1,10 @@
-//! Turning the stream's pixels into the recording's pictures: cut the region out, put the
-//! channels in B, G, R, X order, and scale back after a resize — for the whole picture
+//! Turning the stream's pixels into the recording's pictures: cut the region out, convert to
+//! YUV 4:2:0 ([`super::yuv`]), and scale back after a resize — for the whole picture
 //! ([`copy_picture`]), or only for the rectangles the desktop says changed ([`copy_damage`]).
 
 use pipewire::spa::param::video::VideoFormat;
+
+use super::yuv::{self, Channels, Planes};
 
 /// Where in the stream's picture to cut the recorded area from (region recordings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +72,7 @@ pub fn clamp(c: Crop, width: u32, height: u32) -> Crop {
 /// Where blue, green and red sit in a 4-byte pixel of the stream's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelOrder {
-    /// B, G, R, X: what the encoder takes; copied as it is.
+    /// B, G, R, X.
     Bgrx,
     /// R, G, B, X.
     Rgbx,
@@ -90,25 +92,14 @@ impl ChannelOrder {
         }
     }
 
-    fn bgrx(self, p: &[u8]) -> [u8; 4] {
-        let [b, g, r] = match self {
-            ChannelOrder::Bgrx => [p[0], p[1], p[2]],
-            ChannelOrder::Rgbx => [p[2], p[1], p[0]],
-            ChannelOrder::Xrgb => [p[3], p[2], p[1]],
-            ChannelOrder::Xbgr => [p[1], p[2], p[3]],
+    fn channels(self) -> Channels {
+        let (r, g, b) = match self {
+            ChannelOrder::Bgrx => (2, 1, 0),
+            ChannelOrder::Rgbx => (0, 1, 2),
+            ChannelOrder::Xrgb => (1, 2, 3),
+            ChannelOrder::Xbgr => (3, 2, 1),
         };
-        [b, g, r, 255]
-    }
-}
-
-/// Copies a run of pixels, putting the channels in B, G, R, X order.
-fn convert_row(src: &[u8], order: ChannelOrder, dst: &mut [u8]) {
-    if order == ChannelOrder::Bgrx {
-        dst.copy_from_slice(src);
-        return;
-    }
-    for (d, p) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-        d.copy_from_slice(&order.bgrx(p));
+        Channels { r, g, b }
     }
 }
 
@@ -118,8 +109,8 @@ pub fn same_size(area: Crop, out: (u32, u32)) -> bool {
     (area.width & !1) == out.0 && (area.height & !1) == out.1
 }
 
-/// Copies `area` of a picture into `out` (width, height) as B, G, R, X, scaling (nearest
-/// pixel) only when the area is not the output's size — after the stream was resized.
+/// Copies `area` of a picture into `out` (width, height; even) as YUV 4:2:0 ([`yuv`]), scaling
+/// (nearest pixel) only when the area is not the output's size — after the stream was resized.
 pub fn copy_picture(
     src: &[u8],
     stride: usize,
@@ -129,46 +120,48 @@ pub fn copy_picture(
     dst: &mut Vec<u8>,
 ) {
     let (ow, oh) = (out.0 as usize, out.1 as usize);
-    // A reused buffer of the right size is overwritten, not cleared first (8 MB a frame).
-    if dst.len() != ow * oh * 4 {
+    // A reused buffer of the right size is overwritten, not cleared first.
+    if dst.len() != yuv::picture_len(ow, oh) {
         dst.clear();
-        dst.resize(ow * oh * 4, 0);
+        dst.resize(yuv::picture_len(ow, oh), 0);
     }
+    let mut planes = Planes::of(dst, ow, oh);
     let same_size = same_size(area, out);
-    for y in 0..oh {
-        let sy = if same_size {
-            y
-        } else {
-            y * area.height as usize / oh
+    let mut scaled = [Vec::new(), Vec::new()];
+    for y in (0..oh).step_by(2) {
+        let row = |y: usize| {
+            let sy = if same_size {
+                y
+            } else {
+                y * area.height as usize / oh
+            };
+            let from = (area.y as usize + sy) * stride + area.x as usize * 4;
+            src.get(from..from + area.width as usize * 4)
         };
-        let start = y * ow * 4;
-        let row_start = (area.y as usize + sy) * stride + area.x as usize * 4;
-        let row = src.get(row_start..).unwrap_or_default();
-        let line = &mut dst[start..start + ow * 4];
+        // A short buffer: the rest is black rather than read past it.
+        let (Some(top), Some(bottom)) = (row(y), row(y + 1)) else {
+            planes.black_from(y);
+            return;
+        };
         if same_size {
-            match row.get(..ow * 4) {
-                Some(s) => convert_row(s, order, line),
-                // A short buffer: the rest is black rather than read past it.
-                None => {
-                    dst[start..].fill(0);
-                    return;
-                }
-            }
+            planes.convert(y, 0, (top, bottom), order.channels());
             continue;
         }
-        for (x, px) in line.chunks_exact_mut(4).enumerate() {
-            let sx = x * area.width as usize / ow;
-            match row.get(sx * 4..sx * 4 + 4) {
-                Some(p) => px.copy_from_slice(&order.bgrx(p)),
-                None => px.fill(0),
-            }
+        for (s, line) in scaled.iter_mut().zip([top, bottom]) {
+            s.clear();
+            s.extend((0..ow).flat_map(|x| {
+                let sx = x * area.width as usize / ow * 4;
+                [line[sx], line[sx + 1], line[sx + 2], line[sx + 3]]
+            }));
         }
+        planes.convert(y, 0, (&scaled[0], &scaled[1]), order.channels());
     }
 }
 
 /// Copies only the `damage` rectangles of a picture into `dst`, which holds the previous
 /// picture of the same `area` at its own size (`out`, see [`same_size`]). Rectangles are cut
-/// to the area: what lies outside it (or outside a short buffer) is left alone.
+/// to the area and grown to whole 2×2 blocks (which share their colour): what lies outside
+/// them (or outside a short buffer) is left alone.
 pub fn copy_damage(
     src: &[u8],
     stride: usize,
@@ -178,33 +171,38 @@ pub fn copy_damage(
     out: (u32, u32),
     dst: &mut [u8],
 ) {
-    let (ow, oh) = (i64::from(out.0), i64::from(out.1));
+    let (ow, oh) = (out.0 as usize, out.1 as usize);
+    if dst.len() != yuv::picture_len(ow, oh) {
+        return;
+    }
+    let mut planes = Planes::of(dst, ow, oh);
     for r in damage {
-        // The rectangle in the output's coordinates, cut to the output.
-        let x0 = (i64::from(r.x) - i64::from(area.x)).max(0);
-        let y0 = (i64::from(r.y) - i64::from(area.y)).max(0);
-        let x1 = (i64::from(r.x) + i64::from(r.width) - i64::from(area.x)).min(ow);
-        let y1 = (i64::from(r.y) + i64::from(r.height) - i64::from(area.y)).min(oh);
+        // The rectangle in the output's coordinates, cut to the output, in whole blocks.
+        let x0 = (i64::from(r.x) - i64::from(area.x)).max(0) as usize & !1;
+        let y0 = (i64::from(r.y) - i64::from(area.y)).max(0) as usize & !1;
+        let x1 = (i64::from(r.x) + i64::from(r.width) - i64::from(area.x)).max(0) as usize;
+        let y1 = (i64::from(r.y) + i64::from(r.height) - i64::from(area.y)).max(0) as usize;
+        let (x1, y1) = ((x1 + 1).min(ow) & !1, (y1 + 1).min(oh) & !1);
         if x0 >= x1 || y0 >= y1 {
             continue;
         }
-        let (x0, x1) = (x0 as usize, x1 as usize);
         let len = (x1 - x0) * 4;
-        for y in y0 as usize..y1 as usize {
+        let row = |y: usize| {
             let from = (area.y as usize + y) * stride + (area.x as usize + x0) * 4;
-            let Some(s) = src.get(from..from + len) else {
+            src.get(from..from + len)
+        };
+        for y in (y0..y1).step_by(2) {
+            let (Some(top), Some(bottom)) = (row(y), row(y + 1)) else {
                 break;
             };
-            let to = (y * out.0 as usize + x0) * 4;
-            if let Some(d) = dst.get_mut(to..to + len) {
-                convert_row(s, order, d);
-            }
+            planes.convert(y, x0, (top, bottom), order.channels());
         }
     }
 }
 #[cfg(test)]
 mod tests {
     use super::{ChannelOrder, Crop, Damage, Rect, copy_damage, copy_picture};
+    use crate::wayland::yuv::picture_len;
 
     fn crop(x: u32, y: u32, width: u32, height: u32) -> Crop {
         Crop {
@@ -224,143 +222,216 @@ mod tests {
         }
     }
 
-    /// A 4×2 picture whose pixel (x, y) is R = x, G = y, B = 9, in the given byte order.
-    fn picture(order: ChannelOrder, stride: usize) -> Vec<u8> {
-        let mut v = vec![0xEE; stride * 2];
-        for y in 0..2u8 {
-            for x in 0..4u8 {
+    const ORDERS: [ChannelOrder; 4] = [
+        ChannelOrder::Bgrx,
+        ChannelOrder::Rgbx,
+        ChannelOrder::Xrgb,
+        ChannelOrder::Xbgr,
+    ];
+
+    /// A picture of `h` rows of `stride` bytes whose pixel (x, y) has R = `f(x, y)`, G = 2R and
+    /// B = 3R, in the given byte order; padding bytes are 0xEE.
+    fn picture(
+        order: ChannelOrder,
+        stride: usize,
+        h: usize,
+        f: impl Fn(usize, usize) -> u8,
+    ) -> Vec<u8> {
+        let mut v = vec![0xEE; stride * h];
+        for y in 0..h {
+            for x in 0..(stride / 4) {
+                let r = f(x, y);
+                let (g, b) = (r.wrapping_mul(2), r.wrapping_mul(3));
                 let p = match order {
-                    ChannelOrder::Bgrx => [9, y, x, 0],
-                    ChannelOrder::Rgbx => [x, y, 9, 0],
-                    ChannelOrder::Xrgb => [0, x, y, 9],
-                    ChannelOrder::Xbgr => [0, 9, y, x],
+                    ChannelOrder::Bgrx => [b, g, r, 0],
+                    ChannelOrder::Rgbx => [r, g, b, 0],
+                    ChannelOrder::Xrgb => [0, r, g, b],
+                    ChannelOrder::Xbgr => [0, b, g, r],
                 };
-                let at = usize::from(y) * stride + usize::from(x) * 4;
-                v[at..at + 4].copy_from_slice(&p);
+                v[y * stride + x * 4..y * stride + x * 4 + 4].copy_from_slice(&p);
             }
         }
         v
     }
 
+    /// The left half black, the right half white, 4 pixels a row.
+    fn halves(order: ChannelOrder, stride: usize, h: usize) -> Vec<u8> {
+        picture(order, stride, h, |_, _| 0)
+            .chunks(4)
+            .enumerate()
+            .flat_map(|(i, p)| {
+                let x = i % (stride / 4);
+                if (2..4).contains(&x) {
+                    [255; 4]
+                } else {
+                    [p[0], p[1], p[2], p[3]]
+                }
+            })
+            .collect()
+    }
+
     #[test]
-    fn every_channel_order_becomes_bgrx_and_padding_is_skipped() {
+    fn every_channel_order_gives_the_same_picture_and_padding_is_skipped() {
         let whole = crop(0, 0, 4, 2);
-        for order in [
+        let mut want = Vec::new();
+        let colours = |x: usize, y: usize| (x * 40 + y * 15) as u8;
+        copy_picture(
+            &picture(ChannelOrder::Bgrx, 16, 2, colours),
+            16,
+            whole,
             ChannelOrder::Bgrx,
-            ChannelOrder::Rgbx,
-            ChannelOrder::Xrgb,
-            ChannelOrder::Xbgr,
-        ] {
+            (4, 2),
+            &mut want,
+        );
+        assert_eq!(want.len(), picture_len(4, 2));
+        assert_ne!(want[0], want[3], "the pixels differ");
+        for order in ORDERS {
             let mut out = Vec::new();
-            copy_picture(&picture(order, 20), 20, whole, order, (4, 2), &mut out);
-            assert_eq!(out.len(), 4 * 2 * 4, "{order:?}");
-            // pixel (3, 1): B 9, G 1, R 3
-            assert_eq!(&out[(4 + 3) * 4..(4 + 3) * 4 + 3], &[9, 1, 3], "{order:?}");
+            copy_picture(
+                &picture(order, 24, 2, colours),
+                24,
+                whole,
+                order,
+                (4, 2),
+                &mut out,
+            );
+            assert_eq!(out, want, "{order:?}");
         }
+        // White is 235 in limited range.
+        let mut out = Vec::new();
+        copy_picture(
+            &halves(ChannelOrder::Rgbx, 16, 2),
+            16,
+            whole,
+            ChannelOrder::Rgbx,
+            (4, 2),
+            &mut out,
+        );
+        assert_eq!(&out[..8], &[16, 16, 235, 235, 16, 16, 235, 235]);
     }
 
     #[test]
     fn a_region_is_cut_out_and_a_resized_stream_is_scaled_back() {
-        let src = picture(ChannelOrder::Bgrx, 16);
+        let src = halves(ChannelOrder::Bgrx, 16, 4);
         let mut out = Vec::new();
         let right_half = crop(2, 0, 2, 2);
         copy_picture(&src, 16, right_half, ChannelOrder::Bgrx, (2, 2), &mut out);
-        assert_eq!(out[2], 2, "first pixel is x = 2");
-        // The stream grew to 4×2 while the recording is 2×1: every other pixel is kept.
-        let whole = crop(0, 0, 4, 2);
-        copy_picture(&src, 16, whole, ChannelOrder::Bgrx, (2, 1), &mut out);
-        assert_eq!(out.len(), 2 * 4);
-        assert_eq!((out[2], out[6]), (0, 2));
+        assert_eq!(out, [235, 235, 235, 235, 128, 128]);
+        // The stream grew to 4×4 while the recording is 2×2: every other pixel is kept.
+        let whole = crop(0, 0, 4, 4);
+        copy_picture(&src, 16, whole, ChannelOrder::Bgrx, (2, 2), &mut out);
+        assert_eq!(&out[..4], &[16, 235, 16, 235]);
     }
 
     #[test]
     fn a_short_buffer_leaves_black_instead_of_reading_past_it() {
-        let whole = crop(0, 0, 4, 2);
+        let whole = crop(0, 0, 4, 4);
         let mut out = Vec::new();
-        copy_picture(&[1; 20], 16, whole, ChannelOrder::Bgrx, (4, 2), &mut out);
-        assert_eq!(out.len(), 32);
-        assert!(out[16..].iter().all(|b| *b == 0));
+        copy_picture(&[255; 40], 16, whole, ChannelOrder::Bgrx, (4, 4), &mut out);
+        assert_eq!(out.len(), picture_len(4, 4));
+        assert_eq!(&out[..8], &[235; 8], "two whole rows");
+        assert_eq!(&out[8..16], &[16; 8], "two black rows");
+        assert_eq!(&out[16..], &[128; 8]);
         // Also in a reused buffer that held another picture, scaled or not.
-        let mut reused = vec![7; 32];
-        copy_picture(&[1; 20], 16, whole, ChannelOrder::Bgrx, (4, 2), &mut reused);
+        let mut reused = vec![7; out.len()];
+        copy_picture(
+            &[255; 40],
+            16,
+            whole,
+            ChannelOrder::Bgrx,
+            (4, 4),
+            &mut reused,
+        );
         assert_eq!(reused, out);
-        let mut reused = vec![7; 8];
-        copy_picture(&[1; 4], 16, whole, ChannelOrder::Rgbx, (2, 1), &mut reused);
-        assert_eq!(reused[4..], [0, 0, 0, 0]);
-    }
-
-    /// A picture of `h` rows of `stride` bytes whose every byte differs from its neighbours and
-    /// from the same byte of a picture with another `seed`, so a misplaced copy shows.
-    fn pattern(h: usize, stride: usize, seed: u8) -> Vec<u8> {
-        (0..stride * h)
-            .map(|i| (i as u8).wrapping_mul(7).wrapping_add(seed))
-            .collect()
+        let mut reused = vec![7; picture_len(2, 2)];
+        copy_picture(
+            &[255; 4],
+            16,
+            whole,
+            ChannelOrder::Rgbx,
+            (2, 2),
+            &mut reused,
+        );
+        assert_eq!(reused, [16, 16, 16, 16, 128, 128]);
     }
 
     /// `before` with the copy of `damage` from `new`, checked pixel by pixel against whole
-    /// copies: a pixel `inside(x, y)` comes from the new picture, every other from the old.
+    /// copies: a pixel whose 2×2 block `inside(x, y)` says (in block coordinates) comes from the
+    /// new picture, every other from the old; U and V likewise, one for each block.
     fn check_damage(
         area: Crop,
         order: ChannelOrder,
         damage: &[Rect],
         inside: impl Fn(usize, usize) -> bool,
     ) {
-        let (h, stride) = (6, 40); // 8 pixels a row, padded to 40 bytes
-        let (old, new) = (pattern(h, stride, 0), pattern(h, stride, 100));
+        let (h, stride) = (8, 40); // 8 pixels a row, padded to 40 bytes
+        let old = picture(order, stride, h, |x, y| (x * 13 + y * 29) as u8);
+        let new = picture(order, stride, h, |x, y| (x * 31 + y * 7 + 100) as u8);
         let out = (area.width, area.height);
         let (mut before, mut after) = (Vec::new(), Vec::new());
         copy_picture(&old, stride, area, order, out, &mut before);
         copy_picture(&new, stride, area, order, out, &mut after);
         let mut dst = before.clone();
         copy_damage(&new, stride, area, order, damage, out, &mut dst);
-        for y in 0..out.1 as usize {
-            for x in 0..out.0 as usize {
-                let at = (y * out.0 as usize + x) * 4;
-                let want = if inside(x, y) { &after } else { &before };
-                assert_eq!(
-                    &dst[at..at + 4],
-                    &want[at..at + 4],
-                    "{order:?} pixel {x},{y} of {area:?}"
-                );
+        let (w, h) = (out.0 as usize, out.1 as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let at = y * w + x;
+                let want = if inside(x / 2, y / 2) {
+                    &after
+                } else {
+                    &before
+                };
+                assert_eq!(dst[at], want[at], "{order:?} Y at {x},{y} of {area:?}");
+            }
+        }
+        let (bw, bh) = (w / 2, h / 2);
+        for plane in 0..2 {
+            for by in 0..bh {
+                for bx in 0..bw {
+                    let at = w * h + plane * bw * bh + by * bw + bx;
+                    let want = if inside(bx, by) { &after } else { &before };
+                    assert_eq!(
+                        dst[at], want[at],
+                        "{order:?} chroma {plane} at block {bx},{by}"
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn only_the_damaged_rectangles_are_copied_even_when_they_stick_out() {
-        let whole = crop(0, 0, 8, 6);
+    fn only_the_damaged_blocks_are_copied_even_when_they_stick_out() {
+        let whole = crop(0, 0, 8, 8);
         let damage = [
+            // Pixels 1..3: blocks 0 and 1 each way.
             rect(1, 1, 2, 2),
-            // Past the right and bottom edges.
+            // Past the right and bottom edges: from pixel 6, block 3.
             rect(6, 4, 10, 10),
             // Starting before the top left corner: only pixel 0,0 is in the picture.
             rect(-3, -3, 4, 4),
             // Wholly outside.
             rect(50, 50, 3, 3),
         ];
-        for order in [ChannelOrder::Bgrx, ChannelOrder::Rgbx, ChannelOrder::Xbgr] {
-            check_damage(whole, order, &damage, |x, y| {
-                ((1..3).contains(&x) && (1..3).contains(&y))
-                    || (x >= 6 && y >= 4)
-                    || (x, y) == (0, 0)
+        for order in ORDERS {
+            check_damage(whole, order, &damage, |bx, by| {
+                (bx < 2 && by < 2) || (bx == 3 && by >= 2)
             });
         }
     }
 
     #[test]
     fn damage_in_a_region_lands_where_the_region_shows_it() {
-        let region = crop(2, 1, 4, 4);
+        let region = crop(2, 2, 4, 4);
         let damage = [
-            // Overlaps the region only at its top left pixel (2, 1).
-            rect(0, 0, 3, 2),
-            // Overlaps it only at its bottom right pixel (5, 4).
-            rect(5, 4, 9, 9),
+            // Overlaps the region only at its top left pixel (2, 2): block 0,0.
+            rect(0, 0, 3, 3),
+            // Overlaps it only at its bottom right pixel (5, 5): block 1,1.
+            rect(5, 5, 9, 9),
         ];
-        check_damage(region, ChannelOrder::Bgrx, &damage, |x, y| {
-            (x, y) == (0, 0) || (x, y) == (3, 3)
-        });
+        check_damage(region, ChannelOrder::Bgrx, &damage, |bx, by| bx == by);
         // Damage beside the region changes nothing in it.
-        let beside = [rect(6, 0, 2, 6)];
+        let beside = [rect(6, 0, 2, 8)];
         check_damage(region, ChannelOrder::Rgbx, &beside, |_, _| false);
     }
 

@@ -14,13 +14,14 @@ pub mod copy;
 pub mod picture;
 pub mod portal;
 pub mod stream;
+pub mod yuv;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{CaptureError, Result};
-use crate::screen::{RawFrame, ScreenSource};
+use crate::screen::{PixelFormat, RawFrame, ScreenSource};
 use crate::settings::Source;
 use copy::Crop;
 use picture::Picture;
@@ -91,12 +92,11 @@ impl PortalSource {
 
     /// `picture` as a frame of the screen at `at`, remembered as the one shown.
     fn frame(&mut self, picture: Arc<Picture>, at: Instant, follows: bool) -> RawFrame {
-        let (stride, height) = (picture.width as usize * 4, picture.height);
         self.shown = Some(Shown {
             seq: picture.seq(),
             delay: picture.delay,
         });
-        RawFrame::shared(picture, stride, height, at, follows)
+        RawFrame::shared(picture, at, follows)
     }
 }
 
@@ -166,6 +166,10 @@ impl ScreenSource for PortalSource {
 
     fn size(&self) -> (u32, u32) {
         self.size
+    }
+
+    fn format(&self) -> PixelFormat {
+        PixelFormat::Yuv420
     }
 }
 

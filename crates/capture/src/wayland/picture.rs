@@ -1,6 +1,6 @@
 //! The pictures the stream hands to the recorder: the newest one ([`Latest`]) and a few pixel
 //! buffers kept for reuse ([`Pool`]), so neither a still screen nor full motion allocates a new
-//! 8 MB buffer (1080p) for every frame.
+//! 3 MB buffer (1080p) for every frame.
 //!
 //! ```text
 //! pipewire-capture: take() ─ the previous picture, when nobody else holds it (damage is
@@ -17,7 +17,7 @@ use crate::error::{CaptureError, Result};
 /// ones; its queue and its encoder hold the others while they are in use.
 const SPARES: usize = 1;
 
-/// One picture: packed B, G, R, X bytes, `width * 4` bytes a row.
+/// One picture: YUV 4:2:0 ([`super::yuv`]), `width` × `height` (both even).
 pub struct Picture {
     pub data: Vec<u8>,
     pub width: u32,

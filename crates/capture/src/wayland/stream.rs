@@ -3,7 +3,7 @@
 //! ```text
 //! compositor ── shared-memory buffer + damage ──▶ process(): into the previous picture, only
 //!                                                  the damaged rectangles (else the whole one;
-//!                                                  crop, BGRx) ──▶ Latest (newest only)
+//!                                                  crop; YUV 4:2:0) ──▶ Latest (newest only)
 //!                              PortalSource::next_frame at fps ticks ──────┘
 //! ```
 //!
