@@ -254,13 +254,15 @@ fn world_cmd(command: &[String]) -> Result<i32> {
 /// Starts the Wayland world in the X11 world's run dir; if it fails, that dir (with the logs
 /// the error names) is kept.
 fn start_wayland(world: &mut world::World, xdpw: &Path) -> Result<wayland::WaylandWorld> {
-    wayland::WaylandWorld::start(&world.dir, &target_dir(), xdpw).inspect_err(|_| {
-        world.keep_dir();
-        eprintln!(
-            "xtask: the Wayland world did not start; the logs are kept in {}",
-            world.dir.display()
-        );
-    })
+    wayland::WaylandWorld::start(&world.dir, &wayland::bin_dir(&target_dir()), xdpw).inspect_err(
+        |_| {
+            world.keep_dir();
+            eprintln!(
+                "xtask: the Wayland world did not start; the logs are kept in {}",
+                world.dir.display()
+            );
+        },
+    )
 }
 
 /// `clipnote`, built (with the full program it runs, `clipnote-app`), as a command: arguments

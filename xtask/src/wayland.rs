@@ -91,7 +91,8 @@ pub struct WaylandWorld {
 impl WaylandWorld {
     /// Starts every part in `run_dir` (the X11 world's), each checked before it is relied on;
     /// `xdpw_binary` is the patched portal backend ([`crate::xdpw::ensure_built`]).
-    pub fn start(run_dir: &Path, target_dir: &Path, xdpw_binary: &Path) -> Result<WaylandWorld> {
+    /// `bins` holds the `clipnote` that sway's key binding runs ([`bin_dir`]).
+    pub fn start(run_dir: &Path, bins: &Path, xdpw_binary: &Path) -> Result<WaylandWorld> {
         let started = Instant::now();
         let (runtime_dir, own_short_runtime_dir) = runtime_dir_path(run_dir)?;
         let home = run_dir.join("wl-home");
@@ -139,10 +140,7 @@ impl WaylandWorld {
         // PipeWire and sway start side by side; each is waited for before its clients start.
         let mut pipewire = wl.spawn("pipewire", "pipewire", &[])?;
         let sway_conf = run_dir.join("wl-sway.conf");
-        write(
-            &sway_conf,
-            &sway_config(&wl.runtime_dir, &bin_dir(target_dir)),
-        )?;
+        write(&sway_conf, &sway_config(&wl.runtime_dir, bins))?;
         let mut sway = Bg::spawn(
             "sway",
             wl.helper("unshare", "sway")?
@@ -541,7 +539,7 @@ impl Drop for WaylandWorld {
 
 /// Where `clipnote toggle` is for sway's key binding: `$CLIPNOTE_BIN_DIR`, or the workspace's
 /// debug build (`<target>/debug`).
-fn bin_dir(target_dir: &Path) -> PathBuf {
+pub fn bin_dir(target_dir: &Path) -> PathBuf {
     match std::env::var_os("CLIPNOTE_BIN_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => target_dir.join("debug"),

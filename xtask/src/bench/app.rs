@@ -29,20 +29,28 @@ const UPLINK_KIB_PER_SEC: u64 = 1024;
 
 pub fn run(args: &[String]) -> Result<i32> {
     let mut given: Option<PathBuf> = None;
-    match args {
-        [] => {}
-        [flag, backend] if flag == "--backend" && backend == "x11" => {}
-        [flag, backend] if flag == "--backend" && backend == "wayland" => {
-            return super::app_wayland::run();
+    let mut wayland = false;
+    let mut rest = args;
+    while !rest.is_empty() {
+        match rest {
+            [flag, backend, ..]
+                if flag == "--backend" && (backend == "x11" || backend == "wayland") =>
+            {
+                wayland = backend == "wayland";
+            }
+            // An installed or release binary (e.g. /usr/bin/clipnote from the .deb).
+            [flag, path, ..] if flag == "--clipnote" => given = Some(PathBuf::from(path)),
+            _ => {
+                return Err(fail(format!(
+                    "bench app takes [--backend x11|wayland] [--clipnote PATH], not `{}`",
+                    args.join(" ")
+                )));
+            }
         }
-        // An installed or release binary (e.g. /usr/bin/clipnote from the .deb).
-        [flag, path] if flag == "--clipnote" => given = Some(PathBuf::from(path)),
-        _ => {
-            return Err(fail(format!(
-                "bench app takes [--backend x11|wayland] or [--clipnote PATH], not `{}`",
-                args.join(" ")
-            )));
-        }
+        rest = &rest[2..];
+    }
+    if wayland {
+        return super::app_wayland::run(given);
     }
     crate::deps::ensure(&[crate::deps::BUILD, crate::deps::WORLD, crate::deps::RUN])?;
     let build = if given.is_some() {

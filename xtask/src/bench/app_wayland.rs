@@ -5,13 +5,13 @@
 //! (as the README tells sway users to), so a press runs that command, which asks the running
 //! app over its control socket to start. The figure is press (`wtype`) → the app's
 //! "recording: first frame" log line, and so includes sway starting `clipnote toggle` (a debug
-//! build here) and the portal opening a PipeWire stream.
+//! build unless `--clipnote` names another) and the portal opening a PipeWire stream.
 //!
 //! The first recording has no restore token: the portal asks which screen (the world's chooser
 //! answers at once). Each later recording is a fresh launch of the app with the same home, so it
 //! starts from the saved token without a dialog — the case the issue's target is for.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::app::{Lines, build_debug_app, launch, wait_line};
@@ -24,13 +24,23 @@ const RECORD_SECS: u64 = 3;
 /// sway's binding for `clipnote toggle` (xtask/src/wayland.rs writes it).
 const TOGGLE_KEYS: &[&str] = &["-M", "ctrl", "-M", "alt", "r", "-m", "alt", "-m", "ctrl"];
 
-pub fn run() -> Result<i32> {
+/// Benchmarks `given` (an installed or release `clipnote`), or else a debug build.
+pub fn run(given: Option<PathBuf>) -> Result<i32> {
     crate::deps::ensure(&[crate::deps::BUILD, crate::deps::WAYLAND, crate::deps::RUN])?;
-    let clipnote = build_debug_app()?;
+    let build = if given.is_some() {
+        "the given binary"
+    } else {
+        "debug build"
+    };
+    let clipnote = match given {
+        Some(path) => path,
+        None => build_debug_app()?,
+    };
     let base = target_dir()
         .join("bench")
         .join(format!("app-wayland-{}", std::process::id()));
-    let world = Wayland::start(&base)?;
+    let bins = clipnote.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let world = Wayland::start(&base, &bins)?;
     let home = base.join("app");
     let mut asked = None;
     let mut restored = Vec::new();
@@ -48,7 +58,7 @@ pub fn run() -> Result<i32> {
     restored.sort_by(f64::total_cmp);
     let median = restored[restored.len() / 2];
     let met = median <= 150.0;
-    println!("clipnote app on Wayland (debug build; sway binding → `clipnote toggle` → portal)");
+    println!("clipnote app on Wayland ({build}; sway binding → `clipnote toggle` → portal)");
     println!(
         "  hotkey → first captured frame, portal asks   {:>7.0} ms",
         asked.unwrap_or(f64::NAN)

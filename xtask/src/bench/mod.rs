@@ -359,7 +359,10 @@ fn record(options: &Options) -> Result<i32> {
         .map_err(|e| fail(format!("cannot create {}: {e}", out_dir.display())))?;
     let mut stage: Box<dyn Stage> = match options.backend {
         Backend::X11 => Box::new(x11::X11::start()?),
-        Backend::Wayland => Box::new(wayland::Wayland::start(&out_dir)?),
+        Backend::Wayland => Box::new(wayland::Wayland::start(
+            &out_dir,
+            &crate::wayland::bin_dir(&crate::target_dir()),
+        )?),
     };
     let peer = stage.peer();
     eprintln!(

@@ -48,8 +48,9 @@ pub(super) struct Wayland {
 }
 
 impl Wayland {
-    /// Starts the Wayland world with its run dir in `out_dir/world` (its logs stay there).
-    pub(super) fn start(out_dir: &Path) -> Result<Wayland> {
+    /// Starts the Wayland world with its run dir in `out_dir/world` (its logs stay there);
+    /// sway's key binding runs the `clipnote` in `bins`.
+    pub(super) fn start(out_dir: &Path, bins: &Path) -> Result<Wayland> {
         let xdpw = crate::xdpw::ensure_built(&crate::target_dir())?;
         let run_dir = out_dir.join("world");
         let home = out_dir.join("home");
@@ -58,7 +59,7 @@ impl Wayland {
                 .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
         }
         set_mode_700(&home)?;
-        let world = WaylandWorld::start(&run_dir, &crate::target_dir(), &xdpw).map_err(|e| {
+        let world = WaylandWorld::start(&run_dir, bins, &xdpw).map_err(|e| {
             fail(format!(
                 "{e}\n(the Wayland world's logs are in {})",
                 run_dir.display()
