@@ -297,6 +297,13 @@ pub trait Destination: Send + Sync {
         prior: Option<&'a StepDone>,
     ) -> BoxFuture<'a, Result<Option<StepDone>>>;
 
+    /// Whether an attempt cut off before it was recorded already left the clip of `post` where
+    /// its date files it (team storage); then the post keeps that date.
+    fn holds_dated_clip<'a>(&'a self, post: &'a Post) -> BoxFuture<'a, Result<bool>> {
+        let _ = post;
+        Box::pin(async { Ok(false) })
+    }
+
     /// Whether an upload recorded earlier can still be attached (Notion uploads expire after 1 h).
     fn upload_still_usable(&self, upload: &StepDone) -> bool {
         let _ = upload;

@@ -94,6 +94,14 @@ impl Job {
             None
         }
     }
+
+    /// Whether no step, nor any part of an upload, was recorded as sent.
+    fn nothing_recorded(&self) -> bool {
+        self.upload.is_none()
+            && self.attach.is_none()
+            && self.summary.is_none()
+            && self.parts.is_none()
+    }
 }
 
 /// What a new post needs.
@@ -440,6 +448,19 @@ impl Outbox {
 
     async fn drive(&self, job: &mut Job, settings: &Settings, progress: &Progress) -> Result<()> {
         let dest = settings.open(&job.to)?;
+        // A post is dated the day it is sent, not the day it was queued (maybe offline, days
+        // before): team storage files it under that day, and a teammate's inbox, which reads
+        // on from the newest day it has seen, finds it there.
+        let today = crate::today();
+        if job.nothing_recorded() && job.post.date != today {
+            // An attempt cut off mid-step may have left the clip under the old date.
+            let left = job.in_flight.is_some() && dest.holds_dated_clip(&job.post).await?;
+            if !left {
+                tracing::info!(queued = %job.post.date, %today, "queued on an earlier day: dated today");
+                job.post.date = today;
+                self.save(job)?;
+            }
+        }
         job.task_url = Some(dest.task_url());
         let mut uploads_left = 2;
         loop {

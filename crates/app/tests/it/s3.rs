@@ -256,6 +256,25 @@ fn post(h: &Home, clip: &Path, to: &str) -> Output {
     h.run(&["post", clip.to_str().unwrap(), "--to", to])
 }
 
+/// `cmd` run under libfaketime with the clock moved by `offset` (e.g. `+2h`, `-3d`).
+pub(crate) fn with_faketime(cmd: &std::process::Command, offset: &str) -> std::process::Command {
+    let mut faked = std::process::Command::new("faketime");
+    faked
+        .args(["-f", offset])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => faked.env(k, v),
+            None => faked.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        faked.current_dir(dir);
+    }
+    faked
+}
+
 #[test]
 fn every_storage_error_names_its_fix_with_its_exit_code_and_no_secret_leaks() {
     let weed = Weed::start(&[BUCKET]);
@@ -313,16 +332,7 @@ fn every_storage_error_names_its_fix_with_its_exit_code_and_no_secret_leaks() {
 
     // The machine's clock two hours ahead (libfaketime): the server refuses the time.
     let skewed = h.cmd(&["post", clip.to_str().unwrap(), "--to", "s3://clips/x"]);
-    let mut cmd = std::process::Command::new("faketime");
-    cmd.args(["-f", "+2h"])
-        .arg(skewed.get_program())
-        .args(skewed.get_args());
-    for (k, v) in skewed.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    let mut cmd = with_faketime(&skewed, "+2h");
     let out = cmd.stdin(Stdio::null()).output().expect("faketime runs");
     assert_eq!(out.status.code(), Some(8), "{}", text(&out.stderr));
     assert!(

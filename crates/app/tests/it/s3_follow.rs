@@ -8,34 +8,53 @@ use testkit::proxy::Proxy;
 use testkit::s3::Weed;
 
 use crate::post::text;
-use crate::s3::{bucket, rt};
+use crate::s3::{bucket, keys, rt};
 
 /// Milliseconds of the first seeded clip; each next one a minute later.
 const T0_MS: u64 = 1_790_000_000_000;
 
-/// Puts the sidecars of clips `range` under `team/`, a thousand clips a day, 32 at a time.
+/// The sidecar of seeded clip `n`, filed under `day`.
+fn sidecar(n: u64, day: &str) -> (Key, PutPayload) {
+    let ms = T0_MS + n * 60_000;
+    let job = format!("{ms:010x}{:04x}", n & 0xffff);
+    let side = serde_json::json!({
+        "clip": format!("{job}-clip-{n}.mp4"),
+        "title": format!("Clip {n}"),
+        "summary": format!("What changed in clip {n}"),
+        "author": format!("Author {}", n % 7),
+        "date": day,
+        "duration_secs": 12.5,
+        "job_id": job,
+    });
+    let key = Key::from(format!("team/{day}/{job}-clip-{n}.json"));
+    (key, PutPayload::from(side.to_string().into_bytes()))
+}
+
+/// Clips filed under each day.
+const PER_DAY: u64 = 500;
+
+/// The day clip `n` is filed under.
+fn day_of(n: u64) -> String {
+    format!("2026-10-{:02}", 1 + n / PER_DAY)
+}
+
+/// Puts the sidecars of clips `range` under `team/`, [`PER_DAY`] clips a day, 32 at a time.
 fn seed(store: &object_store::aws::AmazonS3, range: std::ops::Range<u64>) {
+    seed_on(store, range, day_of);
+}
+
+/// Puts the sidecars of clips `range` under `team/`, each on the day `day` gives it.
+fn seed_on(
+    store: &object_store::aws::AmazonS3,
+    range: std::ops::Range<u64>,
+    day: fn(u64) -> String,
+) {
     use futures_util::StreamExt;
     rt().block_on(async {
         futures_util::stream::iter(range)
             .map(|n| async move {
-                let ms = T0_MS + n * 60_000;
-                let job = format!("{ms:010x}{:04x}", n & 0xffff);
-                let day = format!("2026-10-{:02}", 1 + n / 1000);
-                let side = serde_json::json!({
-                    "clip": format!("{job}-clip-{n}.mp4"),
-                    "title": format!("Clip {n}"),
-                    "summary": format!("What changed in clip {n}"),
-                    "author": format!("Author {}", n % 7),
-                    "date": day,
-                    "duration_secs": 12.5,
-                    "job_id": job,
-                });
-                let key = Key::from(format!("team/{day}/{job}-clip-{n}.json"));
-                store
-                    .put(&key, PutPayload::from(side.to_string().into_bytes()))
-                    .await
-                    .unwrap();
+                let (key, body) = sidecar(n, &day(n));
+                store.put(&key, body).await.unwrap();
             })
             .buffer_unordered(32)
             .collect::<Vec<()>>()
@@ -84,8 +103,10 @@ fn following_a_prefix_of_10000_clips_lists_the_newest_first_and_refreshes_only_w
     assert_eq!(entries[9_999]["title"], "Clip 0");
     assert_eq!(sidecar_reads(&proxy), 10_000, "each sidecar read once");
 
-    // Three more on the newest day and two on a new day; the second refresh reads just those.
-    seed(&store, 10_000..10_005);
+    // Two more on the newest day and three on a new day; the second refresh reads just those.
+    seed_on(&store, 10_000..10_005, |n| {
+        day_of(if n < 10_002 { 9_999 } else { n })
+    });
     let (reads, lists) = (sidecar_reads(&proxy), listings(&proxy));
     let second = h.run(&["inbox", "--json"]);
     assert!(second.status.success(), "{}", text(&second.stderr));
@@ -103,6 +124,16 @@ fn following_a_prefix_of_10000_clips_lists_the_newest_first_and_refreshes_only_w
         listings(&proxy) - lists
     );
 
+    // A post whose upload went on past midnight: its sidecar lands on the day before the
+    // newest one read, and the next refresh still finds it.
+    let (key, body) = sidecar(20_000, &day_of(9_999));
+    rt().block_on(store.put(&key, body)).unwrap();
+    let third = h.run(&["inbox", "--json"]);
+    assert!(third.status.success(), "{}", text(&third.stderr));
+    let late: Vec<serde_json::Value> = serde_json::from_slice(&third.stdout).unwrap();
+    assert_eq!(late.len(), 10_006);
+    assert!(late.iter().any(|e| e["title"] == "Clip 20000"));
+
     // A followed clip downloads through a freshly signed link (no keys on the download).
     let id = entries
         .iter()
@@ -112,7 +143,8 @@ fn following_a_prefix_of_10000_clips_lists_the_newest_first_and_refreshes_only_w
         .to_string();
     let _ = rt().block_on(store.put(
         &Key::from(format!(
-            "team/2026-10-11/{:010x}{:04x}-clip-10004.mp4",
+            "team/{}/{:010x}{:04x}-clip-10004.mp4",
+            day_of(10_004),
             T0_MS + 10_004 * 60_000,
             10_004u64 & 0xffff
         )),
@@ -125,4 +157,88 @@ fn following_a_prefix_of_10000_clips_lists_the_newest_first_and_refreshes_only_w
         std::fs::read(&path).unwrap(),
         std::fs::read(h.dir.path().join("standup.mp4")).unwrap()
     );
+}
+
+/// Today (UTC) as `YYYY-MM-DD`, as `date` says.
+fn today() -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .unwrap();
+    text(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
+    let weed = Weed::start(&["clips"]);
+    let store = bucket(&weed, "clips");
+    let author = crate::s3::home(&weed);
+    author.config("[outbox]\nretry_for_secs = 1\n");
+    let clip = author.clip();
+    let clip = clip.to_str().unwrap();
+
+    // Three days ago, offline: the post waits in the outbox.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut offline = author.cmd(&[
+        "post",
+        clip,
+        "--to",
+        "s3://clips/team",
+        "--title",
+        "From the train",
+    ]);
+    offline.env(
+        "AWS_ENDPOINT_URL",
+        format!("http://{}", closed.local_addr().unwrap()),
+    );
+    drop(closed);
+    let out = crate::s3::with_faketime(&offline, "-3d")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("faketime runs");
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(keys(&store).is_empty());
+
+    // Today a second post goes up, and a teammate following the prefix reads it.
+    let out = author.run(&[
+        "post",
+        clip,
+        "--to",
+        "s3://clips/team",
+        "--title",
+        "At the desk",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mate = crate::s3::home(&weed);
+    assert!(mate.run(&["follow", "s3://clips/team"]).status.success());
+    let titles = |h: &crate::post::Home| -> Vec<String> {
+        let out = h.run(&["inbox", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        entries
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(titles(&mate), ["At the desk"]);
+
+    // Back online, the queued post is sent: dated the day it went up, so the teammate's next
+    // refresh (which reads on from the newest day it saw) finds it.
+    let out = author.run(&["outbox", "run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let today = today();
+    let sidecars: Vec<String> = keys(&store)
+        .into_iter()
+        .filter(|k| k.ends_with(".json"))
+        .collect();
+    assert_eq!(sidecars.len(), 2, "{sidecars:?}");
+    assert!(
+        sidecars
+            .iter()
+            .all(|k| k.starts_with(&format!("team/{today}/"))),
+        "both filed under today, {today}: {sidecars:?}"
+    );
+    let mut seen = titles(&mate);
+    seen.sort();
+    assert_eq!(seen, ["At the desk", "From the train"]);
 }

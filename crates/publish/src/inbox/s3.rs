@@ -1,8 +1,10 @@
 //! A team-storage prefix followed into the inbox. Posts lay their files out by date
 //! (`<prefix>/<YYYY-MM-DD>/<job id>-<slug>.json`), so each day is a unit whose marker is its
-//! sidecar count and last key. A refresh lists only from the newest day it has seen
-//! (`start-after`), keeps every older day as it was, and reads only the sidecars it has not
-//! read before — a second refresh of 10,000 clips is one short listing. Entries hold the
+//! sidecar count and last key. A refresh lists only from the newest day it has seen, and the
+//! day before (`start-after`), keeps every older day as it was, and reads only the sidecars it has not
+//! read before — a second refresh of 10,000 clips is one short listing. A post is dated the day
+//! it is sent (the outbox), so one queued offline days ago still lands on a day listed again;
+//! the day before covers a post whose upload went on past midnight. Entries hold the
 //! clip's key; a download signs a fresh link each time (an expired one is never kept).
 
 use std::collections::{BTreeMap, HashMap};
@@ -43,7 +45,16 @@ pub(crate) async fn read_prefix(
     } else {
         format!("{prefix}/")
     };
-    let after = newest.as_ref().map(|day| format!("{base}{day}"));
+    // From the day before the newest, to the end: listing starts past the last name the day
+    // before that can hold ('~' sorts after every job id, which is hex), so that stores which
+    // compare whole keys (S3) and those which compare folder by folder (SeaweedFS skips a folder
+    // named by `start-after` whole) start at the same day.
+    let after = newest.as_ref().map(
+        |day| match day_before(day).as_deref().and_then(day_before) {
+            Some(two_before) => format!("{base}{two_before}/~"),
+            None => format!("{base}{day}"),
+        },
+    );
     let keys = store.sidecar_keys(after.as_deref()).await?;
     let mut days: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for key in keys {
@@ -137,9 +148,34 @@ pub(crate) async fn fresh_url(settings: &Settings, bucket: &str, key: &str) -> R
     Ok(settings.s3(bucket, "")?.link_to(key).await?.url)
 }
 
+/// The day before `day` (`YYYY-MM-DD`), if it is a date.
+fn day_before(day: &str) -> Option<String> {
+    let unix = parse_date(day)?.checked_sub(86_400)?;
+    let d = time::OffsetDateTime::from_unix_timestamp(unix).ok()?.date();
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day()
+    ))
+}
+
 /// When a job was queued: its id starts with the milliseconds since the epoch, 10 hex digits
 /// (`Outbox::new_id`).
 fn job_time(job_id: &str) -> Option<i64> {
     let ms = i64::from_str_radix(job_id.get(..10)?, 16).ok()?;
     Some(ms / 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day_before;
+
+    #[test]
+    fn the_day_before_crosses_months_and_years_and_leaves_other_names_alone() {
+        assert_eq!(day_before("2026-10-11").as_deref(), Some("2026-10-10"));
+        assert_eq!(day_before("2026-03-01").as_deref(), Some("2026-02-28"));
+        assert_eq!(day_before("2027-01-01").as_deref(), Some("2026-12-31"));
+        assert_eq!(day_before("archive"), None);
+    }
 }

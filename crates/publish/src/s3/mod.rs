@@ -277,6 +277,10 @@ impl Destination for S3 {
         Box::pin(async { Ok(None) })
     }
 
+    fn holds_dated_clip<'a>(&'a self, post: &'a Post) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async move { Ok(self.size_of(&self.key(post, ".mp4")).await?.is_some()) })
+    }
+
     fn clips(&self) -> BoxFuture<'_, Result<Vec<PostedClip>>> {
         Box::pin(async move {
             let mut out = Vec::new();
