@@ -18,7 +18,7 @@ use crate::error::{CaptureError, Result};
 use crate::ff;
 use crate::mic::{self, AudioInput};
 use crate::mux::{self, Muxer};
-use crate::screen::{self, ScreenSource};
+use crate::screen::{self, PixelFormat, ScreenSource};
 use crate::settings::{Mic, RecordSettings};
 use crate::stats::Stats;
 use crate::tap::TapFeed;
@@ -114,45 +114,62 @@ struct OpenVideo {
 }
 
 /// Opens the screen source and an encoder for its size.
+///
+/// Where the size is known before the source opens (a Wayland region, or the monitor the portal
+/// shared last time), the encoder opens meanwhile: libx264 takes 30–45 ms at 1080p, time the
+/// portal spends waiting on the desktop anyway. A guess that proves wrong is thrown away.
 fn open_video(settings: &RecordSettings) -> Result<OpenVideo> {
-    let source = screen::open(
-        &settings.source,
-        settings.fps,
-        settings.backend(),
-        settings.portal_tokens.as_deref(),
-    )?;
-    let (src_size, src_format) = (source.size(), source.format().ffmpeg());
-    let size = video::output_size(src_size.0, src_size.1, settings.max_width);
-    let open = || {
-        VideoEncoder::open(
-            (src_format, src_size),
-            size,
-            ffmpeg_next::Rational::new(1, settings.fps as i32),
-            settings.fps,
-            video::Rate::Quality(&settings.profile),
-        )
-    };
-    let encoder = if settings.encoder_nice > 0 {
-        // Opened on a thread that has lowered itself, so x264's workers inherit its priority.
-        std::thread::scope(|scope| {
-            std::thread::Builder::new()
-                .name("video-open".into())
-                .spawn_scoped(scope, || {
-                    lower_priority(settings.encoder_nice);
-                    open()
-                })
-                .map_err(|_| CaptureError::WorkerDied("video-open"))?
-                .join()
+    let tokens = settings.portal_tokens.as_deref();
+    let expected = screen::expected(&settings.source, settings.backend(), tokens);
+    std::thread::scope(|scope| {
+        let early = match expected {
+            Some(guess) => Some((guess, spawn_encoder_open(scope, settings, guess)?)),
+            None => None,
+        };
+        let source = screen::open(&settings.source, settings.fps, settings.backend(), tokens)?;
+        let actual = (source.format(), source.size());
+        let opened = |h: std::thread::ScopedJoinHandle<'_, Result<VideoEncoder>>| {
+            h.join()
                 .unwrap_or(Err(CaptureError::WorkerDied("video-open")))
-        })?
-    } else {
-        open()?
-    };
-    Ok(OpenVideo {
-        source,
-        encoder,
-        size,
+        };
+        let encoder = match early {
+            Some((guess, h)) if guess == actual => opened(h)?,
+            Some((guess, h)) => {
+                tracing::debug!(?guess, ?actual, "the screen is not the size expected");
+                drop(opened(h));
+                opened(spawn_encoder_open(scope, settings, actual)?)?
+            }
+            None => opened(spawn_encoder_open(scope, settings, actual)?)?,
+        };
+        let size = video::output_size(actual.1.0, actual.1.1, settings.max_width);
+        Ok(OpenVideo {
+            source,
+            encoder,
+            size,
+        })
     })
+}
+
+/// Opens an encoder for pictures of `format` and size on its own thread (`video-open`), which
+/// first lowers its priority so that x264's workers inherit it.
+fn spawn_encoder_open<'s, 'e>(
+    scope: &'s std::thread::Scope<'s, 'e>,
+    settings: &'e RecordSettings,
+    (format, src): (PixelFormat, (u32, u32)),
+) -> Result<std::thread::ScopedJoinHandle<'s, Result<VideoEncoder>>> {
+    std::thread::Builder::new()
+        .name("video-open".into())
+        .spawn_scoped(scope, move || {
+            lower_priority(settings.encoder_nice);
+            VideoEncoder::open(
+                (format.ffmpeg(), src),
+                video::output_size(src.0, src.1, settings.max_width),
+                ffmpeg_next::Rational::new(1, settings.fps as i32),
+                settings.fps,
+                video::Rate::Quality(&settings.profile),
+            )
+        })
+        .map_err(|_| CaptureError::WorkerDied("video-open"))
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {

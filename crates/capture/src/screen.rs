@@ -171,6 +171,28 @@ pub fn open(
     }
 }
 
+/// The format and size frames of `source` will come at, when that is known before the source
+/// opens (so the encoder can open meanwhile): on Wayland a region's own size, or the size the
+/// portal's stream had last time for the same kind of source.
+pub fn expected(
+    source: &Source,
+    backend: Backend,
+    portal_tokens: Option<&Path>,
+) -> Option<(PixelFormat, (u32, u32))> {
+    #[cfg(all(feature = "scap", not(target_os = "linux")))]
+    {
+        let _ = (source, backend, portal_tokens);
+        return None;
+    }
+    #[cfg(any(not(feature = "scap"), target_os = "linux"))]
+    match backend {
+        Backend::Wayland => crate::wayland::expected_size(source, portal_tokens)
+            .map(|size| (PixelFormat::Yuv420, size)),
+        // x11grab opens in a few milliseconds: nothing to win.
+        Backend::X11 => None,
+    }
+}
+
 /// One still picture of the whole display, RGBA, for a region picker to draw under its overlay.
 pub struct Screenshot {
     pub width: u32,

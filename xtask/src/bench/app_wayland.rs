@@ -19,7 +19,7 @@ use super::wayland::Wayland;
 use crate::{Result, fail, target_dir};
 
 /// Recordings started from a saved restore token (after the first, which asks).
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 const RECORD_SECS: u64 = 3;
 /// sway's binding for `clipnote toggle` (xtask/src/wayland.rs writes it).
 const TOGGLE_KEYS: &[&str] = &["-M", "ctrl", "-M", "alt", "r", "-m", "alt", "-m", "ctrl"];

@@ -247,7 +247,15 @@ fn the_second_wayland_recording_reuses_the_choice_without_asking_again() {
     assert_eq!(count(asked, "output chooser called"), 1, "{asked}");
     let token = std::fs::read_to_string(token_file(home.path()))
         .expect("the portal's restore token is kept after the first recording");
-    assert!(token.starts_with("monitor "), "{token}");
+    assert!(token.lines().any(|l| l.starts_with("monitor ")), "{token}");
+    // The stream's size is kept beside it, for the next recording to open its encoder while the
+    // portal works. A size that proved wrong (the monitor changed) costs only that head start.
+    assert!(
+        token.lines().any(|l| l == "monitor-size 1920x1080"),
+        "{token}"
+    );
+    let wrong = token.replace("monitor-size 1920x1080", "monitor-size 640x480");
+    std::fs::write(token_file(home.path()), wrong).unwrap();
     let before = w.portal_log();
 
     let second = record(&w, home.path(), &home.path().join("two.mp4"), "1");
@@ -264,14 +272,21 @@ fn the_second_wayland_recording_reuses_the_choice_without_asking_again() {
     // hands the same one back; newer ones may rotate it).
     let kept = std::fs::read_to_string(token_file(home.path())).unwrap();
     assert!(
-        kept.starts_with("monitor ") && kept.trim().len() > "monitor ".len(),
+        kept.lines()
+            .any(|l| l.starts_with("monitor ") && l.trim().len() > "monitor ".len()),
         "{kept}"
     );
     assert!(
-        Probe::of(&home.path().join("two.mp4"))
-            .unwrap()
-            .duration_secs()
-            > 0.5
+        kept.lines().any(|l| l == "monitor-size 1920x1080"),
+        "{kept}"
+    );
+    let two = Probe::of(&home.path().join("two.mp4")).unwrap();
+    assert!(two.duration_secs() > 0.5);
+    let video = two.stream("video").expect("a video stream");
+    assert_eq!(
+        (video["width"].as_u64(), video["height"].as_u64()),
+        (Some(1920), Some(1080)),
+        "the encoder opened for the screen, not for the size expected"
     );
 }
 
@@ -639,8 +654,9 @@ fn a_revoked_restore_token_makes_the_desktop_ask_once_more_and_is_replaced() {
             "{stale}: asked once: {new}"
         );
         let kept = std::fs::read_to_string(&tokens).unwrap();
+        let kept_tokens: Vec<&str> = kept.lines().filter(|l| l.starts_with("monitor ")).collect();
         assert!(
-            kept.starts_with("monitor ") && !kept.contains(stale) && kept.lines().count() == 1,
+            kept_tokens.len() == 1 && !kept.contains(stale),
             "the new token replaces {stale}: {kept}"
         );
     }

@@ -52,10 +52,7 @@ struct Shown {
 impl PortalSource {
     /// Asks the portal for `source` (remembering the choice in `tokens`) and starts its stream.
     pub fn open(source: &Source, fps: u32, tokens: Option<&Path>) -> Result<Self> {
-        let kind = match source {
-            Source::Window(_) => Kind::Window,
-            Source::WholeDisplay | Source::Screen(_) | Source::Region { .. } => Kind::Monitor,
-        };
+        let kind = Kind::of(source);
         let mut session = PortalSession::open(kind, tokens)?;
         let crop = match source {
             Source::Region {
@@ -81,6 +78,11 @@ impl PortalSource {
             asked = session.asked_afresh,
             "wayland: recording the portal's stream"
         );
+        if let Some(path) = tokens
+            && crop.is_none()
+        {
+            portal::remember_size(path, kind, size);
+        }
         Ok(Self {
             stream,
             _session: session,
@@ -97,6 +99,15 @@ impl PortalSource {
             delay: picture.delay,
         });
         RawFrame::shared(picture, at, follows)
+    }
+}
+
+/// The size pictures of `source` are expected at before the portal opens its stream: a region's
+/// own (even) size, or what the same kind of source measured last time (kept with the tokens).
+pub fn expected_size(source: &Source, tokens: Option<&Path>) -> Option<(u32, u32)> {
+    match source {
+        Source::Region { width, height, .. } => Some((width & !1, height & !1)),
+        _ => portal::remembered_size(tokens?, Kind::of(source)),
     }
 }
 

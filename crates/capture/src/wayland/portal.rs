@@ -29,6 +29,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of source the portal is asked for to record `source` (a region is cut from a
+    /// monitor).
+    pub fn of(source: &crate::settings::Source) -> Kind {
+        use crate::settings::Source;
+        match source {
+            Source::Window(_) => Kind::Window,
+            Source::WholeDisplay | Source::Screen(_) | Source::Region { .. } => Kind::Monitor,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Kind::Monitor => "monitor",
@@ -69,7 +79,7 @@ pub struct PortalSession {
 impl PortalSession {
     /// Opens a session for `kind`, reusing the remembered choice kept in `tokens` if any.
     pub fn open(kind: Kind, tokens: Option<&Path>) -> Result<Self> {
-        let remembered = tokens.and_then(|path| TokenFile::read(path, kind));
+        let remembered = tokens.and_then(|path| TokenFile::read(path, kind.name()));
         let opened = match async_io::block_on(open_session(kind, remembered.as_deref())) {
             // The desktop refused the remembered choice (x-d-p checks a token's form before
             // its store; an unknown one makes it ask by itself): ask afresh, once.
@@ -82,7 +92,7 @@ impl PortalSession {
             opened => opened?,
         };
         if let (Some(path), Some(token)) = (tokens, &opened.1)
-            && let Err(e) = TokenFile::write(path, kind, token)
+            && let Err(e) = TokenFile::write(path, kind.name(), token)
         {
             tracing::warn!(path = %path.display(), "cannot keep the portal's restore token: {e}");
         }
@@ -241,25 +251,48 @@ fn describe_types(types: BitFlags<SourceType>) -> String {
 }
 
 /// The remembered choices: one line per kind, `monitor <token>`.
+/// The size the stream of `kind` had last time, kept beside its token.
+pub fn remembered_size(path: &Path, kind: Kind) -> Option<(u32, u32)> {
+    let text = TokenFile::read(path, &size_key(kind))?;
+    let (w, h) = text.split_once('x')?;
+    Some((w.parse().ok()?, h.parse().ok()?))
+}
+
+/// Keeps the size the stream of `kind` came at, for the next recording to expect.
+pub fn remember_size(path: &Path, kind: Kind, (w, h): (u32, u32)) {
+    if remembered_size(path, kind) == Some((w, h)) {
+        return;
+    }
+    if let Err(e) = TokenFile::write(path, &size_key(kind), &format!("{w}x{h}")) {
+        tracing::debug!(path = %path.display(), "cannot keep the stream's size: {e}");
+    }
+}
+
+fn size_key(kind: Kind) -> String {
+    format!("{}-size", kind.name())
+}
+
+/// Lines of `key value`: a restore token per kind of source (`monitor TOKEN`), and the size its
+/// stream came at (`monitor-size 1920x1080`).
 struct TokenFile;
 
 impl TokenFile {
-    fn read(path: &Path, kind: Kind) -> Option<String> {
+    fn read(path: &Path, key: &str) -> Option<String> {
         let text = std::fs::read_to_string(path).ok()?;
         text.lines().find_map(|line| {
-            let (k, token) = line.split_once(' ')?;
-            (k == kind.name() && !token.trim().is_empty()).then(|| token.trim().to_owned())
+            let (k, value) = line.split_once(' ')?;
+            (k == key && !value.trim().is_empty()).then(|| value.trim().to_owned())
         })
     }
 
-    fn write(path: &Path, kind: Kind, token: &str) -> std::io::Result<()> {
+    fn write(path: &Path, key: &str, value: &str) -> std::io::Result<()> {
         let old = std::fs::read_to_string(path).unwrap_or_default();
         let mut text: String = old
             .lines()
-            .filter(|line| line.split_once(' ').is_none_or(|(k, _)| k != kind.name()))
+            .filter(|line| line.split_once(' ').is_none_or(|(k, _)| k != key))
             .map(|line| format!("{line}\n"))
             .collect();
-        text.push_str(&format!("{} {token}\n", kind.name()));
+        text.push_str(&format!("{key} {value}\n"));
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -277,19 +310,29 @@ fn tmp_path(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kind, TokenFile};
+    use super::{Kind, TokenFile, remember_size, remembered_size};
 
     #[test]
-    fn tokens_are_kept_per_kind_and_replaced() {
+    fn tokens_and_sizes_are_kept_per_kind_and_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state/portal-tokens");
-        assert_eq!(TokenFile::read(&path, Kind::Monitor), None);
-        TokenFile::write(&path, Kind::Monitor, "m1").unwrap();
-        TokenFile::write(&path, Kind::Window, "w1").unwrap();
-        TokenFile::write(&path, Kind::Monitor, "m2").unwrap();
-        assert_eq!(TokenFile::read(&path, Kind::Monitor).as_deref(), Some("m2"));
-        assert_eq!(TokenFile::read(&path, Kind::Window).as_deref(), Some("w1"));
+        let (monitor, window) = (Kind::Monitor.name(), Kind::Window.name());
+        assert_eq!(TokenFile::read(&path, monitor), None);
+        TokenFile::write(&path, monitor, "m1").unwrap();
+        TokenFile::write(&path, window, "w1").unwrap();
+        TokenFile::write(&path, monitor, "m2").unwrap();
+        assert_eq!(TokenFile::read(&path, monitor).as_deref(), Some("m2"));
+        assert_eq!(TokenFile::read(&path, window).as_deref(), Some("w1"));
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
+
+        assert_eq!(remembered_size(&path, Kind::Monitor), None);
+        remember_size(&path, Kind::Monitor, (1920, 1080));
+        remember_size(&path, Kind::Monitor, (2560, 1440));
+        assert_eq!(remembered_size(&path, Kind::Monitor), Some((2560, 1440)));
+        assert_eq!(remembered_size(&path, Kind::Window), None);
+        // The tokens are untouched by the sizes beside them.
+        assert_eq!(TokenFile::read(&path, monitor).as_deref(), Some("m2"));
+        assert_eq!(TokenFile::read(&path, window).as_deref(), Some("w1"));
     }
 }
