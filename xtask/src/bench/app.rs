@@ -379,7 +379,7 @@ fn frames_in(line: &str) -> Result<Frames> {
 }
 
 /// The line without terminal colour codes (`ESC [ … letter`).
-fn plain(line: &str) -> String {
+pub(super) fn plain(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
