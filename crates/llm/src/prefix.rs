@@ -61,7 +61,7 @@ pub(crate) fn prune(dir: &Path, model: &Path) {
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    states.sort_by(|a, b| b.0.cmp(&a.0));
+    states.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (_, old) in states.into_iter().skip(KEPT) {
         let _ = std::fs::remove_file(old);
     }
