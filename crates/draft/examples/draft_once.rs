@@ -80,11 +80,10 @@ fn main() -> ExitCode {
                     let s = d.stats;
                     let figures = format!(
                         "load_secs={loaded:.3} first_word_secs={:.3} whole_secs={whole:.3} \
-                         prompt_tokens={} cached_tokens={} prompt_tokens_per_sec={:.2} generated_tokens={} \
+                         prompt_tokens={} prompt_tokens_per_sec={:.2} generated_tokens={} \
                          tokens_per_sec={:.2} cut_short={} dropped={}",
                         first_word.unwrap_or(whole),
                         s.prompt_tokens,
-                        s.cached_tokens,
                         s.prompt_tokens_per_sec(),
                         s.generated_tokens,
                         s.tokens_per_sec(),

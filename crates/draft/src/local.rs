@@ -29,22 +29,13 @@ pub struct Drafted {
 }
 
 impl LocalModel {
-    /// Loads the model file (a GGUF; the caller checks it is the pinned one). What the model
-    /// makes of the instructions is kept beside it, in `prompt-cache/` ([`Self::with_prompt_cache`]).
+    /// Loads the model file (a GGUF; the caller checks it is the pinned one).
     pub fn load(path: &Path) -> Result<Self, DraftError> {
         let model = llm::Model::load(path).map_err(|source| DraftError::Model { source })?;
-        let cache = path.parent().unwrap_or(Path::new(".")).join("prompt-cache");
         Ok(Self {
-            model: model.with_prompt_cache(cache),
+            model,
             settings: llm::Settings::default(),
         })
-    }
-
-    /// Keeps what the model makes of the instructions in `dir` instead: the next draft with the
-    /// same template reads only the transcript (about 4 s sooner on 2 cores).
-    pub fn with_prompt_cache(mut self, dir: std::path::PathBuf) -> Self {
-        self.model = self.model.with_prompt_cache(dir);
-        self
     }
 
     /// The same model run with other settings (threads, answer length).

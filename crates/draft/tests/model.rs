@@ -97,44 +97,6 @@ fn a_section_nothing_was_said_for_stays_empty() {
 }
 
 #[test]
-fn the_instructions_are_read_once_and_the_next_draft_is_the_same() {
-    let cache = tempfile::tempdir().unwrap();
-    let draft = || {
-        LocalModel::load(&draft_model().path)
-            .unwrap()
-            .with_prompt_cache(cache.path().to_owned())
-            // The beginning of the answer shows whether it is the same: 24 tokens, not 600.
-            .with_settings(llm::Settings {
-                max_tokens: 24,
-                ..llm::Settings::default()
-            })
-            .draft_streaming(&transcript(EMAILS), &headings(TEMPLATE), |_| {
-                ControlFlow::Continue(())
-            })
-            .unwrap()
-    };
-    let first = draft();
-    assert_eq!(first.stats.cached_tokens, 0, "{:?}", first.stats);
-    let kept: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().collect();
-    assert_eq!(kept.len(), 1, "one state kept: {kept:?}");
-    let second = draft();
-    eprintln!("{:?}\n{:?}", first.stats, second.stats);
-    assert!(
-        second.stats.cached_tokens > 100 && second.stats.cached_tokens < second.stats.prompt_tokens,
-        "the instructions came from the cache, the transcript was read: {:?}",
-        second.stats
-    );
-    assert_eq!(second.draft.title, first.draft.title);
-    assert_eq!(second.draft.to_markdown(), first.draft.to_markdown());
-
-    // A damaged state is read past, not trusted: the draft reads the whole prompt again.
-    std::fs::write(kept[0].path(), b"not a llama.cpp state").unwrap();
-    let third = draft();
-    assert_eq!(third.stats.cached_tokens, 0, "{:?}", third.stats);
-    assert_eq!(third.draft.to_markdown(), first.draft.to_markdown());
-}
-
-#[test]
 fn a_damaged_model_file_names_the_install_command() {
     let dir = tempfile::tempdir().unwrap();
     // The real model cut short: a GGUF header with its tensors missing.

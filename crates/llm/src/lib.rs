@@ -16,15 +16,12 @@
 //! This crate knows nothing of drafts, templates, user interfaces, HTTP, media or where models
 //! are kept: it takes a model file's path and text, and gives back text, timings and typed
 //! errors ([`LlmError`]). The memory a model holds is released when its [`Model`] is dropped.
-//! Given a folder ([`Model::with_prompt_cache`]), it keeps there what the model made of a
-//! prompt's fixed beginning (the instructions), so the next prompt reads only what follows.
 //!
 //! llama.cpp is built without OpenMP: ggml's own thread pool sleeps when idle, where OpenMP's
 //! default spinning workers cut generation about tenfold on a busy 2-core machine.
 
 mod error;
 mod model;
-mod prefix;
 
 pub use error::LlmError;
 pub use model::{Chat, Model, Settings, Stats};

@@ -7,17 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
-use llama_cpp_2::token::LlamaToken;
 
 use crate::LlmError;
-use crate::prefix;
 
 /// Tokens decoded at once while reading the prompt.
 const BATCH: usize = 512;
@@ -80,8 +77,6 @@ pub struct Stats {
     pub stopped: bool,
     /// It reached [`Settings::max_tokens`].
     pub cut_short: bool,
-    /// Tokens of the prompt's beginning not read but taken from the prompt cache.
-    pub cached_tokens: usize,
 }
 
 impl Stats {
@@ -94,14 +89,13 @@ impl Stats {
         (self.generated_tokens - 1) as f64 / secs
     }
 
-    /// Reading speed of the prompt (up to the first piece), of the tokens read (not those
-    /// taken from the prompt cache).
+    /// Reading speed of the prompt (up to the first piece).
     pub fn prompt_tokens_per_sec(&self) -> f64 {
         let secs = self.first_piece.as_secs_f64();
         if secs <= 0.0 {
             return 0.0;
         }
-        self.prompt_tokens.saturating_sub(self.cached_tokens) as f64 / secs
+        self.prompt_tokens as f64 / secs
     }
 }
 
@@ -109,8 +103,6 @@ impl Stats {
 pub struct Model {
     model: LlamaModel,
     path: PathBuf,
-    /// Where the state of a prompt's fixed beginning is kept ([`crate::prefix`]).
-    prompt_cache: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Model {
@@ -147,16 +139,7 @@ impl Model {
         Ok(Self {
             model,
             path: path.to_owned(),
-            prompt_cache: None,
         })
-    }
-
-    /// Keeps, in `dir`, what the model made of each chat's instructions (the prompt up to the
-    /// user's message): a later chat with the same instructions reads only the rest. Files that
-    /// cannot be written or read only cost that saving.
-    pub fn with_prompt_cache(mut self, dir: PathBuf) -> Self {
-        self.prompt_cache = Some(dir);
-        self
     }
 
     /// The chat laid out as the model was trained to read it (its own template, else ChatML).
@@ -210,8 +193,18 @@ impl Model {
             .map_err(|e| LlmError::llama("making a context")(&e))?;
 
         let mut batch = LlamaBatch::new(BATCH, 1);
-        let (start, cached) = self.read_cached_prefix(&mut ctx, &mut batch, chat, &tokens)?;
-        read(&mut ctx, &mut batch, &tokens[start..], start, true)?;
+        let last = tokens.len().saturating_sub(1);
+        for (chunk_start, chunk) in (0..).step_by(BATCH).zip(tokens.chunks(BATCH)) {
+            batch.clear();
+            for (i, token) in chunk.iter().enumerate() {
+                let pos = chunk_start + i;
+                batch
+                    .add(*token, pos as i32, &[0], pos == last)
+                    .map_err(|e| LlmError::llama("reading the prompt")(&e))?;
+            }
+            ctx.decode(&mut batch)
+                .map_err(|e| LlmError::llama("reading the prompt")(&e))?;
+        }
 
         let mut sampler = LlamaSampler::chain_simple([
             LlamaSampler::penalties(self.model.n_vocab(), PENALTY_WINDOW, 1.05, 0.0, 0.0),
@@ -219,7 +212,6 @@ impl Model {
         ]);
         let mut stats = Stats {
             prompt_tokens: tokens.len(),
-            cached_tokens: cached,
             ..Stats::default()
         };
         let mut pending: Vec<u8> = Vec::new();
@@ -269,84 +261,4 @@ impl Model {
         }
         Ok(stats)
     }
-}
-
-impl Model {
-    /// Fills the context with the instructions' part of `tokens` — from the prompt cache, or
-    /// read and then kept there — and says how many tokens that was (0 without a cache), and
-    /// how many of them came from the cache.
-    fn read_cached_prefix(
-        &self,
-        ctx: &mut LlamaContext<'_>,
-        batch: &mut LlamaBatch<'_>,
-        chat: &Chat<'_>,
-        tokens: &[LlamaToken],
-    ) -> Result<(usize, usize), LlmError> {
-        let Some(dir) = &self.prompt_cache else {
-            return Ok((0, 0));
-        };
-        let bare = self.prompt(&Chat {
-            system: chat.system,
-            user: "",
-        })?;
-        let bare = self.model.vocab().tokenize(bare.as_bytes(), false, true);
-        // The last token is always read: the answer starts from its logits.
-        let n = prefix::common_len(tokens, &bare).min(tokens.len().saturating_sub(1));
-        if n == 0 {
-            return Ok((0, 0));
-        }
-        let file = prefix::file_for(dir, &self.path, &tokens[..n]);
-        if file.exists() {
-            match ctx.state_load_file(&file, n) {
-                Ok(loaded) if loaded == tokens[..n] => {
-                    tracing::debug!(
-                        tokens = n,
-                        "llm: the instructions came from the prompt cache"
-                    );
-                    return Ok((n, n));
-                }
-                outcome => {
-                    tracing::debug!(ok = outcome.is_ok(), file = %file.display(), "llm: a kept prompt state did not fit; reading the prompt whole");
-                    let _ = std::fs::remove_file(&file);
-                    ctx.clear_kv_cache();
-                }
-            }
-        }
-        read(ctx, batch, &tokens[..n], 0, false)?;
-        let tmp = prefix::temporary(&file);
-        let kept = std::fs::create_dir_all(dir).is_ok()
-            && ctx.state_save_file(&tmp, &tokens[..n]).is_ok()
-            && std::fs::rename(&tmp, &file).is_ok();
-        if kept {
-            prefix::prune(dir, &self.path);
-        } else {
-            let _ = std::fs::remove_file(&tmp);
-            tracing::debug!(dir = %dir.display(), "llm: cannot keep the prompt state");
-        }
-        Ok((n, 0))
-    }
-}
-
-/// Reads `tokens` into the context at positions from `first`, [`BATCH`] at a time; with
-/// `logits_last`, the last one's logits are kept for sampling.
-fn read(
-    ctx: &mut LlamaContext<'_>,
-    batch: &mut LlamaBatch<'_>,
-    tokens: &[LlamaToken],
-    first: usize,
-    logits_last: bool,
-) -> Result<(), LlmError> {
-    let last = tokens.len().saturating_sub(1);
-    for (chunk_start, chunk) in (0..).step_by(BATCH).zip(tokens.chunks(BATCH)) {
-        batch.clear();
-        for (i, token) in chunk.iter().enumerate() {
-            let at = chunk_start + i;
-            batch
-                .add(*token, (first + at) as i32, &[0], logits_last && at == last)
-                .map_err(|e| LlmError::llama("reading the prompt")(&e))?;
-        }
-        ctx.decode(batch)
-            .map_err(|e| LlmError::llama("reading the prompt")(&e))?;
-    }
-    Ok(())
 }

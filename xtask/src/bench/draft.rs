@@ -46,8 +46,6 @@ fn paragraphs(source: &str) -> Vec<Paragraph> {
 
 /// The transcripts: (name, paragraphs used).
 const SIZES: &[(&str, usize)] = &[("1 min", 1), ("3 min", 3), ("10 min", 10)];
-/// The model's first draft with a template: no prompt cache yet.
-const COLD: &str = "model, 1st use";
 
 /// One draft's figures.
 struct Row {
@@ -98,23 +96,13 @@ pub fn run(_args: &[String]) -> Result<i32> {
             fs::write(path, content)
                 .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
         }
-        for method in [COLD, "local model", "extractive"] {
+        for method in ["local model", "extractive"] {
             eprintln!("xtask: drafting the {name} update ({method})");
             let mut cmd = Command::new(&exe);
             match method {
                 "extractive" => cmd.arg("--extractive"),
                 _ => cmd.arg("--model").arg(model.path()),
             };
-            if method == COLD {
-                // The first draft after installing the model (or editing the template) reads
-                // the instructions too; later ones take them from the prompt cache.
-                let cache = model
-                    .path()
-                    .parent()
-                    .unwrap_or(&target)
-                    .join("prompt-cache");
-                let _ = fs::remove_dir_all(&cache);
-            }
             cmd.arg(&file).arg(&facts_file);
             let log = out_dir.join(format!(
                 "{}-{}",
@@ -172,7 +160,7 @@ fn print(rows: &[Row]) {
         "\ndraft: the written update from a spoken one (2 cores; peak RSS from wait4, model loading included)\n"
     );
     println!(
-        "{:<7} {:>5}  {:<14} {:>8} {:>8} {:>9} {:>8} {:>9} {:>7} {:>9} {:>7}",
+        "{:<7} {:>5}  {:<11} {:>8} {:>8} {:>9} {:>8} {:>9} {:>7} {:>9} {:>7}",
         "update",
         "words",
         "method",
@@ -188,7 +176,7 @@ fn print(rows: &[Row]) {
     for r in rows {
         let tps = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
         println!(
-            "{:<7} {:>5}  {:<14} {:>7.1}s {:>7.1}s {:>9} {:>8} {:>6.0} MiB {:>3}/{:<3} {:>9} {:>7}",
+            "{:<7} {:>5}  {:<11} {:>7.1}s {:>7.1}s {:>9} {:>8} {:>6.0} MiB {:>3}/{:<3} {:>9} {:>7}",
             r.transcript,
             r.words,
             r.method,
