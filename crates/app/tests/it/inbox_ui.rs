@@ -127,16 +127,16 @@ fn inbox_config(home: &Home) -> InboxConfig {
     InboxConfig::new(home.path("inbox"), home.path("cache"))
 }
 
-fn entry<'a>(app: &'a App, title: &str) -> Option<&'a publish::Entry> {
+pub(crate) fn entry<'a>(app: &'a App, title: &str) -> Option<&'a publish::Entry> {
     app.inbox().entries.iter().find(|e| e.title == title)
 }
 
-fn refreshed(app: &App) -> bool {
+pub(crate) fn refreshed(app: &App) -> bool {
     app.inbox().working.is_none() && app.inbox().problem.is_none()
 }
 
 /// Clicks a clip's title and steps until its first picture shows.
-fn watch(h: &mut Harness<'_, App>, title: &str) {
+pub(crate) fn watch(h: &mut Harness<'_, App>, title: &str) {
     h.get_by_label(title).click();
     step_until(h, "the Watch screen", |app| app.screen() == Screen::Watch);
     step_until(h, "the clip's first picture (or an error)", |app| {

@@ -19,6 +19,7 @@ mod s3;
 mod s3_follow;
 mod s3_full_quality;
 mod s3_resume;
+mod s3_ui;
 mod search;
 mod text_ui;
 mod tighten;

@@ -159,34 +159,21 @@ fn following_a_prefix_of_10000_clips_lists_the_newest_first_and_refreshes_only_w
     );
 }
 
-/// Today (UTC) as `YYYY-MM-DD`, as `date` says.
-fn today() -> String {
+/// The day `days` days back (UTC) as `YYYY-MM-DD`, as `date` says.
+fn day_back(days: u32) -> String {
     let out = std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%d"])
+        .args(["-u", "-d", &format!("{days} days ago"), "+%Y-%m-%d"])
         .output()
         .unwrap();
     text(&out.stdout).trim().to_string()
 }
 
-#[test]
-fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
-    let weed = Weed::start(&["clips"]);
-    let store = bucket(&weed, "clips");
-    let author = crate::s3::home(&weed);
+/// `author` posts `clip` titled `title` to `s3://clips/team` three days ago (libfaketime),
+/// offline: the job waits in the outbox, and nothing reached the bucket.
+fn queue_three_days_ago(author: &crate::post::Home, clip: &str, title: &str) {
     author.config("[outbox]\nretry_for_secs = 1\n");
-    let clip = author.clip();
-    let clip = clip.to_str().unwrap();
-
-    // Three days ago, offline: the post waits in the outbox.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut offline = author.cmd(&[
-        "post",
-        clip,
-        "--to",
-        "s3://clips/team",
-        "--title",
-        "From the train",
-    ]);
+    let mut offline = author.cmd(&["post", clip, "--to", "s3://clips/team", "--title", title]);
     offline.env(
         "AWS_ENDPOINT_URL",
         format!("http://{}", closed.local_addr().unwrap()),
@@ -197,6 +184,16 @@ fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
         .output()
         .expect("faketime runs");
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
+    let weed = Weed::start(&["clips"]);
+    let store = bucket(&weed, "clips");
+    let author = crate::s3::home(&weed);
+    let clip = author.clip();
+    let clip = clip.to_str().unwrap();
+    queue_three_days_ago(&author, clip, "From the train");
     assert!(keys(&store).is_empty());
 
     // Today a second post goes up, and a teammate following the prefix reads it.
@@ -226,7 +223,7 @@ fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
     // refresh (which reads on from the newest day it saw) finds it.
     let out = author.run(&["outbox", "run"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let today = today();
+    let today = day_back(0);
     let sidecars: Vec<String> = keys(&store)
         .into_iter()
         .filter(|k| k.ends_with(".json"))
@@ -241,4 +238,40 @@ fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
     let mut seen = titles(&mate);
     seen.sort();
     assert_eq!(seen, ["At the desk", "From the train"]);
+}
+
+#[test]
+fn a_post_whose_cut_off_upload_left_its_clip_keeps_the_day_it_was_queued() {
+    let weed = Weed::start(&["clips"]);
+    let store = bucket(&weed, "clips");
+    let author = crate::s3::home(&weed);
+    let clip = author.clip();
+    let clip = clip.to_str().unwrap();
+    queue_three_days_ago(&author, clip, "From the train");
+    let queued = day_back(3);
+    // The attempt was cut off after its clip reached the bucket, before the answer came back.
+    let list = author.run(&["outbox", "list", "--json"]);
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+    let id = jobs[0]["id"].as_str().unwrap().to_string();
+    let left = format!("team/{queued}/{id}-from-the-train.mp4");
+    rt().block_on(store.put(
+        &Key::from(left.as_str()),
+        PutPayload::from(std::fs::read(clip).unwrap()),
+    ))
+    .unwrap();
+
+    let out = author.run(&["outbox", "run"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all = keys(&store);
+    assert!(
+        all.iter()
+            .all(|k| k.starts_with(&format!("team/{queued}/"))),
+        "the post keeps the day its clip is filed under, {queued}, with no second copy: {all:?}"
+    );
+    assert!(all.iter().any(|k| k.ends_with(".json")), "{all:?}");
+    assert_eq!(
+        all.iter().filter(|k| k.ends_with(".mp4")).count(),
+        1,
+        "{all:?}"
+    );
 }
