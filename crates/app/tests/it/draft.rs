@@ -306,7 +306,7 @@ fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
 /// model's; typing into the box stops the draft at once and keeps what was typed.
 #[test]
 fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
-    use crate::ui::{Home, NOTION_TOKEN, harness, step_until, step_until_shown};
+    use crate::ui::{Home, NOTION_TOKEN, harness, step_until_shown, step_until_slow};
     use egui_kittest::kittest::Queryable;
 
     let _busy = testkit::world::screen_lock();
@@ -325,7 +325,7 @@ fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
             .lines()
             .any(|l| l.starts_with("- ") && l.len() > 3)
     };
-    step_until(&mut h, "the model's first words in the box", written);
+    step_until_slow(&mut h, "the model's first words in the box", written);
     let fallback = h
         .query_all_by_label_contains("Not drafted by the local model")
         .next()

@@ -168,12 +168,24 @@ fn day_back(days: u32) -> String {
     text(&out.stdout).trim().to_string()
 }
 
-/// `author` posts `clip` titled `title` to `s3://clips/team` three days ago (libfaketime),
-/// offline: the job waits in the outbox, and nothing reached the bucket.
-fn queue_three_days_ago(author: &crate::post::Home, clip: &str, title: &str) {
+/// A server with the bucket `clips`, and an author who posted their clip, titled "From the
+/// train", to `s3://clips/team` three days ago (libfaketime) while offline: the job waits in
+/// the outbox, and nothing reached the bucket.
+fn queued_three_days_ago() -> (Weed, object_store::aws::AmazonS3, crate::post::Home, String) {
+    let weed = Weed::start(&["clips"]);
+    let store = bucket(&weed, "clips");
+    let author = crate::s3::home(&weed);
     author.config("[outbox]\nretry_for_secs = 1\n");
+    let clip = author.clip().to_str().unwrap().to_string();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut offline = author.cmd(&["post", clip, "--to", "s3://clips/team", "--title", title]);
+    let mut offline = author.cmd(&[
+        "post",
+        &clip,
+        "--to",
+        "s3://clips/team",
+        "--title",
+        "From the train",
+    ]);
     offline.env(
         "AWS_ENDPOINT_URL",
         format!("http://{}", closed.local_addr().unwrap()),
@@ -184,17 +196,14 @@ fn queue_three_days_ago(author: &crate::post::Home, clip: &str, title: &str) {
         .output()
         .expect("faketime runs");
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(keys(&store).is_empty());
+    (weed, store, author, clip)
 }
 
 #[test]
 fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
-    let weed = Weed::start(&["clips"]);
-    let store = bucket(&weed, "clips");
-    let author = crate::s3::home(&weed);
-    let clip = author.clip();
-    let clip = clip.to_str().unwrap();
-    queue_three_days_ago(&author, clip, "From the train");
-    assert!(keys(&store).is_empty());
+    let (weed, store, author, clip) = queued_three_days_ago();
+    let clip = clip.as_str();
 
     // Today a second post goes up, and a teammate following the prefix reads it.
     let out = author.run(&[
@@ -242,12 +251,7 @@ fn a_post_queued_offline_days_ago_reaches_a_teammate_who_already_read_today() {
 
 #[test]
 fn a_post_whose_cut_off_upload_left_its_clip_keeps_the_day_it_was_queued() {
-    let weed = Weed::start(&["clips"]);
-    let store = bucket(&weed, "clips");
-    let author = crate::s3::home(&weed);
-    let clip = author.clip();
-    let clip = clip.to_str().unwrap();
-    queue_three_days_ago(&author, clip, "From the train");
+    let (_weed, store, author, clip) = queued_three_days_ago();
     let queued = day_back(3);
     // The attempt was cut off after its clip reached the bucket, before the answer came back.
     let list = author.run(&["outbox", "list", "--json"]);

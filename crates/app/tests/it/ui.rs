@@ -107,7 +107,23 @@ pub(crate) fn review_harness(home: &Home, clip: &Path) -> (NotionFake, Harness<'
 /// Steps the app while its real workers run, until `done` holds. Gives up (and says what it was
 /// waiting for, and where the app was) after 6000 steps.
 pub(crate) fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..6000 {
+    step_until_within(h, 6000, what, done);
+}
+
+/// [`step_until`] for work whose pace is the machine's (a language model reading a prompt on 2
+/// cores shared with other tests): only a guard against a hang, at 60,000 steps (10 minutes
+/// and more), never a time limit on the work.
+pub(crate) fn step_until_slow(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    step_until_within(h, 60_000, what, done);
+}
+
+fn step_until_within(
+    h: &mut Harness<'_, App>,
+    steps: usize,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
+    for _ in 0..steps {
         h.step();
         if done(h.state()) {
             h.step(); // draw what the new state shows
