@@ -4,7 +4,8 @@
 
 use pipewire::spa::param::video::VideoFormat;
 
-use super::yuv::{self, Channels, Planes};
+pub use super::yuv::ChannelOrder;
+use super::yuv::{self, Planes};
 
 /// Where in the stream's picture to cut the recorded area from (region recordings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,20 +70,8 @@ pub fn clamp(c: Crop, width: u32, height: u32) -> Crop {
     }
 }
 
-/// Where blue, green and red sit in a 4-byte pixel of the stream's format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelOrder {
-    /// B, G, R, X.
-    Bgrx,
-    /// R, G, B, X.
-    Rgbx,
-    /// X, R, G, B.
-    Xrgb,
-    /// X, B, G, R.
-    Xbgr,
-}
-
 impl ChannelOrder {
+    /// The order of a stream format's bytes (BGRx for any it does not name).
     pub fn of(format: VideoFormat) -> Self {
         match format {
             VideoFormat::RGBx | VideoFormat::RGBA => ChannelOrder::Rgbx,
@@ -90,16 +79,6 @@ impl ChannelOrder {
             VideoFormat::xBGR => ChannelOrder::Xbgr,
             _ => ChannelOrder::Bgrx,
         }
-    }
-
-    fn channels(self) -> Channels {
-        let (r, g, b) = match self {
-            ChannelOrder::Bgrx => (2, 1, 0),
-            ChannelOrder::Rgbx => (0, 1, 2),
-            ChannelOrder::Xrgb => (1, 2, 3),
-            ChannelOrder::Xbgr => (3, 2, 1),
-        };
-        Channels { r, g, b }
     }
 }
 
@@ -144,7 +123,7 @@ pub fn copy_picture(
             return;
         };
         if same_size {
-            planes.convert(y, 0, (top, bottom), order.channels());
+            planes.convert(y, 0, (top, bottom), order);
             continue;
         }
         for (s, line) in scaled.iter_mut().zip([top, bottom]) {
@@ -154,7 +133,7 @@ pub fn copy_picture(
                 [line[sx], line[sx + 1], line[sx + 2], line[sx + 3]]
             }));
         }
-        planes.convert(y, 0, (&scaled[0], &scaled[1]), order.channels());
+        planes.convert(y, 0, (&scaled[0], &scaled[1]), order);
     }
 }
 
@@ -195,7 +174,7 @@ pub fn copy_damage(
             let (Some(top), Some(bottom)) = (row(y), row(y + 1)) else {
                 break;
             };
-            planes.convert(y, x0, (top, bottom), order.channels());
+            planes.convert(y, x0, (top, bottom), order);
         }
     }
 }

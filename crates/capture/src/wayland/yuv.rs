@@ -5,12 +5,17 @@
 //! BT.601 with limited range, as the encoder labels the video (SMPTE 170M, MPEG range). Each
 //! 2×2 block of pixels shares one U and one V, from the block's average colour.
 
-/// Which byte of a pixel holds red, green and blue.
+/// Where blue, green and red sit in a 4-byte pixel of the stream's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Channels {
-    pub r: usize,
-    pub g: usize,
-    pub b: usize,
+pub enum ChannelOrder {
+    /// B, G, R, X.
+    Bgrx,
+    /// R, G, B, X.
+    Rgbx,
+    /// X, R, G, B.
+    Xrgb,
+    /// X, B, G, R.
+    Xbgr,
 }
 
 /// The bytes a YUV 4:2:0 picture of `width` × `height` (both even) takes.
@@ -50,7 +55,13 @@ impl<'a> Planes<'a> {
 
     /// Converts pixels `x0..x0 + n` of the rows `row` (even) and `row + 1` from `top` and
     /// `bottom` (4 bytes a pixel, starting at `x0`), with `x0` and `n` even.
-    pub fn convert(&mut self, row: usize, x0: usize, (top, bottom): (&[u8], &[u8]), c: Channels) {
+    pub fn convert(
+        &mut self,
+        row: usize,
+        x0: usize,
+        (top, bottom): (&[u8], &[u8]),
+        order: ChannelOrder,
+    ) {
         let w = self.width;
         let n = (top.len().min(bottom.len()) / 4).min(w.saturating_sub(x0)) & !1;
         let (above, below) = self.y[row * w..(row + 2) * w].split_at_mut(w);
@@ -59,21 +70,11 @@ impl<'a> Planes<'a> {
         let luma = (&mut above[x0..x0 + n], &mut below[x0..x0 + n]);
         let (u, v) = (&mut self.u[chroma.clone()], &mut self.v[chroma]);
         // One copy of the loop per channel order, so each is compiled with constant offsets.
-        match (c.r, c.g, c.b) {
-            (2, 1, 0) => blocks::<2, 1, 0>(rows, luma, u, v),
-            (0, 1, 2) => blocks::<0, 1, 2>(rows, luma, u, v),
-            (1, 2, 3) => blocks::<1, 2, 3>(rows, luma, u, v),
-            (3, 2, 1) => blocks::<3, 2, 1>(rows, luma, u, v),
-            _ => {
-                let mut scratch = [Vec::new(), Vec::new()];
-                for (s, src) in scratch.iter_mut().zip([rows.0, rows.1]) {
-                    *s = src
-                        .chunks_exact(4)
-                        .flat_map(|p| [p[c.b], p[c.g], p[c.r], 0])
-                        .collect();
-                }
-                blocks::<2, 1, 0>((&scratch[0], &scratch[1]), luma, u, v);
-            }
+        match order {
+            ChannelOrder::Bgrx => blocks::<2, 1, 0>(rows, luma, u, v),
+            ChannelOrder::Rgbx => blocks::<0, 1, 2>(rows, luma, u, v),
+            ChannelOrder::Xrgb => blocks::<1, 2, 3>(rows, luma, u, v),
+            ChannelOrder::Xbgr => blocks::<3, 2, 1>(rows, luma, u, v),
         }
     }
 }
@@ -109,15 +110,15 @@ fn blocks<const R: usize, const G: usize, const B: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Channels, Planes, picture_len};
+    use super::{ChannelOrder, Planes, picture_len};
 
-    const BGRX: Channels = Channels { r: 2, g: 1, b: 0 };
+    const BGRX: ChannelOrder = ChannelOrder::Bgrx;
 
     /// A 2×2 picture of one colour (B, G, R, X), converted.
-    fn one_colour(bgrx: [u8; 4], c: Channels) -> Vec<u8> {
+    fn one_colour(bgrx: [u8; 4], order: ChannelOrder) -> Vec<u8> {
         let row: Vec<u8> = [bgrx, bgrx].concat();
         let mut data = vec![0; picture_len(2, 2)];
-        Planes::of(&mut data, 2, 2).convert(0, 0, (&row, &row), c);
+        Planes::of(&mut data, 2, 2).convert(0, 0, (&row, &row), order);
         data
     }
 
@@ -137,22 +138,9 @@ mod tests {
         assert_eq!(one_colour([255, 0, 0, 0], BGRX), [41, 41, 41, 41, 240, 110]);
         // The same blue, in the other orders the stream may send.
         let blue = [41, 41, 41, 41, 240, 110];
-        assert_eq!(
-            one_colour([0, 0, 255, 0], Channels { r: 0, g: 1, b: 2 }),
-            blue
-        );
-        assert_eq!(
-            one_colour([0, 0, 0, 255], Channels { r: 1, g: 2, b: 3 }),
-            blue
-        );
-        assert_eq!(
-            one_colour([0, 255, 0, 0], Channels { r: 3, g: 2, b: 1 }),
-            blue
-        );
-        assert_eq!(
-            one_colour([0, 9, 255, 0], Channels { r: 3, g: 0, b: 2 }),
-            [41, 41, 41, 41, 240, 110]
-        );
+        assert_eq!(one_colour([0, 0, 255, 0], ChannelOrder::Rgbx), blue);
+        assert_eq!(one_colour([0, 0, 0, 255], ChannelOrder::Xrgb), blue);
+        assert_eq!(one_colour([0, 255, 0, 0], ChannelOrder::Xbgr), blue);
     }
 
     #[test]
