@@ -47,7 +47,12 @@ fn check_queued(path: &Path) -> Result<(), String> {
     })
 }
 
-/// The outbox at `dir`, checking each job's clip before it is uploaded.
+/// The outbox at `dir`, checking each job's clip before it is uploaded and making the poster
+/// frame team storage keeps beside it (from the picture at 1 s) while it goes up.
 pub(crate) fn outbox(dir: impl Into<PathBuf>) -> Result<Outbox, publish::Error> {
-    Ok(Outbox::open(dir)?.with_clip_check(Arc::new(check_queued)))
+    Ok(Outbox::open(dir)?
+        .with_clip_check(Arc::new(check_queued))
+        .with_poster_maker(Arc::new(|clip, out| {
+            crate::inbox::make_poster(clip, 1.0, out)
+        })))
 }

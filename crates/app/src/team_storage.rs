@@ -1,10 +1,10 @@
 //! What posting a clip whole to team storage shares between `clipnote post --full-quality` and
-//! Review's "Keep full quality": the post to the bucket, its poster frame, and the link a task's
-//! post carries instead of the clip.
+//! Review's "Keep full quality": the post to the bucket and the link a task's post carries
+//! instead of the clip. (Its poster frame is made by the outbox: `playable::outbox`.)
 
 use std::path::Path;
 
-use publish::{Error, ExternalClip, Job, NewPost, Service, TaskRef};
+use publish::{ExternalClip, NewPost, Service, TaskRef};
 
 use crate::cli::UserError;
 use crate::exit;
@@ -26,21 +26,6 @@ pub(crate) fn post(
         duration_secs: publish::mp4::duration_secs(clip),
         reply_to: None,
         transcript: None,
-    }
-}
-
-/// A post to team storage keeps a poster frame beside the clip, for the team's inbox.
-pub(crate) fn give_poster(outbox: &publish::Outbox, job: Job, clip: &Path) -> Result<Job, Error> {
-    if !matches!(job.to, TaskRef::S3 { .. }) {
-        return Ok(job);
-    }
-    let poster = outbox.dir().join(format!("{}.poster.png", job.id));
-    match crate::inbox::make_poster(clip, 1.0, &poster) {
-        Ok(()) => outbox.use_poster(&job.id, poster),
-        Err(why) => {
-            tracing::info!(%why, "no poster frame for the clip");
-            Ok(job)
-        }
     }
 }
 

@@ -304,6 +304,12 @@ pub trait Destination: Send + Sync {
         Box::pin(async { Ok(false) })
     }
 
+    /// Whether the destination keeps a poster frame beside the clip (team storage): the outbox
+    /// then has one made while the clip goes up ([`crate::outbox::PosterMaker`]).
+    fn keeps_poster(&self) -> bool {
+        false
+    }
+
     /// Whether an upload recorded earlier can still be attached (Notion uploads expire after 1 h).
     fn upload_still_usable(&self, upload: &StepDone) -> bool {
         let _ = upload;

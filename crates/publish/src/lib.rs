@@ -52,7 +52,7 @@ pub use destination::{
 };
 pub use error::{Error, Service};
 pub use inbox::{Entry, Follow, FollowList, Inbox, InboxConfig};
-pub use outbox::{ClipCheck, Job, JobStatus, NewPost, Outbox};
+pub use outbox::{ClipCheck, Job, JobStatus, NewPost, Outbox, PosterMaker};
 pub use progress::{Event, Progress, Step};
 pub use retry::RetryPolicy;
 pub use secrets::{Token, TokenSource};

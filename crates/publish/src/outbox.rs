@@ -9,7 +9,11 @@
 //! outbox/
 //!   <job id>.json   the job: destination, post, status, steps done, last error
 //!   <job id>.lock   present while a process posts it (holds that pid)
+//!   <job id>.poster.png  its poster frame, until it is done (team storage; see `poster`)
 //! ```
+
+mod poster;
+pub use poster::PosterMaker;
 
 use std::path::{Path, PathBuf};
 
@@ -131,6 +135,7 @@ pub type ClipCheck = std::sync::Arc<dyn Fn(&Path) -> std::result::Result<(), Str
 pub struct Outbox {
     dir: PathBuf,
     check: Option<ClipCheck>,
+    poster: Option<PosterMaker>,
 }
 
 impl std::fmt::Debug for Outbox {
@@ -138,6 +143,7 @@ impl std::fmt::Debug for Outbox {
         f.debug_struct("Outbox")
             .field("dir", &self.dir)
             .field("checks_clips", &self.check.is_some())
+            .field("makes_posters", &self.poster.is_some())
             .finish()
     }
 }
@@ -148,7 +154,11 @@ impl Outbox {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io("create the outbox folder", &dir, e))?;
-        Ok(Outbox { dir, check: None })
+        Ok(Outbox {
+            dir,
+            check: None,
+            poster: None,
+        })
     }
 
     /// Runs `check` on each job's clip before it is uploaded ([`ClipCheck`]).
@@ -361,14 +371,6 @@ impl Outbox {
         Ok(job)
     }
 
-    /// Records the clip's poster frame (a PNG), which destinations that keep files upload too.
-    pub fn use_poster(&self, id: &str, poster: PathBuf) -> Result<Job> {
-        let mut job = self.get(id)?;
-        job.post.poster = Some(poster);
-        self.save(&job)?;
-        Ok(job)
-    }
-
     /// Takes the job's lock: a file holding our pid. A lock left by a dead process is taken over.
     pub fn lock(&self, id: &str) -> Result<JobLock> {
         let path = self.dir.join(format!("{id}.lock"));
@@ -427,6 +429,7 @@ impl Outbox {
                 if let Some(owned) = job.owned_clip.take() {
                     let _ = std::fs::remove_file(owned);
                 }
+                self.drop_poster(&job);
                 progress.emit(Event::Done {
                     job_id: job.id.clone(),
                     task_url: job.task_url.clone().unwrap_or_default(),
@@ -462,6 +465,7 @@ impl Outbox {
             }
         }
         job.task_url = Some(dest.task_url());
+        let mut poster = self.start_poster(job, dest.as_ref());
         let mut uploads_left = 2;
         loop {
             if let (Some(up), None) = (&job.upload, &job.attach)
@@ -473,6 +477,11 @@ impl Outbox {
             let Some(step) = job.next_step() else {
                 return Ok(());
             };
+            if step != Step::Upload
+                && let Some(making) = poster.take()
+            {
+                self.finish_poster(job, making).await?;
+            }
             if step == Step::Upload {
                 // Before any request, even a look for an upload an interrupted run made.
                 self.check_clip(&job.post.clip).await?;

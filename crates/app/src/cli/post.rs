@@ -287,9 +287,9 @@ pub(crate) fn send(
     }
 }
 
-/// Queues `new` (posting `fitted` instead of its clip, or linking to `external`), gives a post
-/// to team storage its poster frame, and runs the job, with a progress bar when `bar` and
-/// stderr is a terminal. Returns the job as queued and how its run ended.
+/// Queues `new` (posting `fitted` instead of its clip, or linking to `external`) and runs the
+/// job, with a progress bar when `bar` and stderr is a terminal (a post to team storage gets
+/// its poster frame from the outbox). Returns the job as queued and how its run ended.
 pub(crate) fn enqueue_and_run(
     outbox: &publish::Outbox,
     rt: &tokio::runtime::Runtime,
@@ -299,7 +299,6 @@ pub(crate) fn enqueue_and_run(
     external: Option<publish::ExternalClip>,
     bar: bool,
 ) -> Result<(Job, Result<Job, Error>), UserError> {
-    let clip = new.clip.clone();
     let mut job = outbox.enqueue(new).map_err(|e| user_error(&e))?;
     if let Some(out) = fitted {
         job = outbox.use_clip(&job.id, out).map_err(|e| user_error(&e))?;
@@ -309,7 +308,6 @@ pub(crate) fn enqueue_and_run(
             .use_external(&job.id, external)
             .map_err(|e| user_error(&e))?;
     }
-    let job = crate::team_storage::give_poster(outbox, job, &clip).map_err(|e| user_error(&e))?;
     let (progress, drawer) = progress_bar(bar && std::io::stderr().is_terminal());
     let result = rt.block_on(outbox.run_job(&job.id, settings, &progress));
     progress.emit(Event::Done {

@@ -381,10 +381,7 @@ impl<W: Fn() + Send + Sync + 'static> Worker<W> {
             &request.summary,
             self.setup.author.clone(),
         );
-        let job = outbox
-            .enqueue(new)
-            .and_then(|job| team_storage::give_poster(outbox, job, clip))
-            .map_err(|e| e.to_string())?;
+        let job = outbox.enqueue(new).map_err(|e| e.to_string())?;
         if let Event::Failed { message, .. } = self.run_job(rt, outbox, &job.id) {
             return Err(format!(
                 "the clip could not be kept whole in {team}, so nothing was posted to the task: {message}"

@@ -164,6 +164,13 @@ fn post_to_a_bucket_uploads_clip_poster_and_sidecar_and_prints_a_link_that_serve
     );
     let poster = get(&store, &format!("{stem}.poster.png"));
     assert!(poster.starts_with(b"\x89PNG"), "the poster is a PNG");
+    // Made in the outbox while the clip went up, and not left there once the post is done.
+    let outbox = std::fs::read_dir(h.dir.path().join("outbox")).unwrap();
+    let left: Vec<_> = outbox
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 
     let sidecar: serde_json::Value =
         serde_json::from_slice(&get(&store, &format!("{stem}.json"))).unwrap();

@@ -55,6 +55,12 @@ fn review_posts_to_team_storage_and_the_inbox_following_it_plays_the_clip() {
     assert_eq!(clips.len(), 1, "{stored:?}");
     assert!(clips[0].starts_with("updates/"), "{stored:?}");
     assert_eq!(get(&store, clips[0]), std::fs::read(&clip).unwrap());
+    // Its poster frame beside it, for the team's inbox, as `clipnote post` gives.
+    let poster = clips[0].replace(".mp4", ".poster.png");
+    assert!(
+        get(&store, &poster).starts_with(b"\x89PNG"),
+        "{poster} in {stored:?}"
+    );
     let sidecar = stored
         .iter()
         .find(|k| k.ends_with(".json"))

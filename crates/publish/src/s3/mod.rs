@@ -163,6 +163,10 @@ impl Destination for S3 {
         Service::S3
     }
 
+    fn keeps_poster(&self) -> bool {
+        true
+    }
+
     fn task_url(&self) -> String {
         crate::taskref::TaskRef::S3 {
             bucket: self.bucket.clone(),
