@@ -1,15 +1,17 @@
 //! The inbox worker: one named thread (`ui-inbox`) with the network runtime. It reads the
 //! entries and the follow list, refreshes the followed sources, follows and unfollows,
-//! downloads a clip (checking it and making its poster frame with `capture::clip`), decodes
-//! poster PNGs into pictures, saves watched state and resume positions, and searches clips by
-//! what is written or said in them — all off the UI thread. Commands come in on a bounded channel; events go back on another, each followed by
-//! a repaint.
+//! downloads a clip (checking it and making its poster frame with `capture::clip`), brings the
+//! poster frames team storage keeps beside its clips, decodes poster PNGs into pictures, saves
+//! watched state and resume positions, and searches clips by what is written or said in them —
+//! all off the UI thread. Commands come in on a bounded channel; events go back on another,
+//! each followed by a repaint.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use eframe::egui;
+use publish::inbox::PosterFetch;
 use publish::{Entry, Follow, FollowList, Inbox, InboxConfig, Settings};
 
 use super::watch::Watching;
@@ -113,6 +115,8 @@ struct Worker {
     rt: tokio::runtime::Runtime,
     /// Entries whose poster was already sent.
     posters: HashSet<String>,
+    /// Entries whose source keeps no poster (asked once per run).
+    no_poster: HashSet<String>,
 }
 
 impl Worker {
@@ -128,6 +132,7 @@ impl Worker {
             follows,
             rt: runtime()?,
             posters: HashSet::new(),
+            no_poster: HashSet::new(),
         })
     }
 
@@ -160,7 +165,7 @@ impl Worker {
                         pending: 0,
                     },
                 };
-                self.send_entries(emit) && emit(event)
+                self.send_entries(emit) && self.fetch_posters(emit) && emit(event)
             }
             Command::Follow(text) => {
                 let result = shared::parse_follow(&text).and_then(|follow| {
@@ -174,7 +179,9 @@ impl Worker {
                         ))
                         .map(|followed| followed.words(&follow))
                 });
-                self.send_entries(emit) && emit(Event::Followed(result.map_err(|e| e.message)))
+                self.send_entries(emit)
+                    && self.fetch_posters(emit)
+                    && emit(Event::Followed(result.map_err(|e| e.message)))
             }
             Command::Unfollow(follow) => {
                 let result =
@@ -247,29 +254,70 @@ impl Worker {
             Ok(entries) => entries,
             Err(e) => return emit(Event::Broken(user_error(&e).message)),
         };
-        let ids: Vec<String> = entries
-            .iter()
-            .take(MAX_POSTERS)
-            .map(|e| e.id.clone())
-            .collect();
-        if !emit(Event::Entries {
+        let listed = newest(&entries);
+        emit(Event::Entries {
             entries,
             follows: self.follows.follows.clone(),
-        }) {
-            return false;
+        }) && self.send_posters(&listed, emit)
+    }
+
+    /// Brings the posters team storage keeps for the newest entries into the cache, so the list
+    /// shows them before a clip is downloaded, and sends them.
+    fn fetch_posters(&mut self, emit: &impl Fn(Event) -> bool) -> bool {
+        let Ok(entries) = self.inbox.entries() else {
+            return true;
+        };
+        let wanted: Vec<&Entry> = entries
+            .iter()
+            .take(MAX_POSTERS)
+            .filter(|e| {
+                matches!(e.handle, publish::inbox::Handle::S3Object { .. })
+                    && !self.posters.contains(&e.id)
+                    && !self.no_poster.contains(&e.id)
+                    && !self.inbox.poster_path(&e.id).is_file()
+            })
+            .collect();
+        if wanted.is_empty() {
+            return true;
         }
+        let fetched = self
+            .rt
+            .block_on(self.inbox.fetch_posters(&self.settings, &wanted));
+        let mut got = Vec::new();
+        for (id, how) in fetched {
+            match how {
+                PosterFetch::Got => got.push(id),
+                PosterFetch::NotThere => {
+                    self.no_poster.insert(id);
+                }
+                PosterFetch::Failed => {}
+            }
+        }
+        tracing::debug!(
+            wanted = wanted.len(),
+            got = got.len(),
+            "inbox: posters from team storage"
+        );
+        self.send_posters(&got, emit)
+    }
+
+    /// Sends the poster of each of `ids` that is in the cache and not sent yet.
+    fn send_posters(&mut self, ids: &[String], emit: &impl Fn(Event) -> bool) -> bool {
         for id in ids {
-            if self.posters.contains(&id) {
+            if self.posters.contains(id) {
                 continue;
             }
-            let path = self.inbox.poster_path(&id);
+            let path = self.inbox.poster_path(id);
             if !path.is_file() {
                 continue;
             }
             match decode_png(&path) {
                 Ok(image) => {
                     self.posters.insert(id.clone());
-                    if !emit(Event::Poster { id, image }) {
+                    if !emit(Event::Poster {
+                        id: id.clone(),
+                        image,
+                    }) {
                         return false;
                     }
                 }
@@ -278,6 +326,15 @@ impl Worker {
         }
         true
     }
+}
+
+/// The ids of the entries the list shows posters for.
+fn newest(entries: &[Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .take(MAX_POSTERS)
+        .map(|e| e.id.clone())
+        .collect()
 }
 
 /// Reads a poster frame (8-bit RGB or RGBA, as the app writes them) into a picture, within a

@@ -1,6 +1,7 @@
 //! Team storage in the desktop app, clicked by label (`egui_kittest`) against the real S3
-//! server: Review posts a clip straight to `s3://BUCKET/PREFIX`, and the Inbox, following that
-//! prefix, lists it and plays it through a freshly signed link.
+//! server: Review posts a clip straight to `s3://BUCKET/PREFIX` with its poster frame, and the
+//! Inbox, following that prefix, lists it with that poster and plays it through a freshly
+//! signed link.
 
 use app::ui::Screen;
 use app::ui::review::PostState;
@@ -84,6 +85,17 @@ fn review_posts_to_team_storage_and_the_inbox_following_it_plays_the_clip() {
     step_until(&mut h, "the team's clip in the inbox", |app| {
         refreshed(app) && entry(app, TITLE).is_some_and(|e| e.author == "Ada")
     });
+    // Its poster comes from beside the clip in the bucket, before anything is downloaded.
+    let id = entry(h.state(), TITLE).unwrap().id.clone();
+    step_until(&mut h, "the team clip's poster in the list", |app| {
+        app.inbox().has_poster(&id)
+    });
+    assert!(
+        !std::fs::read_dir(home.path("cache"))
+            .map(|d| d.flatten().any(|f| f.path().extension().is_some_and(|x| x == "mp4")))
+            .unwrap_or(false),
+        "the poster came without downloading the clip"
+    );
     watch(&mut h, TITLE);
     let (_, picture, error) = h.state().watch_player().expect("a player");
     assert!(picture && error.is_none(), "{error:?}");

@@ -17,6 +17,7 @@ mod cache;
 mod clickup;
 pub mod follow;
 mod notion;
+mod posters;
 mod s3;
 
 use std::collections::{BTreeMap, HashMap};
@@ -27,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cache::Cache;
 pub use follow::{Follow, FollowList};
+pub use posters::PosterFetch;
 
 use crate::destination::ReplyTo;
 use crate::error::{Error, Result, Service};

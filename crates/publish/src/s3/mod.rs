@@ -377,6 +377,25 @@ impl S3 {
         Ok(out)
     }
 
+    /// The poster frame kept beside the clip at `clip_key` (`<stem>.poster.png`): `None` when
+    /// there is none, it is over `max_bytes`, or it is not a PNG.
+    pub async fn poster_beside(&self, clip_key: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
+        let Some(stem) = clip_key.strip_suffix(".mp4") else {
+            return Ok(None);
+        };
+        let key = Key::from(format!("{stem}.poster.png"));
+        let got = match self.store.get(&key).await {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.fault(&e, &key)),
+        };
+        if got.meta.size > max_bytes {
+            return Ok(None);
+        }
+        let bytes = got.bytes().await.map_err(|e| self.fault(&e, &key))?;
+        Ok(bytes.starts_with(b"\x89PNG").then(|| bytes.to_vec()))
+    }
+
     /// The clip a sidecar at `sidecar_key` describes.
     pub fn clip_key(sidecar_key: &str) -> String {
         clip_of(sidecar_key)
