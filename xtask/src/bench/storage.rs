@@ -300,7 +300,8 @@ fn boto3_venv(target: &Path) -> Result<PathBuf> {
 /// A private config, outbox and inbox for one `clipnote` run, pointed at `endpoint`.
 struct Home {
     env: Vec<(String, String)>,
-    /// Where a measured run's stderr is kept (`RUST_LOG=debug` shows where its time went).
+    /// Where the measured runs' stderr is kept, one after the other (`RUST_LOG=debug` shows where
+    /// their time went).
     stderr: PathBuf,
 }
 
@@ -336,7 +337,10 @@ impl Home {
     }
 
     fn measured(&self, clipnote: &Path, args: &[&str]) -> Result<Usage> {
-        let stderr = std::fs::File::create(&self.stderr)
+        let stderr = std::fs::File::options()
+            .create(true)
+            .append(true)
+            .open(&self.stderr)
             .map_err(|e| fail(format!("cannot create {}: {e}", self.stderr.display())))?;
         let started = Instant::now();
         let child = self
