@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use draft::{Draft, DraftError, Drafter, Extractive, Heading, LocalModel};
+use serde::{Deserialize, Serialize};
 use speech::{SpeechError, Transcript, catalog};
 
 /// Which method to draft with.
@@ -18,6 +19,41 @@ pub enum Choice {
     Model,
     /// Sentences of the transcript sorted into the sections (no model).
     Extractive,
+}
+
+/// A line of `clipnote draft --progress` (JSON, one a line): how the app's drafting process
+/// (`ui/draft_process.rs`) tells Review what it writes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Line {
+    /// The model's draft so far, as markdown.
+    Progress(String),
+    /// The finished draft.
+    Draft(Finished),
+    /// Why there is none, naming the fix.
+    Failed(String),
+}
+
+/// A finished draft as Review shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finished {
+    /// The suggested title (empty when nothing was said).
+    pub title: String,
+    pub markdown: String,
+    pub method: draft::Method,
+    /// Why the language model's draft was not used, when this one is the extractive method's.
+    pub fallback: Option<String>,
+}
+
+impl From<&Draft> for Finished {
+    fn from(d: &Draft) -> Self {
+        Finished {
+            title: d.title.clone(),
+            markdown: d.to_markdown(),
+            method: d.method,
+            fallback: d.fallback.clone(),
+        }
+    }
 }
 
 /// What drafting came to.

@@ -26,11 +26,11 @@ pub use extractive::Extractive;
 pub use local::{Drafted, LocalModel};
 pub use template::{Heading, Kind, headings};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use speech::Transcript;
 
 /// What made a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Sentences of the transcript, sorted into the sections by what they say.

@@ -27,13 +27,42 @@ pub struct DraftArgs {
     /// Print the title, the method (and why not the model) and the sections as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the draft as it is written, as JSON lines (`{"progress": markdown}` …, then
+    /// `{"draft": …}` or `{"failed": why}`): how the app drafts, in a process of its own.
+    #[arg(long, hide = true, conflicts_with = "json")]
+    pub progress: bool,
+}
+
+/// Prints one line of `--progress` and flushes it, so the app sees it at once.
+fn say(line: &drafting::Line) {
+    use std::io::Write;
+    if let Ok(json) = serde_json::to_string(line) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{json}").and_then(|()| out.flush());
+    }
 }
 
 pub fn run(args: DraftArgs) -> anyhow::Result<()> {
-    check_clip_exists(&args.clip)?;
-    let headings = template_headings(args.template.as_deref())?;
-    let transcript = read_transcript(&args.clip)?;
-    let draft = match drafting::draft(&transcript, &headings, (args.method, None), |_| {
+    let progress = args.progress;
+    let prepared = check_clip_exists(&args.clip).and_then(|()| {
+        Ok((
+            template_headings(args.template.as_deref())?,
+            read_transcript(&args.clip)?,
+        ))
+    });
+    let (headings, transcript) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            if progress {
+                say(&drafting::Line::Failed(e.message.clone()));
+            }
+            return Err(e.into());
+        }
+    };
+    let draft = match drafting::draft(&transcript, &headings, (args.method, None), |markdown| {
+        if progress {
+            say(&drafting::Line::Progress(markdown.to_owned()));
+        }
         std::ops::ControlFlow::Continue(())
     }) {
         Outcome::Drafted { draft, stats } => {
@@ -48,11 +77,20 @@ pub fn run(args: DraftArgs) -> anyhow::Result<()> {
             }
             draft
         }
-        Outcome::Failed(why) => return Err(UserError::new(exit::MODEL, why).into()),
+        Outcome::Failed(why) => {
+            if progress {
+                say(&drafting::Line::Failed(why.clone()));
+            }
+            return Err(UserError::new(exit::MODEL, why).into());
+        }
         Outcome::Stopped => {
             return Err(UserError::new(exit::FAILURE, "the draft was stopped").into());
         }
     };
+    if progress {
+        say(&drafting::Line::Draft(drafting::Finished::from(&draft)));
+        return Ok(());
+    }
     match (&draft.fallback, draft.method) {
         (Some(why), _) => eprintln!("Drafted with the extractive method: {why}"),
         (None, draft::Method::Model) => eprintln!(

@@ -123,6 +123,8 @@ pub struct Options {
     pub autostart_dir: Option<PathBuf>,
     /// Where Review's draft looks for the drafting model (default: the model folder).
     pub models_dir: Option<PathBuf>,
+    /// The program Review's draft runs as `PROGRAM draft --progress` (default: this one).
+    pub draft_program: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -141,6 +143,7 @@ impl Default for Options {
             start_recording: false,
             autostart_dir: None,
             models_dir: None,
+            draft_program: None,
         }
     }
 }
@@ -314,6 +317,7 @@ impl App {
         }
         app.refresh_devices();
         app.review.draft.models_dir = options.models_dir;
+        app.review.draft.program = options.draft_program;
         if let Some(clip) = options.review_clip {
             app.open_clip(clip);
             app.screen = Screen::Review;

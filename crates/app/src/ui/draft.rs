@@ -4,22 +4,20 @@
 //! fills as the model writes, marked as a draft that names its method. Typing stops it at once
 //! and keeps what was typed; a recording starting stops it (it drafts again afterwards). Typing
 //! into a finished draft accepts it (the mark goes); Redraft and Clear are beside it. Posting
-//! sends what is in the box, so nothing is posted the user has not seen. The model is loaded
-//! for each draft and let go when it ends, so its memory is released.
+//! sends what is in the box, so nothing is posted the user has not seen. Each draft is a
+//! process of its own (`draft_process`), so stopping it is immediate and its memory is
+//! released when it ends.
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::time::{Duration, Instant};
 
-use draft::Draft;
 use eframe::egui;
 
 use super::app::App;
+use super::draft_process::{self, Stopper};
 use super::review::TEMPLATE;
-use crate::drafting::{self, Choice, Outcome};
+use crate::drafting::Finished;
 
 /// How often Review looks for a transcript that is not there yet (it may still be being made).
 const LOOK_EVERY: Duration = Duration::from_secs(1);
@@ -31,7 +29,7 @@ pub enum Msg {
     /// The model's draft so far, as markdown.
     Progress(String),
     /// The finished draft, or why there is none.
-    Done(Result<Draft, String>),
+    Done(Result<Finished, String>),
 }
 
 /// The draft's state for the clip under review.
@@ -44,7 +42,7 @@ pub enum Drafting {
     /// there); anything else in it was typed, which stops the worker.
     Working {
         rx: Receiver<Msg>,
-        stop: Arc<AtomicBool>,
+        stop: Stopper,
         expected: String,
         streaming: bool,
     },
@@ -69,17 +67,20 @@ pub struct DraftBox {
     looked: Option<Instant>,
     /// The model folder, when not the user's (tests).
     pub models_dir: Option<PathBuf>,
+    /// The program that drafts (`clipnote-app draft --progress`), when not this one (tests).
+    pub program: Option<PathBuf>,
 }
 
 impl DraftBox {
-    /// A new box for a clip, the drafting model looked for in `models_dir` (else the model
-    /// folder).
-    pub fn for_models(models_dir: Option<PathBuf>) -> Self {
+    /// A new box for `clip`, drafting as this one did (the same model folder and program);
+    /// this one's draft, if any, stops.
+    pub fn renewed(&mut self, clip: Option<PathBuf>) -> Self {
         Self {
             state: Drafting::Idle,
-            clip: None,
+            clip,
             looked: None,
-            models_dir,
+            models_dir: self.models_dir.take(),
+            program: self.program.take(),
         }
     }
 }
@@ -87,7 +88,7 @@ impl DraftBox {
 impl Drop for DraftBox {
     fn drop(&mut self) {
         if let Drafting::Working { stop, .. } = &self.state {
-            stop.store(true, Ordering::Relaxed);
+            stop.stop();
         }
     }
 }
@@ -98,7 +99,7 @@ fn is_blank(summary: &str) -> bool {
 }
 
 /// Hands the UI the draft so far; a full queue drops it (a newer one follows).
-fn send_progress(tx: &SyncSender<Msg>, markdown: &str, last: &mut String) {
+pub(super) fn send_progress(tx: &SyncSender<Msg>, markdown: &str, last: &mut String) {
     if markdown == last {
         return;
     }
@@ -108,63 +109,40 @@ fn send_progress(tx: &SyncSender<Msg>, markdown: &str, last: &mut String) {
     }
 }
 
-/// Drafts `clip`'s transcript on a `ui-draft` worker (the drafting model looked for in
-/// `models`, else the model folder); `stop` ends it at once.
+/// Drafts `clip`'s transcript in a drafting process (`program`, else this app's own binary;
+/// the drafting model looked for in `models`, else the model folder).
 fn start(
     clip: &Path,
-    models: Option<&Path>,
+    (models, program): (Option<&Path>, Option<&Path>),
     ctx: &egui::Context,
     expected: String,
 ) -> Result<Drafting, String> {
     let (tx, rx) = sync_channel(PROGRESS_QUEUE);
-    let stop = Arc::new(AtomicBool::new(false));
-    let (clip, wake, stopped) = (clip.to_owned(), ctx.clone(), stop.clone());
-    let models = models.map(Path::to_owned);
-    std::thread::Builder::new()
-        .name("ui-draft".into())
-        .spawn(move || {
-            crate::live_transcript::lowest_priority();
-            let headings = draft::headings(TEMPLATE);
-            let mut last = String::new();
-            let result = match speech::beside::read_beside(&clip) {
-                Ok(Some(t)) => {
-                    let how = (Choice::Auto, models.as_deref());
-                    let outcome = drafting::draft(&t, &headings, how, |markdown| {
-                        if stopped.load(Ordering::Relaxed) {
-                            return ControlFlow::Break(());
-                        }
-                        send_progress(&tx, markdown, &mut last);
-                        wake.request_repaint();
-                        ControlFlow::Continue(())
-                    });
-                    match outcome {
-                        Outcome::Drafted { draft, .. } => Ok(draft),
-                        Outcome::Failed(why) => Err(why),
-                        Outcome::Stopped => return,
-                    }
-                }
-                Ok(None) => Err(format!(
-                    "This clip has no transcript: run `clipnote transcribe {}` to draft from it",
-                    clip.display()
-                )),
-                Err(e) => Err(e.to_string()),
-            };
-            let _ = tx.send(Msg::Done(result));
-            wake.request_repaint();
-        })
-        .map(|_| Drafting::Working {
-            rx,
-            stop,
-            expected,
-            streaming: false,
-        })
-        .map_err(|e| format!("cannot start drafting: {e}"))
+    let own = match program {
+        Some(p) => p.to_owned(),
+        None => std::env::current_exe().map_err(|e| format!("cannot start drafting: {e}"))?,
+    };
+    let stop = draft_process::start(&own, clip, models, tx, ctx.clone())?;
+    Ok(Drafting::Working {
+        rx,
+        stop,
+        expected,
+        streaming: false,
+    })
 }
 
 impl App {
     /// The summary box's text (what Post sends).
     pub fn review_summary(&self) -> &str {
         &self.review.summary
+    }
+
+    /// The drafting process's id while a draft runs.
+    pub fn draft_process_id(&self) -> Option<u32> {
+        match &self.review.draft.state {
+            Drafting::Working { stop, .. } => stop.pid(),
+            _ => None,
+        }
     }
 
     /// Runs from Review's tick: starts a draft for a blank box once the transcript is there,
@@ -177,13 +155,8 @@ impl App {
         let recording = !self.rec.is_idle();
         let d = &mut self.review.draft;
         if d.clip.as_ref() != Some(&clip) {
-            // The old box (and any worker it had) goes.
-            *d = DraftBox {
-                state: Drafting::Idle,
-                clip: Some(clip.clone()),
-                looked: None,
-                models_dir: d.models_dir.take(),
-            };
+            // The old box (and any draft it had) goes.
+            *d = d.renewed(Some(clip.clone()));
         }
         match &mut d.state {
             Drafting::Idle if !is_blank(&self.review.summary) => d.state = Drafting::Settled,
@@ -193,19 +166,20 @@ impl App {
                 d.looked = Some(Instant::now());
                 if speech::beside::transcript_path(&clip).is_file() {
                     let summary = self.review.summary.clone();
-                    d.state = start(&clip, d.models_dir.as_deref(), &self.ctx, summary)
-                        .unwrap_or_else(Drafting::Failed);
+                    let how = (d.models_dir.as_deref(), d.program.as_deref());
+                    d.state =
+                        start(&clip, how, &self.ctx, summary).unwrap_or_else(Drafting::Failed);
                 }
             }
             Drafting::Working { stop, .. } if recording => {
                 // Stopped for the recording; drafted again once it is over.
-                stop.store(true, Ordering::Relaxed);
+                stop.stop();
                 tracing::info!("review: a recording started, the draft stops");
                 d.state = Drafting::Idle;
             }
             Drafting::Working { expected, stop, .. } if self.review.summary != *expected => {
                 // Typed into the box while it drafted: what was typed wins, at once.
-                stop.store(true, Ordering::Relaxed);
+                stop.stop();
                 tracing::info!("review: typing stopped the draft");
                 d.state = Drafting::Settled;
             }
@@ -230,15 +204,14 @@ impl App {
                 d.state = match result {
                     Err(e) => Drafting::Failed(e),
                     Ok(draft) => {
-                        let markdown = draft.to_markdown();
-                        self.review.summary.clone_from(&markdown);
+                        self.review.summary.clone_from(&draft.markdown);
                         if !draft.title.is_empty()
                             && self.review.title == format!("Update {}", publish::today())
                         {
                             self.review.title = draft.title;
                         }
                         Drafting::Shown {
-                            markdown,
+                            markdown: draft.markdown,
                             method: draft.method.label(),
                             fallback: draft.fallback,
                         }
@@ -304,7 +277,7 @@ impl App {
                     .on_hover_text("Stop drafting and keep what is in the box")
                     .clicked()
                 {
-                    stop.store(true, Ordering::Relaxed);
+                    stop.stop();
                     d.state = Drafting::Settled;
                 }
                 return;
@@ -315,8 +288,8 @@ impl App {
                 .clicked()
             {
                 let summary = self.review.summary.clone();
-                d.state = start(&clip, d.models_dir.as_deref(), &self.ctx, summary)
-                    .unwrap_or_else(Drafting::Failed);
+                let how = (d.models_dir.as_deref(), d.program.as_deref());
+                d.state = start(&clip, how, &self.ctx, summary).unwrap_or_else(Drafting::Failed);
             }
             if ui
                 .small_button("Clear")

@@ -9,6 +9,7 @@
 pub mod app;
 mod control;
 mod draft;
+mod draft_process;
 mod fonts;
 mod frame_times;
 pub mod hotkey;

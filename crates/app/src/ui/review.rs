@@ -137,7 +137,7 @@ impl Review {
         self.clip = Some(clip);
         self.library = None;
         self.tighten = super::tighten::Tighten::Idle;
-        self.draft = super::draft::DraftBox::for_models(self.draft.models_dir.take());
+        self.draft = self.draft.renewed(None);
     }
 
     /// Keeps what should outlive the app in the preferences.

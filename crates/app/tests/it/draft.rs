@@ -350,3 +350,71 @@ fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
     assert_eq!(h.state().review_summary(), typed, "what was typed stays");
     assert!(h.query_all_by_label_contains("Draft —").next().is_none());
 }
+
+/// A recording that starts while the model is still reading the transcript — seconds in which
+/// llama.cpp checks for nothing — stops the draft at once: its process is killed, not left to
+/// finish the batch beside the recording (which, measured, cost a 1080p30 recording 46 frames
+/// in 30 s even at the lowest priority).
+#[test]
+fn a_recording_started_while_the_model_reads_the_transcript_ends_the_drafting_process() {
+    use crate::ui::{Home, NOTION_TOKEN, choose_test_mic, harness, step_until, step_until_within};
+    use app::ui::{RecState, Screen};
+    use egui_kittest::kittest::Queryable;
+
+    let _busy = testkit::world::screen_lock();
+    let home = Home::new();
+    std::fs::create_dir_all(home.path("clips")).unwrap();
+    let clip = make_clip(&home.path("clips"), "standup.mp4", None, 2);
+    speech::beside::write_beside(&clip, &standup_transcript()).unwrap();
+    let notion = fakes::NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
+    let mut options = home.options(&notion, NOTION_TOKEN);
+    options.review_clip = Some(clip.clone());
+    options.models_dir = Some(testkit::draft::draft_model().models_dir);
+    options.countdown = Some(false);
+    let mut h = harness(options);
+
+    step_until(&mut h, "the drafting process", |app| {
+        app.draft_process_id().is_some()
+    });
+    let pid = h.state().draft_process_id().unwrap();
+    // It is the app's own binary drafting with the model: the model file is mapped into it.
+    let model = speech::catalog::DRAFT.file_name;
+    step_until(&mut h, "the model loaded by the drafting process", |_| {
+        std::fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|m| m.contains(model))
+    });
+    let reading = h
+        .state()
+        .review_summary()
+        .lines()
+        .all(|l| !l.starts_with("- ") || l.len() <= 3);
+    assert!(reading, "the model had not written yet");
+    assert!(running(pid), "the drafting process {pid} runs");
+
+    h.get_by_label("Record").click();
+    h.run_steps(2);
+    choose_test_mic(&mut h);
+    h.get_by_label_contains("Start recording").click();
+    step_until(&mut h, "recording", |app| {
+        matches!(app.rec_state(), RecState::Recording { .. })
+    });
+    assert_eq!(h.state().draft_process_id(), None, "the draft stopped");
+    // Killed, not left to read on: gone within 500 steps (≥ 5 s), where the model, still
+    // reading the transcript, would take far longer to finish on its own.
+    step_until_within(&mut h, 500, "the drafting process gone", |_| !running(pid));
+
+    h.get_by_label("Stop").click();
+    step_until(&mut h, "the review of the new clip", |app| {
+        app.screen() == Screen::Review && app.review_clip().is_some_and(|c| c.path != clip)
+    });
+}
+
+/// Whether process `pid` exists and has not exited (a zombie has).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat.rsplit_once(") ")?.1.chars().next()?;
+            Some(state != 'Z' && state != 'X')
+        })
+        .unwrap_or(false)
+}

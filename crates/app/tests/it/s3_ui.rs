@@ -92,7 +92,9 @@ fn review_posts_to_team_storage_and_the_inbox_following_it_plays_the_clip() {
     });
     assert!(
         !std::fs::read_dir(home.path("cache"))
-            .map(|d| d.flatten().any(|f| f.path().extension().is_some_and(|x| x == "mp4")))
+            .map(|d| d
+                .flatten()
+                .any(|f| f.path().extension().is_some_and(|x| x == "mp4")))
             .unwrap_or(false),
         "the poster came without downloading the clip"
     );

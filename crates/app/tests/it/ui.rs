@@ -68,6 +68,8 @@ impl Home {
                 self.path("inbox"),
                 self.path("cache"),
             )),
+            // Review drafts in a process of its own: the app's binary, not this test's.
+            draft_program: Some(env!("CARGO_BIN_EXE_clipnote-app").into()),
             ..Options::default()
         }
     }
@@ -117,7 +119,7 @@ pub(crate) fn step_until_slow(h: &mut Harness<'_, App>, what: &str, done: impl F
     step_until_within(h, 60_000, what, done);
 }
 
-fn step_until_within(
+pub(crate) fn step_until_within(
     h: &mut Harness<'_, App>,
     steps: usize,
     what: &str,
