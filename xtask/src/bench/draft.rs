@@ -75,11 +75,7 @@ pub fn run(_args: &[String]) -> Result<i32> {
         .join(format!("draft-{}", std::process::id()));
     fs::create_dir_all(&out_dir)
         .map_err(|e| fail(format!("cannot create {}: {e}", out_dir.display())))?;
-    let source = crate::root().join("xtask/bench-data/draft-update.txt");
-    let all = paragraphs(
-        &fs::read_to_string(&source)
-            .map_err(|e| fail(format!("cannot read {}: {e}", source.display())))?,
-    );
+    let all = update_paragraphs()?;
     let mut rows = Vec::new();
     for &(name, count) in SIZES {
         let used = &all[..count.min(all.len())];
@@ -116,6 +112,21 @@ pub fn run(_args: &[String]) -> Result<i32> {
     print(&rows);
     println!("\nfiles and logs are in {}", out_dir.display());
     Ok(0)
+}
+
+/// The paragraphs of the spoken update (`xtask/bench-data/draft-update.txt`).
+fn update_paragraphs() -> Result<Vec<Paragraph>> {
+    let source = crate::root().join("xtask/bench-data/draft-update.txt");
+    Ok(paragraphs(&fs::read_to_string(&source).map_err(|e| {
+        fail(format!("cannot read {}: {e}", source.display()))
+    })?))
+}
+
+/// The words of the first `count` paragraphs of the spoken update (3: about 3 minutes).
+pub(super) fn spoken_update(count: usize) -> Result<String> {
+    let all = update_paragraphs()?;
+    let text: Vec<&str> = all.iter().take(count).map(|p| p.text.as_str()).collect();
+    Ok(text.join(" "))
 }
 
 /// The value of `key=` among `figures`' words.

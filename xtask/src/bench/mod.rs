@@ -26,6 +26,7 @@ use crate::world;
 use crate::{Result, fail};
 
 mod app;
+mod app_draft;
 mod app_wayland;
 mod draft;
 mod player;

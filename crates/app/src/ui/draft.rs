@@ -123,6 +123,7 @@ fn start(
         None => std::env::current_exe().map_err(|e| format!("cannot start drafting: {e}"))?,
     };
     let stop = draft_process::start(&own, clip, models, tx, ctx.clone())?;
+    tracing::info!(pid = ?stop.pid(), "review: drafting");
     Ok(Drafting::Working {
         rx,
         stop,

@@ -261,6 +261,7 @@ fn finish<W: Fn()>(
                 clip = %finished.path.display(),
                 duration_secs = finished.duration_secs,
                 bytes = finished.bytes,
+                dropped_frames = finished.dropped_frames,
                 "recording: finished"
             );
             sink.send(Event::Finished(finished))
