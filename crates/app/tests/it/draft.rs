@@ -302,15 +302,12 @@ fn review_fills_the_summary_with_a_marked_draft_that_typing_accepts() {
     );
 }
 
-/// With the drafting model, Review's box fills as the model writes, said to be the local
-/// model's; typing into the box stops the draft at once and keeps what was typed.
-#[test]
-fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
-    use crate::ui::{Home, NOTION_TOKEN, harness, step_until_shown, step_until_slow};
-    use egui_kittest::kittest::Queryable;
-
-    let _busy = testkit::world::screen_lock();
-    let home = Home::new();
+/// The app on Review of a 2-s clip whose transcript is the standup's, the drafting model
+/// installed (the Notion fake is the destination's).
+fn review_with_the_model(
+    home: &crate::ui::Home,
+) -> (fakes::NotionFake, std::path::PathBuf, app::ui::Options) {
+    use crate::ui::NOTION_TOKEN;
     std::fs::create_dir_all(home.path("clips")).unwrap();
     let clip = make_clip(&home.path("clips"), "standup.mp4", None, 2);
     speech::beside::write_beside(&clip, &standup_transcript()).unwrap();
@@ -318,6 +315,19 @@ fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
     let mut options = home.options(&notion, NOTION_TOKEN);
     options.review_clip = Some(clip.clone());
     options.models_dir = Some(testkit::draft::draft_model().models_dir);
+    (notion, clip, options)
+}
+
+/// With the drafting model, Review's box fills as the model writes, said to be the local
+/// model's; typing into the box stops the draft at once and keeps what was typed.
+#[test]
+fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
+    use crate::ui::{harness, step_until_shown, step_until_slow};
+    use egui_kittest::kittest::Queryable;
+
+    let _busy = testkit::world::screen_lock();
+    let home = crate::ui::Home::new();
+    let (_notion, _clip, options) = review_with_the_model(&home);
     let mut h = harness(options);
 
     let written = |app: &app::ui::App| {
@@ -357,19 +367,13 @@ fn review_fills_the_box_as_the_model_writes_and_typing_stops_it() {
 /// in 30 s even at the lowest priority).
 #[test]
 fn a_recording_started_while_the_model_reads_the_transcript_ends_the_drafting_process() {
-    use crate::ui::{Home, NOTION_TOKEN, choose_test_mic, harness, step_until, step_until_within};
+    use crate::ui::{choose_test_mic, harness, step_until, step_until_within};
     use app::ui::{RecState, Screen};
     use egui_kittest::kittest::Queryable;
 
     let _busy = testkit::world::screen_lock();
-    let home = Home::new();
-    std::fs::create_dir_all(home.path("clips")).unwrap();
-    let clip = make_clip(&home.path("clips"), "standup.mp4", None, 2);
-    speech::beside::write_beside(&clip, &standup_transcript()).unwrap();
-    let notion = fakes::NotionFake::start(NOTION_TOKEN, "5e3b1c2d4a6f48e19b7c0d2e3f4a5b6c");
-    let mut options = home.options(&notion, NOTION_TOKEN);
-    options.review_clip = Some(clip.clone());
-    options.models_dir = Some(testkit::draft::draft_model().models_dir);
+    let home = crate::ui::Home::new();
+    let (_notion, clip, mut options) = review_with_the_model(&home);
     options.countdown = Some(false);
     let mut h = harness(options);
 
