@@ -120,7 +120,7 @@ fn start(
     let (tx, rx) = sync_channel(PROGRESS_QUEUE);
     let own = match program {
         Some(p) => p.to_owned(),
-        None => std::env::current_exe().map_err(|e| format!("cannot start drafting: {e}"))?,
+        None => own_program()?,
     };
     let stop = draft_process::start(&own, clip, models, tx, ctx.clone())?;
     tracing::info!(pid = ?stop.pid(), "review: drafting");
@@ -130,6 +130,16 @@ fn start(
         expected,
         streaming: false,
     })
+}
+
+/// This app's own binary. On Linux `/proc/self/exe`, which still runs this very build after a
+/// package upgrade has replaced (or removed) the file it was started from.
+fn own_program() -> Result<PathBuf, String> {
+    let proc_exe = Path::new("/proc/self/exe");
+    if proc_exe.exists() {
+        return Ok(proc_exe.to_owned());
+    }
+    std::env::current_exe().map_err(|e| format!("cannot start drafting: {e}"))
 }
 
 impl App {
