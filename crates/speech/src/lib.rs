@@ -21,6 +21,7 @@ pub mod correct;
 mod error;
 pub mod ggml;
 pub mod live;
+mod missed;
 mod model;
 pub mod store;
 pub mod tighten;

@@ -10,6 +10,7 @@ use crate::SAMPLE_RATE;
 use crate::catalog;
 use crate::error::{Result, SpeechError};
 use crate::ggml::{self, ModelInfo};
+use crate::missed::missed;
 use crate::transcript::{Segment, Transcript, Word};
 use crate::vad::Activity;
 
@@ -151,8 +152,9 @@ impl Model {
 
     /// Transcribes 16 kHz mono samples. Silence (no voice by [`Activity`]) gives an empty
     /// transcript without running whisper; segments whisper finds where there is no voice, or
-    /// that it judges to hold no speech ([`MAX_NO_SPEECH_PROB`]), are dropped. `progress` gets
-    /// the percentage done, from whisper.cpp's thread.
+    /// that it judges to hold no speech ([`MAX_NO_SPEECH_PROB`]), are dropped; voice it left
+    /// without words is transcribed again on its own ([`crate::missed`]). `progress` gets the
+    /// percentage done of the first pass, from whisper.cpp's thread.
     pub fn transcribe(
         &self,
         samples: &[f32],
@@ -176,14 +178,52 @@ impl Model {
                 segments: Vec::new(),
             });
         }
+        let duration_secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
+        let whole = Pass {
+            samples,
+            offset_secs: 0.0,
+            language,
+            options,
+            activity: &activity,
+            duration_secs,
+        };
+        let (mut segments, detected) = self.pass(&whole, Some(Box::new(progress)))?;
+        for (start, end) in missed(&segments, &activity.voiced_spans(), duration_secs) {
+            let at = |secs: f64| ((secs * f64::from(SAMPLE_RATE)) as usize).min(samples.len());
+            tracing::debug!(
+                start,
+                end,
+                "voice with no words: transcribed again on its own"
+            );
+            let again = Pass {
+                samples: &samples[at(start)..at(end)],
+                offset_secs: start,
+                ..whole
+            };
+            segments.extend(self.pass(&again, None)?.0);
+        }
+        segments.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs));
+        Ok(Transcript {
+            language: detected.to_owned(),
+            segments,
+        })
+    }
+
+    /// Runs whisper over `pass.samples` and returns the segments it found where there is voice
+    /// (times in the whole clip's seconds), and the language it detected.
+    fn pass<'a>(
+        &self,
+        pass: &Pass<'a>,
+        progress: Option<ProgressFn>,
+    ) -> Result<(Vec<Segment>, &'a str)> {
         let mut state = self
             .ctx
             .create_state()
             .map_err(SpeechError::whisper("preparing to transcribe"))?;
         let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_n_threads(i32::from(options.threads.max(1)));
-        params.set_language(Some(language));
-        params.set_token_timestamps(options.word_times);
+        params.set_n_threads(i32::from(pass.options.threads.max(1)));
+        params.set_language(Some(pass.language));
+        params.set_token_timestamps(pass.options.word_times);
         params.set_suppress_nst(true);
         // Each window on its own: no earlier text to repeat in a loop.
         params.set_no_context(true);
@@ -193,24 +233,26 @@ impl Model {
         params.set_print_timestamps(false);
         // whisper-rs 0.16 never frees a progress callback: hand it a cell, and take the
         // caller's closure (and what it holds) back out once whisper is done.
-        let callback: Rc<RefCell<Option<ProgressFn>>> =
-            Rc::new(RefCell::new(Some(Box::new(progress))));
+        let callback: Rc<RefCell<Option<ProgressFn>>> = Rc::new(RefCell::new(progress));
         let for_whisper = Rc::clone(&callback);
         params.set_progress_callback_safe(move |p: i32| {
             if let Some(report) = for_whisper.borrow_mut().as_mut() {
                 report(p.clamp(0, 100) as u32);
             }
         });
-        let done = state.full(params, samples);
+        let done = state.full(params, pass.samples);
         callback.borrow_mut().take();
         done.map_err(SpeechError::whisper("transcribing"))?;
 
-        let duration_secs = samples.len() as f64 / f64::from(SAMPLE_RATE);
+        let (activity, duration_secs) = (pass.activity, pass.duration_secs);
+        // Whisper's times are the pass's, in centiseconds; the clip's are `offset` later.
+        let offset_cs = (pass.offset_secs * 100.0).round() as i64;
         let end_of_text = self.ctx.token_eot();
         let mut segments = Vec::new();
         for seg in state.as_iter() {
-            let start_secs = (seg.start_timestamp() as f64 / 100.0).min(duration_secs);
-            let end_secs = (seg.end_timestamp() as f64 / 100.0).min(duration_secs);
+            let secs = |cs: i64| ((cs + offset_cs) as f64 / 100.0).min(duration_secs);
+            let start_secs = secs(seg.start_timestamp());
+            let end_secs = secs(seg.end_timestamp());
             let text = seg
                 .to_str_lossy()
                 .map_err(SpeechError::whisper("reading the text"))?
@@ -226,14 +268,14 @@ impl Model {
                 continue;
             }
             let mut words = Vec::new();
-            if options.word_times {
+            if pass.options.word_times {
                 let tokens = (0..seg.n_tokens())
                     .filter_map(|i| seg.get_token(i))
                     .filter_map(|t| {
                         let data = t.token_data();
                         (t.token_id() < end_of_text).then(|| {
                             let bytes = t.to_bytes().unwrap_or_default().to_vec();
-                            (bytes, data.t0, data.t1, data.p)
+                            (bytes, data.t0 + offset_cs, data.t1 + offset_cs, data.p)
                         })
                     });
                 words = words_of(tokens, duration_secs);
@@ -259,13 +301,22 @@ impl Model {
                 no_speech_prob,
             });
         }
-        let detected =
-            whisper_rs::get_lang_str(state.full_lang_id_from_state()).unwrap_or(language);
-        Ok(Transcript {
-            language: detected.to_owned(),
-            segments,
-        })
+        let detected = whisper_rs::get_lang_str(state.full_lang_id_from_state());
+        Ok((segments, detected.unwrap_or(pass.language)))
     }
+}
+
+/// One run of whisper over part of a clip: its sound, where it starts in the clip, and what
+/// every run shares.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    samples: &'a [f32],
+    offset_secs: f64,
+    language: &'a str,
+    options: &'a Options,
+    /// The whole clip's voice, and its length.
+    activity: &'a Activity,
+    duration_secs: f64,
 }
 
 /// Words from tokens (their bytes, start and end in centiseconds, probability): a token

@@ -10,18 +10,21 @@ pub struct Speech {
     pub models_dir: PathBuf,
     /// John F. Kennedy's inaugural address, 11 s, 16 kHz mono: [`JFK_TEXT`].
     pub jfk: PathBuf,
+    /// Samuel Beckett read aloud, 10 s, 16 kHz mono: [`BECKETT_TEXT`].
+    pub beckett: PathBuf,
 }
 
 /// The speech parts, or a panic that says how to get them.
 pub fn speech() -> Speech {
     let var = |name: &str| {
         std::env::var_os(name).map(PathBuf::from).unwrap_or_else(|| {
-            panic!("{name} is not set: run the tests with `cargo xtask test`, which prepares the speech model and jfk.wav")
+            panic!("{name} is not set: run the tests with `cargo xtask test`, which prepares the speech model, jfk.wav and beckett.wav")
         })
     };
     Speech {
         models_dir: var("CLIPNOTE_TEST_MODELS_DIR"),
         jfk: var("CLIPNOTE_TEST_JFK"),
+        beckett: var("CLIPNOTE_TEST_BECKETT"),
     }
 }
 
@@ -30,7 +33,7 @@ pub fn samples_16k(path: &std::path::Path) -> Vec<f32> {
     crate::clip::audio_mono_at(path, 16_000)
 }
 
-pub use crate::said::{JFK_TEXT, wer, words};
+pub use crate::said::{BECKETT_TEXT, JFK_TEXT, wer, words};
 
 #[cfg(test)]
 mod tests {

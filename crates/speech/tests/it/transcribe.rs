@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use speech::{Options, SpeechError, Transcript};
-use testkit::speech::{JFK_TEXT, samples_16k, speech, wer};
+use testkit::speech::{BECKETT_TEXT, JFK_TEXT, samples_16k, speech, wer};
 
 use crate::tiny_en;
 
@@ -55,6 +55,31 @@ fn jfk_is_transcribed_word_for_word_with_times_where_the_words_are() {
     assert!(
         (last_cue.end_secs - JFK_SPEECH_ENDS).abs() <= 0.5,
         "{cues:?}"
+    );
+}
+
+/// Two speeches with pauses, twice (50 s): tiny.en, greedy, ends its second window after the
+/// second JFK and seeks past the last Beckett as if it were silent. The voice it left without
+/// words is transcribed again on its own, so the clip's last sentences are in the transcript.
+#[test]
+fn speech_whisper_skips_at_the_end_of_a_window_is_transcribed_again() {
+    let pause = |secs: f64| vec![0.0f32; (secs * 16_000.0) as usize];
+    let (jfk, beckett) = (samples_16k(&speech().jfk), samples_16k(&speech().beckett));
+    let once = [jfk, pause(1.5), beckett, pause(2.5)].concat();
+    let t = transcribe(&once.repeat(2));
+    let said = format!("{JFK_TEXT} {BECKETT_TEXT} {JFK_TEXT} {BECKETT_TEXT}");
+    let rate = wer(&said, &t.text());
+    assert!(rate <= 0.10, "WER {rate:.3}: {:?}", t.text());
+    let last = t.segments.last().expect("segments");
+    assert!(
+        last.start_secs > 36.0 && last.text.to_lowercase().contains("better"),
+        "the last Beckett is there: {last:?}"
+    );
+    assert!(
+        t.segments
+            .windows(2)
+            .all(|w| w[0].start_secs <= w[1].start_secs),
+        "in order"
     );
 }
 
