@@ -319,7 +319,7 @@ fn measure(world: &World, lines: &Lines, spawned: Instant) -> Result<(f64, f64, 
     std::thread::sleep(Duration::from_secs(RECORD_SECS));
     keys.send("key ctrl+alt+r")?;
     let (_, finished) = wait_line(lines, "recording: finished")?;
-    let dropped = super::app_draft::number_after(&finished, "dropped_frames=")
+    let dropped = super::last_number_after(&finished, "dropped_frames=")
         .ok_or_else(|| fail(format!("no dropped_frames in {finished:?}")))?;
     let (_, line) = wait_line(lines, "app: frame times while recording")?;
     Ok((launch, hotkey, frames_in(&line)?, dropped))

@@ -73,7 +73,7 @@ pub(super) fn measure(
                 break line;
             }
         };
-        let dropped = number_after(&finished, "dropped_frames=")
+        let dropped = super::last_number_after(&finished, "dropped_frames=")
             .ok_or_else(|| fail(format!("no dropped_frames in {finished:?}")))?;
         Ok(DuringDraft {
             dropped,
@@ -83,15 +83,6 @@ pub(super) fn measure(
     let _ = child.kill();
     let _ = child.wait();
     result
-}
-
-/// The number after `key` in a log line.
-pub(super) fn number_after(line: &str, key: &str) -> Option<u64> {
-    let rest = &line[line.find(key)? + key.len()..];
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// `said` as a transcript beside a clip (`speech::Transcript`'s JSON): a sentence a segment,
@@ -125,12 +116,5 @@ mod tests {
             json,
             r#"{"language":"en","segments":[{"start_secs":0,"end_secs":3,"text":"It said \"go\".","words":[],"no_speech_prob":0.02},{"start_secs":3,"end_secs":6,"text":"Next?","words":[],"no_speech_prob":0.02}]}"#
         );
-    }
-
-    #[test]
-    fn the_number_after_a_key_is_read() {
-        let line = "INFO app: recording: finished bytes=10 dropped_frames=3 x";
-        assert_eq!(number_after(line, "dropped_frames="), Some(3));
-        assert_eq!(number_after(line, "nothing="), None);
     }
 }

@@ -165,7 +165,9 @@ impl Worker {
                         pending: 0,
                     },
                 };
-                self.send_entries(emit) && self.fetch_posters(emit) && emit(event)
+                self.send_list(emit)
+                    .is_some_and(|newest| self.fetch_posters(&newest, emit))
+                    && emit(event)
             }
             Command::Follow(text) => {
                 let result = shared::parse_follow(&text).and_then(|follow| {
@@ -179,8 +181,8 @@ impl Worker {
                         ))
                         .map(|followed| followed.words(&follow))
                 });
-                self.send_entries(emit)
-                    && self.fetch_posters(emit)
+                self.send_list(emit)
+                    .is_some_and(|newest| self.fetch_posters(&newest, emit))
                     && emit(Event::Followed(result.map_err(|e| e.message)))
             }
             Command::Unfollow(follow) => {
@@ -250,26 +252,30 @@ impl Worker {
 
     /// Sends the entries and the follow list, then each poster not sent yet.
     fn send_entries(&mut self, emit: &impl Fn(Event) -> bool) -> bool {
-        let entries = match self.inbox.entries() {
-            Ok(entries) => entries,
-            Err(e) => return emit(Event::Broken(user_error(&e).message)),
-        };
-        let listed = newest(&entries);
-        emit(Event::Entries {
-            entries,
-            follows: self.follows.follows.clone(),
-        }) && self.send_posters(&listed, emit)
+        self.send_list(emit).is_some()
     }
 
-    /// Brings the posters team storage keeps for the newest entries into the cache, so the list
-    /// shows them before a clip is downloaded, and sends them.
-    fn fetch_posters(&mut self, emit: &impl Fn(Event) -> bool) -> bool {
-        let Ok(entries) = self.inbox.entries() else {
-            return true;
+    /// As [`Self::send_entries`], and returns the newest entries (those the list shows posters
+    /// for); `None` once the UI has gone.
+    fn send_list(&mut self, emit: &impl Fn(Event) -> bool) -> Option<Vec<Entry>> {
+        let entries = match self.inbox.entries() {
+            Ok(entries) => entries,
+            Err(e) => return emit(Event::Broken(user_error(&e).message)).then(Vec::new),
         };
-        let wanted: Vec<&Entry> = entries
+        let newest: Vec<Entry> = entries.iter().take(MAX_POSTERS).cloned().collect();
+        let ids: Vec<String> = newest.iter().map(|e| e.id.clone()).collect();
+        let alive = emit(Event::Entries {
+            entries,
+            follows: self.follows.follows.clone(),
+        }) && self.send_posters(&ids, emit);
+        alive.then_some(newest)
+    }
+
+    /// Brings the posters team storage keeps for `newest` into the cache, so the list shows
+    /// them before a clip is downloaded, and sends them.
+    fn fetch_posters(&mut self, newest: &[Entry], emit: &impl Fn(Event) -> bool) -> bool {
+        let wanted: Vec<&Entry> = newest
             .iter()
-            .take(MAX_POSTERS)
             .filter(|e| {
                 matches!(e.handle, publish::inbox::Handle::S3Object { .. })
                     && !self.posters.contains(&e.id)
@@ -326,15 +332,6 @@ impl Worker {
         }
         true
     }
-}
-
-/// The ids of the entries the list shows posters for.
-fn newest(entries: &[Entry]) -> Vec<String> {
-    entries
-        .iter()
-        .take(MAX_POSTERS)
-        .map(|e| e.id.clone())
-        .collect()
 }
 
 /// Reads a poster frame (8-bit RGB or RGBA, as the app writes them) into a picture, within a
